@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "keygate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "keygate", targets: ["keygate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C: only what Swift cannot import directly.
+        .systemLibrary(name: "CKeygateSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CKeygateCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CKeygateLinux", cSettings: [.define("_GNU_SOURCE")]),
+
+        // Pure logic: no I/O, no Glibc, no Foundation. Time is an argument.
+        .target(name: "KeygateCore", swiftSettings: strict),
+        // SHA-256 and CSPRNG through OpenSSL libcrypto.
+        .target(name: "KeygateCrypto", dependencies: ["CKeygateCrypto", "KeygateCore"], swiftSettings: strict),
+        // SQLite: connection, statements, migrations, the key store.
+        .target(name: "KeygateStore", dependencies: ["CKeygateSQLite", "KeygateCore", "KeygateCrypto"], swiftSettings: strict),
+        // Syscalls and memory-mapped shared state.
+        .target(name: "KeygateZone", dependencies: ["CKeygateLinux", "KeygateCore"], swiftSettings: strict),
+        // Event loop, listeners, workers, supervisor, the decision path.
+        .target(
+            name: "KeygateServer",
+            dependencies: [
+                "CKeygateLinux", "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateZone",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "keygate",
+            dependencies: [
+                "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateZone", "KeygateServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "KeygateCoreTests", dependencies: ["KeygateCore"], swiftSettings: strict),
+        .testTarget(name: "KeygateStoreTests", dependencies: ["KeygateStore", "KeygateCrypto", "KeygateCore"], swiftSettings: strict),
+        .testTarget(name: "KeygateServerTests", dependencies: ["KeygateServer", "KeygateZone", "KeygateStore", "KeygateCore"], swiftSettings: strict),
+        // Drives the built `keygate` binary with real nginx, cgi-fcgi and curl.
+        .testTarget(name: "IntegrationTests", dependencies: ["KeygateCore", "KeygateZone"], swiftSettings: strict),
+    ]
+)

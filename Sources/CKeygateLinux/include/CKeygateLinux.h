@@ -1,0 +1,33 @@
+#ifndef CKEYGATE_LINUX_H
+#define CKEYGATE_LINUX_H
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <time.h>
+
+/// Asks the kernel to send `sig` to this process when its parent dies (prctl is variadic).
+int CKeygateLinux_set_parent_death_signal(int sig);
+/// The current thread's errno (a macro in glibc).
+int CKeygateLinux_errno(void);
+/// Blocks `signals` (a NULL-terminated list would be awkward; pass a sigset) for this thread.
+int CKeygateLinux_block_signals(const sigset_t *set, sigset_t *old);
+/// Fills `set` with exactly the listed signals.
+void CKeygateLinux_sigset(sigset_t *set, const int *signals, int count);
+/// Copies `path` into a sockaddr_un; returns -1 if it does not fit.
+int CKeygateLinux_sockaddr_un(struct sockaddr_un *addr, const char *path);
+/// S_ISSOCK on an fstat mode (a macro).
+int CKeygateLinux_is_socket_mode(unsigned int mode);
+#endif
