@@ -1,0 +1,68 @@
+/// Encodes the server's answers: STDOUT streams and END_REQUEST records.
+public enum FastCGIResponseWriter {
+    /// Appends a complete answer for `requestID`.
+    ///
+    /// `head` holds CGI header lines, each CRLF-terminated, followed by an empty line (`Status: 204\r\n\r\n`). `head`
+    /// and `body` form one STDOUT stream, cut into records of at most 65,535 bytes, each padded to 8-byte alignment;
+    /// then come the empty STDOUT record and END_REQUEST{appStatus 0, REQUEST_COMPLETE}.
+    public static func appendResponse(
+        requestID: UInt16, head: some Collection<UInt8>, body: some Collection<UInt8>, to output: inout [UInt8]
+    ) {
+        let headCount = head.count
+        let bodyCount = body.count
+        let total = headCount + bodyCount
+        let maxContent = FastCGIRecordHeader.maxContentBytes
+        let lastContent = total % maxContent
+        let recordBytes =
+            total / maxContent * (FastCGIRecordHeader.byteCount + maxContent + 1)
+            + (lastContent == 0
+                ? 0
+                : FastCGIRecordHeader.byteCount + lastContent
+                    + Int(FastCGIRecordHeader.alignmentPadding(forContentLength: lastContent)))
+        FastCGIRecordHeader.reserve(recordBytes + 3 * FastCGIRecordHeader.byteCount, in: &output)
+
+        var headIndex = head.startIndex
+        var headLeft = headCount
+        var bodyIndex = body.startIndex
+        var bodyLeft = bodyCount
+        while headLeft + bodyLeft > 0 {
+            let contentLength = min(headLeft + bodyLeft, maxContent)
+            let padding = FastCGIRecordHeader.alignmentPadding(forContentLength: contentLength)
+            FastCGIRecordHeader(
+                type: FastCGIRecordType.stdout.rawValue, requestID: requestID,
+                contentLength: UInt16(contentLength), paddingLength: padding
+            ).append(to: &output)
+            let fromHead = min(contentLength, headLeft)
+            if fromHead > 0 {
+                let end = head.index(headIndex, offsetBy: fromHead)
+                output.append(contentsOf: head[headIndex..<end])
+                headIndex = end
+                headLeft -= fromHead
+            }
+            let fromBody = contentLength - fromHead
+            if fromBody > 0 {
+                let end = body.index(bodyIndex, offsetBy: fromBody)
+                output.append(contentsOf: body[bodyIndex..<end])
+                bodyIndex = end
+                bodyLeft -= fromBody
+            }
+            output.append(contentsOf: repeatElement(0, count: Int(padding)))
+        }
+        FastCGIRecordHeader(
+            type: FastCGIRecordType.stdout.rawValue, requestID: requestID, contentLength: 0, paddingLength: 0
+        ).append(to: &output)
+        Self.appendEndRequest(requestID: requestID, appStatus: 0, protocolStatus: .requestComplete, to: &output)
+    }
+
+    /// Appends an END_REQUEST record: `appStatus` big-endian, `protocolStatus`, 3 reserved bytes.
+    public static func appendEndRequest(
+        requestID: UInt16, appStatus: UInt32, protocolStatus: FastCGIProtocolStatus, to output: inout [UInt8]
+    ) {
+        FastCGIRecordHeader.reserve(2 * FastCGIRecordHeader.byteCount, in: &output)
+        FastCGIRecordHeader(
+            type: FastCGIRecordType.endRequest.rawValue, requestID: requestID, contentLength: 8, paddingLength: 0
+        ).append(to: &output)
+        let body = UInt64(appStatus) << 32 | UInt64(protocolStatus.rawValue) << 24
+        withUnsafeBytes(of: body.bigEndian) { output.append(contentsOf: $0) }
+    }
+}
