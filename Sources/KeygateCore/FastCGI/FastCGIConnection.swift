@@ -86,7 +86,7 @@ public struct FastCGIConnection: Sendable {
         _ bytes: UnsafeRawBufferPointer, output: inout [UInt8], onRequest: (FastCGIRequest, inout [UInt8]) -> Void
     ) throws(FastCGIError) {
         guard !self.wantsClose else { return }
-        do {
+        do throws(FastCGIError) {
             try self.process(bytes, output: &output, onRequest: onRequest)
         } catch {
             self.wantsClose = true
