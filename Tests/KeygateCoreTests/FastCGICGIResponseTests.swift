@@ -37,7 +37,9 @@ struct CGIResponseTests {
         #expect(response.status == 401)
         #expect(response.header("www-authenticate") == "ApiKey")
         #expect(response.body == Array("{}".utf8))
-        #expect(CGIResponse(parsing: Array("\r\nbody".utf8)) == CGIResponse(status: 200, headers: [], body: [98, 111, 100, 121]))
+        #expect(
+            CGIResponse(parsing: Array("\r\nbody".utf8))
+                == CGIResponse(status: 200, headers: [], body: [98, 111, 100, 121]))
     }
 
     @Test func headerLookupIsCaseInsensitiveAndFirstWins() throws {

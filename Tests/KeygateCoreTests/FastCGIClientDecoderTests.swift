@@ -7,7 +7,8 @@ struct FastCGIClientDecoderTests {
         output += FastCGIClientEncoder.record(type: 7, id: 2, content: Array("warn".utf8), padding: 4)
         FastCGIResponseWriter.appendResponse(
             requestID: 1, head: "Status: 429\r\nRetry-After: 17\r\n\r\n".utf8, body: "{}".utf8, to: &output)
-        output += FastCGIClientEncoder.record(type: 10, id: 0, content: FastCGIClientEncoder.nameValuePairs([("A", "1")]))
+        output += FastCGIClientEncoder.record(
+            type: 10, id: 0, content: FastCGIClientEncoder.nameValuePairs([("A", "1")]))
         output += FastCGIClientEncoder.record(type: 11, id: 0, content: [42, 0, 0, 0, 0, 0, 0, 0])
         FastCGIResponseWriter.appendEndRequest(requestID: 2, appStatus: 9, protocolStatus: .overloaded, to: &output)
         return output

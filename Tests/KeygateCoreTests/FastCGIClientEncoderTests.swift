@@ -24,9 +24,10 @@ struct FastCGIClientEncoderTests {
         #expect(
             FastCGIClientEncoder.nameValuePairs([("A", value128)]) == [1, 0x80, 0, 0, 128, 65] + Array(value128.utf8))
         #expect(
-            FastCGIClientEncoder.nameValuePairs([(value128, "A")]) == [0x80, 0, 0, 128, 1] + Array(value128.utf8) + [65])
-        #expect(
-            FastCGIClientEncoder.nameValuePairs([("A", value70000)]).prefix(6) == [1, 0x80, 0x01, 0x11, 0x70, 65])  // 70,000 = 0x01_1170
+            FastCGIClientEncoder.nameValuePairs([(value128, "A")])
+                == [0x80, 0, 0, 128, 1] + Array(value128.utf8) + [65])
+        // 70,000 is 0x01_1170.
+        #expect(FastCGIClientEncoder.nameValuePairs([("A", value70000)]).prefix(6) == [1, 0x80, 0x01, 0x11, 0x70, 65])
     }
 
     @Test(arguments: [1, 4, 10, 65_535, 100_000])

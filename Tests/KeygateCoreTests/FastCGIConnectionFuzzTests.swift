@@ -12,7 +12,8 @@ struct FastCGIConnectionFuzzTests {
     static let tightLimits = FastCGILimits(maxParamsBytes: 96, maxParamCount: 3, maxConnections: 1, maxRequests: 1)
 
     static func randomString(_ generator: inout T.Generator) -> String {
-        let count = Int.random(in: 0..<8, using: &generator) == 0
+        let count =
+            Int.random(in: 0..<8, using: &generator) == 0
             ? Int.random(in: 120...300, using: &generator) : Int.random(in: 0...12, using: &generator)
         return String(
             decoding: (0..<count).map { _ in UInt8.random(in: 0x20...0x7E, using: &generator) }, as: UTF8.self)
@@ -45,11 +46,14 @@ struct FastCGIConnectionFuzzTests {
                 stream += FastCGIClientEncoder.beginRequest(id: id, role: 1, keepConnection: keep)
                 stream += FastCGIClientEncoder.abortRequest(id: id)
             case 7:
-                stream += FastCGIClientEncoder.stdin(id: id, Array(repeating: 0x41, count: Int.random(in: 0...90, using: &generator)))
+                stream += FastCGIClientEncoder.stdin(
+                    id: id, Array(repeating: 0x41, count: Int.random(in: 0...90, using: &generator)))
             case 8:
                 stream += FastCGIClientEncoder.record(
                     type: UInt8.random(in: 0...14, using: &generator), id: id,
-                    content: (0..<Int.random(in: 0...16, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) },
+                    content: (0..<Int.random(in: 0...16, using: &generator)).map { _ in
+                        UInt8.random(in: 0...255, using: &generator)
+                    },
                     padding: padding)
             default:
                 stream += FastCGIClientEncoder.beginRequest(id: id, role: 2, keepConnection: keep)
@@ -135,7 +139,8 @@ struct FastCGIConnectionFuzzTests {
             for _ in 0..<Int.random(in: 1...12, using: &generator) {
                 // A header with mostly the right version, any type, a small id and a length that may lie.
                 let contentLength = Int.random(in: 0...40, using: &generator)
-                let actualLength = Bool.random(using: &generator)
+                let actualLength =
+                    Bool.random(using: &generator)
                     ? contentLength : Int.random(in: 0...40, using: &generator)
                 stream += [
                     Int.random(in: 0..<16, using: &generator) == 0 ? UInt8.random(in: 0...3, using: &generator) : 1,

@@ -69,7 +69,8 @@ struct FastCGIConnectionTests {
         + FastCGIClientEncoder.beginRequest(id: 1, role: 1, keepConnection: true)
         + FastCGIClientEncoder.stdin(id: 1, Array(repeating: 7, count: 20))
         + FastCGIClientEncoder.beginRequest(id: 2, role: 1, keepConnection: false)
-        + FastCGIClientEncoder.params(id: 1, T.nginxParams + [("LONG", String(repeating: "v", count: 300))],
+        + FastCGIClientEncoder.params(
+            id: 1, T.nginxParams + [("LONG", String(repeating: "v", count: 300))],
             maxRecordContent: 37, padding: 3)
         + FastCGIClientEncoder.emptyStdin(id: 1)
         + T.request(id: 3, role: 3, keepConnection: true)
@@ -172,7 +173,8 @@ struct FastCGIConnectionTests {
     }
 
     @Test func getValuesWithOnlyUnknownNamesAnswersEmpty() throws {
-        let outcome = T.serve(FastCGIClientEncoder.getValues(["X", "FCGI_max_conns"]) + FastCGIClientEncoder.getValues([]))
+        let outcome = T.serve(
+            FastCGIClientEncoder.getValues(["X", "FCGI_max_conns"]) + FastCGIClientEncoder.getValues([]))
         #expect(try T.answers(outcome.output) == [.values([:]), .values([:])])
     }
 
@@ -184,9 +186,10 @@ struct FastCGIConnectionTests {
 
     @Test func oversizedGetValuesIsAnError() {
         let names = (0..<400).map { "FCGI_NAME_\($0)" }
+        let contentLength = FastCGIClientEncoder.nameValuePairs(names.map { ($0, "") }).count
+        #expect(contentLength > FastCGIConnection.maxManagementContentBytes)
         let outcome = T.serve(FastCGIClientEncoder.getValues(names))
-        #expect(outcome.error == .managementRecordTooLarge(contentLength: FastCGIClientEncoder.nameValuePairs(
-            names.map { ($0, "") }).count))
+        #expect(outcome.error == .managementRecordTooLarge(contentLength: contentLength))
     }
 
     @Test func malformedGetValuesIsAnError() {
@@ -237,7 +240,9 @@ struct FastCGIConnectionTests {
         #expect(outcome.requests.count == 1)
         #expect(T.pairs(try #require(outcome.requests.first).params) == ["A=1", "C=3"])
         #expect(
-            try T.answers(outcome.output) == [T.ended(id: 2, .cantMultiplexConnection), T.answered(id: 1, paramCount: 2)])
+            try T.answers(outcome.output) == [
+                T.ended(id: 2, .cantMultiplexConnection), T.answered(id: 1, paramCount: 2),
+            ])
         #expect(outcome.wantsClose)
     }
 
@@ -263,7 +268,8 @@ struct FastCGIConnectionTests {
         let outcome = T.serve(stream)
         #expect(outcome.error == nil)
         let expected: [FastCGIAnswer] =
-            keepConnection ? [T.ended(id: 3, .requestComplete), T.answered(id: 4, paramCount: 1)]
+            keepConnection
+            ? [T.ended(id: 3, .requestComplete), T.answered(id: 4, paramCount: 1)]
             : [T.ended(id: 3, .requestComplete)]
         #expect(try T.answers(outcome.output) == expected)
         #expect(outcome.requests.map(\.requestID) == (keepConnection ? [4] : []))
@@ -436,8 +442,11 @@ struct FastCGIConnectionTests {
         }
     }
 
-    @Test(arguments: [[0x80], [0x80, 0, 0], [3, 0x80, 0], [5, 1, 65, 66], [1, 2, 65, 66], [0xFF, 0xFF, 0xFF, 0xFF, 0, 0]]
-        as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x80], [0x80, 0, 0], [3, 0x80, 0], [5, 1, 65, 66], [1, 2, 65, 66], [0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
+        ]
+            as [[UInt8]])
     func truncatedPairIsMalformed(content: [UInt8]) {
         let withContent =
             FastCGIClientEncoder.beginRequest(id: 1, role: 1, keepConnection: false)
@@ -498,6 +507,8 @@ struct FastCGIConnectionTests {
     @Test func limitsAreKept() {
         let limits = FastCGILimits(maxParamsBytes: 1, maxParamCount: 2, maxConnections: 3, maxRequests: 4)
         #expect(FastCGIConnection(limits: limits).limits == limits)
-        #expect(FastCGILimits() == FastCGILimits(maxParamsBytes: 65_536, maxParamCount: 512, maxConnections: 1024, maxRequests: 1024))
+        #expect(
+            FastCGILimits()
+                == FastCGILimits(maxParamsBytes: 65_536, maxParamCount: 512, maxConnections: 1024, maxRequests: 1024))
     }
 }

@@ -22,7 +22,8 @@ struct FastCGIErrorTests {
         switch error {
         case .unsupportedVersion(let version): #expect(text.contains("\(version)"))
         case .paramsTooLarge(let limit), .tooManyParams(let limit): #expect(text.contains("\(limit)"))
-        case .malformedBeginRequest(let length), .managementRecordTooLarge(let length): #expect(text.contains("\(length)"))
+        case .malformedBeginRequest(let length), .managementRecordTooLarge(let length):
+            #expect(text.contains("\(length)"))
         case .unexpectedRecord(let type, let id): #expect(text.contains("type \(type)") && text.contains("\(id)"))
         case .duplicateBeginRequest(let id): #expect(text.contains("\(id)"))
         case .malformedRecord(let type, let length): #expect(text.contains("\(type)") && text.contains("\(length)"))

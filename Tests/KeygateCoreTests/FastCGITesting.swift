@@ -108,7 +108,8 @@ enum FastCGITesting {
     }
 
     /// Feeds `stream` to a fresh connection in the chunks `feeding` describes; stops at the first error.
-    static func serve(_ stream: [UInt8], feeding: Feeding = .whole, limits: FastCGILimits = FastCGILimits()) -> Outcome {
+    static func serve(_ stream: [UInt8], feeding: Feeding = .whole, limits: FastCGILimits = FastCGILimits()) -> Outcome
+    {
         var connection = FastCGIConnection(limits: limits)
         var requests: [FastCGIRequest] = []
         var output: [UInt8] = []
@@ -124,7 +125,8 @@ enum FastCGITesting {
             case .byteByByte: size = 1
             case .random:
                 // Mostly small cuts (inside headers and length prefixes), sometimes large ones.
-                size = Int.random(in: 0..<8, using: &generator) == 0
+                size =
+                    Int.random(in: 0..<8, using: &generator) == 0
                     ? Int.random(in: 1...4096, using: &generator) : Int.random(in: 1...13, using: &generator)
             }
             let end = min(start + size, stream.count)

@@ -7,8 +7,8 @@
 ///
 /// The connection does not multiplex: while one request's PARAMS are arriving, a BEGIN_REQUEST with another id is
 /// answered with CANT_MPX_CONN. A request is finished as soon as its PARAMS are complete: STDIN is never awaited
-/// (nginx sends an empty one after `CONTENT_LENGTH`, mod_fcgid none at all) and arrives, if at all, for an id that is no
-/// longer active, so it is skipped.
+/// (nginx sends an empty one after `CONTENT_LENGTH`, mod_fcgid none at all) and arrives, if at all, for an id that is
+/// no longer active, so it is skipped.
 public struct FastCGIConnection: Sendable {
     /// Largest GET_VALUES content accepted; an honest query for the three known names takes about 50 bytes.
     public static let maxManagementContentBytes = 4096
