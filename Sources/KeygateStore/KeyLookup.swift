@@ -1,0 +1,54 @@
+public import KeygateCore
+
+/// A worker's read-only view of the key database: finds a key by the digest of a presented secret.
+///
+/// Opens the file with `SQLITE_OPEN_READONLY` and a 2 s busy timeout, refuses a schema version other than
+/// ``Migrations/currentVersion``, and prepares its two statements once with `SQLITE_PREPARE_PERSISTENT`. Each call
+/// is its own short read transaction, so it sees every commit made before it starts. Not thread-safe: one per worker.
+public final class KeyLookup {
+    private let connection: Connection
+    /// The key and secret row for one digest.
+    private let findStatement: Statement
+    /// `PRAGMA data_version`.
+    private let dataVersionStatement: Statement
+
+    /// Opens the database at `path` read-only.
+    public init(path: String) throws(StoreError) {
+        self.connection = try Connection(path: path, mode: .readOnly, busyTimeoutMillis: 2000)
+        try Migrations.requireCurrent(self.connection)
+        self.findStatement = try self.connection.prepare(
+            """
+            SELECT \(KeyRow.columns), s.retires_at FROM key_secrets AS s JOIN keys AS k ON k.id = s.key_id \
+            WHERE s.digest = ?
+            """,
+            persistent: true)
+        self.dataVersionStatement = try self.connection.prepare("PRAGMA data_version", persistent: true)
+    }
+
+    /// The key whose secret (current or rotated out) has SHA-256 `digest`, or `nil` if none does.
+    ///
+    /// Returns revoked, disabled and expired keys and retired secrets as they are: judging them is the decision
+    /// layer's job. The digest is bound in place (`SQLITE_STATIC`), and the statement is reset before returning.
+    public func find(digest: KeyDigest) throws(StoreError) -> SecretMatch? {
+        var words = (digest.w0.bigEndian, digest.w1.bigEndian, digest.w2.bigEndian, digest.w3.bigEndian)
+        return try withUnsafeBytes(of: &words) { bytes throws(StoreError) -> SecretMatch? in
+            defer { self.findStatement.reset() }
+            try self.findStatement.bindBorrowed(blob: bytes, at: 1)
+            guard try self.findStatement.step() else { return nil }
+            return SecretMatch(
+                key: KeyRow.record(from: self.findStatement),
+                secretRetiresAtSeconds: self.findStatement.optionalInt64(at: KeyRow.columnCount))
+        }
+    }
+
+    /// `PRAGMA data_version`: a number that changes whenever another connection commits to the database.
+    ///
+    /// Cheap enough to call per request; workers compare it with the value they last saw to invalidate caches.
+    public func dataVersion() throws(StoreError) -> Int64 {
+        defer { self.dataVersionStatement.reset() }
+        guard try self.dataVersionStatement.step() else {
+            preconditionFailure("PRAGMA data_version returned no row")
+        }
+        return self.dataVersionStatement.int64(at: 0)
+    }
+}

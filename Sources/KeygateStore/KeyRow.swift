@@ -1,0 +1,65 @@
+import KeygateCore
+
+/// How a row of the `keys` table maps to a ``KeyRecord`` and back.
+///
+/// Lists (scopes, networks, origins) are stored as space-separated text. Reading never traps on what it finds,
+/// and damaged data fails closed: an unknown status reads as `revoked`, and an allowlist entry that no longer parses
+/// becomes ``unmatchableNetwork`` rather than disappearing, because an allowlist that loses all its entries would
+/// read as "any network".
+enum KeyRow {
+    /// The `keys` columns, qualified with the alias `k`, in the order ``record(from:)`` reads them.
+    static let columns = """
+        k.id, k.slot, k.display_prefix, k.name, k.owner, k.scopes, k.status, k.created_at, k.expires_at, \
+        k.last_used_at, k.metadata, k.allowed_cidrs, k.allowed_origins
+        """
+    /// How many columns ``columns`` lists; a query may select more after them.
+    static let columnCount: Int32 = 13
+
+    /// Stands in for a stored network that does not parse: `::/128`, the unspecified address, which RFC 4291
+    /// §2.5.2 forbids as a source address, so no client matches it.
+    static let unmatchableNetwork = CIDR("::/128")!
+
+    /// The key in the current row of `statement`, whose first columns are ``columns``.
+    static func record(from statement: borrowing Statement) -> KeyRecord {
+        KeyRecord(
+            id: statement.text(at: 0),
+            slot: Int(clamping: statement.int64(at: 1)),
+            displayPrefix: statement.text(at: 2),
+            name: statement.text(at: 3),
+            owner: statement.text(at: 4),
+            scopes: Self.words(statement.text(at: 5)),
+            status: KeyStatus(rawValue: statement.text(at: 6)) ?? .revoked,
+            createdAtSeconds: statement.int64(at: 7),
+            expiresAtSeconds: statement.optionalInt64(at: 8),
+            lastUsedAtSeconds: statement.optionalInt64(at: 9),
+            metadataJSON: statement.text(at: 10),
+            allowedNetworks: Self.networks(statement.text(at: 11)),
+            allowedOrigins: Self.origins(statement.text(at: 12)))
+    }
+
+    /// `words` joined with single spaces; the words are validated to contain no whitespace.
+    static func joined(_ words: [String]) -> String {
+        words.joined(separator: " ")
+    }
+
+    /// `networks` in CIDR notation, joined with single spaces.
+    static func joined(_ networks: [CIDR]) -> String {
+        networks.map(\.description).joined(separator: " ")
+    }
+
+    /// The space-separated words of `text`.
+    static func words(_ text: String) -> [String] {
+        text.split(separator: " ").map(String.init)
+    }
+
+    /// The stored networks, each unparsable entry replaced by ``unmatchableNetwork``.
+    static func networks(_ text: String) -> [CIDR] {
+        text.split(separator: " ").map { CIDR($0) ?? Self.unmatchableNetwork }
+    }
+
+    /// The stored origins; text holding only spaces (never written by keygate) keeps one unmatchable entry.
+    static func origins(_ text: String) -> [String] {
+        let origins = Self.words(text)
+        return origins.isEmpty && !text.isEmpty ? [text] : origins
+    }
+}

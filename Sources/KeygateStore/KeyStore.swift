@@ -1,0 +1,163 @@
+import KeygateCore
+import KeygateCrypto
+
+/// The administrator's read-write view of the key database (the CLI); workers use ``KeyLookup``.
+///
+/// Every change runs in one `BEGIN IMMEDIATE` transaction that also appends an ``AuditEntry``. Time (`now`, in
+/// seconds since the epoch) and the acting user are arguments. Secrets are returned once, by `create` and `rotate`,
+/// and otherwise exist only as SHA-256 digests: they never reach the audit log or an error. Unknown ids give `nil`
+/// or `false`; refused input throws ``KeyValidationError``; database failures throw ``StoreError``. Not thread-safe.
+public final class KeyStore {
+    let connection: Connection
+
+    /// The database file.
+    public var path: String { self.connection.path }
+
+    /// Opens the database at `path` for writing and migrates it to ``Migrations/currentVersion``.
+    ///
+    /// With `create`, a missing file is created with mode 0600 (its `-wal` and `-shm` files get the same).
+    /// Without it, a missing file is an error that says how to create one.
+    public init(path: String, create: Bool) throws(StoreError) {
+        self.connection = try Connection(path: path, mode: create ? .create : .readWrite)
+        try Migrations.migrate(self.connection)
+    }
+
+    /// Creates a key in the smallest free slot and returns it with its secret, which is never shown again.
+    public func create(_ new: NewKey, now: Int64, actor: String) throws -> (record: KeyRecord, secret: String) {
+        let name = try KeyFieldRules.name(new.name)
+        let owner = try KeyFieldRules.owner(new.owner)
+        let scopes = try KeyFieldRules.scopes(new.scopes)
+        let origins = try KeyFieldRules.origins(new.allowedOrigins)
+        let metadata = try KeyFieldRules.metadata(new.metadataJSON)
+        let prefix = try KeyFieldRules.prefix(new.prefix)
+        let expiresAtSeconds = try KeyFieldRules.newExpiry(new.expiresAtSeconds, now: now)
+        let secret = try Self.randomText { APIKeyFormat.make(prefix: prefix, randomBytes: $0) }
+        let id = try Self.randomText { KeyIdentifier.make(randomBytes: $0) }
+        let digest = try SHA256Hasher().digest(secret)
+        let displayPrefix = APIKeyFormat.displayPrefix(of: secret)
+        let record = try self.connection.writeTransaction { () throws -> KeyRecord in
+            let slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
+            try self.connection.execute(
+                """
+                INSERT INTO keys (id, slot, display_prefix, name, owner, scopes, status, created_at, expires_at, \
+                metadata, allowed_cidrs, allowed_origins) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(id), .integer(slot), .text(displayPrefix), .text(name), .text(owner),
+                    .text(KeyRow.joined(scopes)), .integer(now), SQLValue(expiresAtSeconds), .text(metadata),
+                    .text(KeyRow.joined(new.allowedNetworks)), .text(KeyRow.joined(origins)),
+                ])
+            try self.connection.execute(
+                "INSERT INTO key_secrets (digest, key_id, created_at, retires_at) VALUES (?, ?, ?, NULL)",
+                [.blob(digest.bytes), .text(id), .integer(now)])
+            try self.appendAudit(
+                now: now, actor: actor, action: "create", keyID: id,
+                detail: "name=\(Self.quoted(name)) slot=\(slot) prefix=\(displayPrefix)")
+            return try self.find(id: id)!
+        }
+        return (record, secret)
+    }
+
+    /// Every key, oldest first; revoked keys only if `includeRevoked`.
+    public func list(includeRevoked: Bool) throws -> [KeyRecord] {
+        let filter = includeRevoked ? "" : "WHERE k.status <> 'revoked'"
+        let statement = try self.connection.prepare(
+            "SELECT \(KeyRow.columns) FROM keys AS k \(filter) ORDER BY k.created_at, k.id")
+        var records: [KeyRecord] = []
+        while try statement.step() {
+            records.append(KeyRow.record(from: statement))
+        }
+        return records
+    }
+
+    /// The key with identifier `id`, or `nil`.
+    public func find(id: String) throws -> KeyRecord? {
+        let statement = try self.connection.prepare("SELECT \(KeyRow.columns) FROM keys AS k WHERE k.id = ?")
+        try statement.bind([.text(id)])
+        guard try statement.step() else { return nil }
+        return KeyRow.record(from: statement)
+    }
+
+    /// When each secret of key `id` was created and retires, current first; empty for an unknown id.
+    public func secrets(id: String) throws -> [SecretInfo] {
+        let statement = try self.connection.prepare(
+            """
+            SELECT created_at, retires_at FROM key_secrets WHERE key_id = ?
+            ORDER BY retires_at IS NOT NULL, retires_at DESC, created_at DESC
+            """)
+        try statement.bind([.text(id)])
+        var secrets: [SecretInfo] = []
+        while try statement.step() {
+            secrets.append(
+                SecretInfo(createdAtSeconds: statement.int64(at: 0), retiresAtSeconds: statement.optionalInt64(at: 1)))
+        }
+        return secrets
+    }
+
+    /// Deletes key `id` and its secrets, freeing its slot; `false` for an unknown id. The audit entries stay.
+    public func delete(id: String, now: Int64, actor: String) throws -> Bool {
+        try self.connection.writeTransaction { () throws -> Bool in
+            guard let record = try self.find(id: id) else { return false }
+            try self.connection.execute("DELETE FROM keys WHERE id = ?", [.text(id)])
+            try self.appendAudit(
+                now: now, actor: actor, action: "delete", keyID: id,
+                detail: "name=\(Self.quoted(record.name)) slot=\(record.slot) prefix=\(record.displayPrefix)")
+            return true
+        }
+    }
+
+    /// The newest `limit` audit entries, newest first, for key `keyID` or for all keys when `nil`.
+    public func auditLog(keyID: String?, limit: Int) throws -> [AuditEntry] {
+        let filter = keyID == nil ? "" : "WHERE key_id = ?"
+        let statement = try self.connection.prepare(
+            "SELECT seq, at, actor, action, key_id, detail FROM audit \(filter) ORDER BY seq DESC LIMIT ?")
+        try statement.bind((keyID.map { [SQLValue.text($0)] } ?? []) + [.integer(Int64(max(limit, 0)))])
+        var entries: [AuditEntry] = []
+        while try statement.step() {
+            entries.append(
+                AuditEntry(
+                    sequence: statement.int64(at: 0), atSeconds: statement.int64(at: 1), actor: statement.text(at: 2),
+                    action: statement.text(at: 3), keyID: statement.optionalText(at: 4),
+                    detail: statement.text(at: 5)))
+        }
+        return entries
+    }
+
+    /// The identifier of the key in `slot`, or `nil` if the slot is free.
+    public func keyID(forSlot slot: Int) throws -> String? {
+        try self.connection.text("SELECT id FROM keys WHERE slot = ?", [.integer(Int64(slot))])
+    }
+
+    /// The smallest slot no key uses (the `keys.slot` index makes both probes lookups).
+    static let freeSlotSQL = """
+        SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM keys WHERE slot = 0) THEN 0 ELSE (
+            SELECT min(k.slot) + 1 FROM keys AS k WHERE NOT EXISTS (SELECT 1 FROM keys WHERE slot = k.slot + 1)
+        ) END
+        """
+
+    /// Appends one audit entry; call inside the transaction that makes the change.
+    func appendAudit(now: Int64, actor: String, action: String, keyID: String?, detail: String) throws(StoreError) {
+        try self.connection.execute(
+            "INSERT INTO audit (at, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?)",
+            [.integer(now), .text(actor), .text(action), keyID.map { .text($0) } ?? .null, .text(detail)])
+    }
+
+    /// Text built by `make` from CSPRNG bytes, drawing more bytes in the (astronomically rare) case it runs out.
+    static func randomText(_ make: ([UInt8]) -> String?) throws(CryptoError) -> String {
+        var bytes = try SecureRandom.bytes(count: 64)
+        while true {
+            if let text = make(bytes) { return text }
+            bytes += try SecureRandom.bytes(count: 32)
+        }
+    }
+
+    /// `text` in double quotes with `"` and `\` escaped, for audit details.
+    static func quoted(_ text: String) -> String {
+        var escaped = "\""
+        for character in text {
+            if character == "\"" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped + "\""
+    }
+}

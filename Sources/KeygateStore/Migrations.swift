@@ -1,0 +1,115 @@
+/// The versioned schema of a keygate database, tracked in `PRAGMA user_version`.
+///
+/// Migration N turns a version N-1 database into version N; all pending ones run in one IMMEDIATE transaction, so a
+/// crash or a concurrent `keygate migrate` never leaves a half-migrated file. Migration 1 also sets
+/// `PRAGMA application_id`, so that keygate recognises its own files and refuses someone else's SQLite database.
+public enum Migrations {
+    /// The schema version this build reads and writes.
+    public static let currentVersion: Int64 = 1
+    /// `PRAGMA application_id` of keygate databases: ASCII "KYGT".
+    public static let applicationID: Int64 = 0x4B59_4754
+
+    /// One forward step.
+    private struct Step: Sendable {
+        let version: Int64
+        let sql: String
+    }
+
+    private static let steps: [Step] = [
+        Step(
+            version: 1,
+            sql: """
+                CREATE TABLE keys (
+                    id TEXT PRIMARY KEY,
+                    slot INTEGER NOT NULL UNIQUE CHECK (slot >= 0),
+                    display_prefix TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    owner TEXT NOT NULL DEFAULT '',
+                    scopes TEXT NOT NULL DEFAULT '',
+                    status TEXT NOT NULL CHECK (status IN ('active', 'disabled', 'revoked')),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER,
+                    metadata TEXT NOT NULL DEFAULT '{}',
+                    allowed_cidrs TEXT NOT NULL DEFAULT '',
+                    allowed_origins TEXT NOT NULL DEFAULT ''
+                );
+                CREATE TABLE key_secrets (
+                    digest BLOB PRIMARY KEY CHECK (length(digest) = 32),
+                    key_id TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL,
+                    retires_at INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX key_secrets_key ON key_secrets(key_id);
+                CREATE TABLE audit (
+                    seq INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    key_id TEXT,
+                    detail TEXT NOT NULL DEFAULT ''
+                );
+                CREATE INDEX audit_key ON audit(key_id, seq);
+                PRAGMA application_id = \(Self.applicationID);
+                """),
+    ]
+
+    /// The schema version recorded in the database (`PRAGMA user_version`); 0 for a new file.
+    public static func version(of connection: Connection) throws(StoreError) -> Int64 {
+        try connection.int64("PRAGMA user_version") ?? 0
+    }
+
+    /// Brings the database up to ``currentVersion``; does nothing if it is already there.
+    ///
+    /// Refuses a database newer than this build, one whose `application_id` belongs to another program, and an
+    /// unversioned one that already has tables (someone else's database).
+    public static func migrate(_ connection: Connection) throws(StoreError) {
+        do {
+            try connection.writeTransaction {
+                let version = try Self.version(of: connection)
+                try Self.requireKeygateFile(connection, version: version)
+                guard version <= Self.currentVersion else { throw Self.tooNew(version) }
+                for step in Self.steps where step.version > version {
+                    try connection.executeScript(step.sql)
+                    try connection.executeScript("PRAGMA user_version = \(step.version)")
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            preconditionFailure("migration threw a non-store error: \(error)")
+        }
+    }
+
+    /// Refuses a database whose schema version is not exactly ``currentVersion``; for read-only connections.
+    public static func requireCurrent(_ connection: Connection) throws(StoreError) {
+        let version = try Self.version(of: connection)
+        try Self.requireKeygateFile(connection, version: version)
+        if version > Self.currentVersion { throw Self.tooNew(version) }
+        if version < Self.currentVersion {
+            throw StoreError.refusal(
+                "open",
+                "database schema version \(version) is older than this keygate (\(Self.currentVersion)): "
+                    + "run `keygate migrate`")
+        }
+    }
+
+    private static func tooNew(_ version: Int64) -> StoreError {
+        StoreError.refusal(
+            "open",
+            "database schema version \(version) is newer than this keygate (\(Self.currentVersion)): upgrade keygate")
+    }
+
+    private static func requireKeygateFile(_ connection: Connection, version: Int64) throws(StoreError) {
+        let applicationID = try connection.int64("PRAGMA application_id") ?? 0
+        if applicationID != 0 && applicationID != Self.applicationID {
+            throw StoreError.refusal(
+                "open", "\(connection.path) belongs to another program (application_id \(applicationID))")
+        }
+        if version == 0, let objects = try connection.int64("SELECT count(*) FROM sqlite_schema"), objects > 0 {
+            throw StoreError.refusal(
+                "open", "\(connection.path) is an SQLite database with tables but no keygate schema version")
+        }
+    }
+}
