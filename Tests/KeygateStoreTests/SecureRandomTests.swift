@@ -9,9 +9,4 @@ struct SecureRandomTests {
         #expect(first.count == 32)
         #expect(first != second)
     }
-
-    @Test func describesFailures() {
-        let error = CryptoError(call: "RAND_bytes", detail: "error:12345678:random number generator::failed")
-        #expect(error.description == "RAND_bytes failed: error:12345678:random number generator::failed")
-    }
 }
