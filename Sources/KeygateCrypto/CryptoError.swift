@@ -12,8 +12,9 @@ public struct CryptoError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { "\(self.call) failed: \(self.detail)" }
 
-    /// An error for `call`, taking (and clearing) this thread's OpenSSL error queue as the detail.
-    static func draining(call: String) -> CryptoError {
+    /// An error for a libcrypto `call` that just failed, taking (and clearing) this thread's OpenSSL error queue as
+    /// the detail.
+    public static func draining(call: String) -> CryptoError {
         CryptoError(call: call, detail: OpenSSLErrorQueue.drain())
     }
 }

@@ -58,11 +58,11 @@ public final class KeyStore {
         return (record, secret)
     }
 
-    /// Every key, oldest first; revoked keys only if `includeRevoked`.
+    /// Every key in creation order; revoked keys only if `includeRevoked`.
     public func list(includeRevoked: Bool) throws -> [KeyRecord] {
         let filter = includeRevoked ? "" : "WHERE k.status <> 'revoked'"
         let statement = try self.connection.prepare(
-            "SELECT \(KeyRow.columns) FROM keys AS k \(filter) ORDER BY k.created_at, k.id")
+            "SELECT \(KeyRow.columns) FROM keys AS k \(filter) ORDER BY k.created_at, k.rowid")
         var records: [KeyRecord] = []
         while try statement.step() {
             records.append(KeyRow.record(from: statement))

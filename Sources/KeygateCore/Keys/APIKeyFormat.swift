@@ -22,7 +22,11 @@ public enum APIKeyFormat {
 
     /// True if `prefix` is 2-24 characters of `[a-z][a-z0-9_]*` that end in `_`.
     public static func isValidPrefix(_ prefix: String) -> Bool {
-        Self.isValidPrefix(bytes: prefix.utf8)
+        let check = { (utf8: UnsafeRawBufferPointer) in Self.isValidPrefix(utf8: utf8, in: 0..<utf8.count) }
+        if let result = prefix.utf8.withContiguousStorageIfAvailable({ check(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return Array(prefix.utf8).withUnsafeBytes(check)
     }
 
     /// Builds a key from CSPRNG bytes.
@@ -65,7 +69,7 @@ public enum APIKeyFormat {
         else { return false }
         let prefixEnd = count - Self.suffixLength
         let checksumStart = count - Self.checksumLength
-        guard Self.isValidPrefix(bytes: candidate[0..<prefixEnd]) else { return false }
+        guard Self.isValidPrefix(utf8: candidate, in: 0..<prefixEnd) else { return false }
         var crc = CRC32()
         for index in 0..<checksumStart {
             let byte = candidate[index]
@@ -100,21 +104,19 @@ public enum APIKeyFormat {
         return Self.isValidPrefix(prefix) ? prefix : nil
     }
 
-    /// True if `bytes` are 2-24 bytes of `[a-z][a-z0-9_]*` that end in `_`.
-    static func isValidPrefix(bytes: some Collection<UInt8>) -> Bool {
-        guard Self.prefixLengths.contains(bytes.count) else { return false }
-        var isFirst = true
-        var last: UInt8 = 0
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): break
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"): if isFirst { return false }
+    /// True if `utf8[range]` is 2-24 bytes of `[a-z][a-z0-9_]*` ending in `_`; indexes in place, never allocates.
+    static func isValidPrefix(utf8: UnsafeRawBufferPointer, in range: Range<Int>) -> Bool {
+        guard range.count >= Self.prefixLengths.lowerBound, range.count <= Self.prefixLengths.upperBound else {
+            return false
+        }
+        for index in range {
+            switch utf8[index] {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"): if index == range.lowerBound { return false }
             default: return false
             }
-            isFirst = false
-            last = byte
         }
-        return last == UInt8(ascii: "_")
+        return utf8[range.upperBound - 1] == UInt8(ascii: "_")
     }
 }
 
