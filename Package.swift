@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "KeygateStoreTests", dependencies: ["KeygateStore", "KeygateCrypto", "KeygateCore"], swiftSettings: strict),
         .testTarget(name: "KeygateServerTests", dependencies: ["KeygateServer", "KeygateZone", "KeygateStore", "KeygateCore"], swiftSettings: strict),
         // Drives the built `keygate` binary with real nginx, cgi-fcgi and curl.
-        .testTarget(name: "IntegrationTests", dependencies: ["KeygateCore", "KeygateZone"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["KeygateCore", "keygate"], swiftSettings: strict),
     ]
 )

@@ -28,6 +28,8 @@ int CKeygateLinux_block_signals(const sigset_t *set, sigset_t *old);
 void CKeygateLinux_sigset(sigset_t *set, const int *signals, int count);
 /// Copies `path` into a sockaddr_un; returns -1 if it does not fit.
 int CKeygateLinux_sockaddr_un(struct sockaddr_un *addr, const char *path);
+/// accept4 needs _GNU_SOURCE, which the Swift importer does not see.
+int CKeygateLinux_accept4(int fd, int flags);
 /// S_ISSOCK on an fstat mode (a macro).
 int CKeygateLinux_is_socket_mode(unsigned int mode);
 #endif

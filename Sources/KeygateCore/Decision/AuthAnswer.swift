@@ -1,0 +1,135 @@
+/// The HTTP-level answer to a decision: status, header fields and body, before any wire encoding.
+public struct AuthAnswer: Sendable, Equatable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func == (lhs: AuthAnswer, rhs: AuthAnswer) -> Bool {
+        lhs.status == rhs.status && lhs.body == rhs.body
+            && lhs.headers.map { "\($0.name): \($0.value)" } == rhs.headers.map { "\($0.name): \($0.value)" }
+    }
+
+    /// The first value of header `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return self.headers.first { $0.name.lowercased() == lowered }?.value
+    }
+
+    /// Builds the answer for `decision`.
+    ///
+    /// Allow: 204 for nginx, exactly 200 for Apache authorizers (mod_fcgid allows on nothing else), with identity headers.
+    /// Deny: the outcome's status, `X-Keygate-Reason`, `WWW-Authenticate` (RFC 6750) on 401 and on insufficient scope,
+    /// an RFC 9457 problem body, and the same JSON in `X-Keygate-Problem` so nginx can return it (it drops our body).
+    public static func rendering(_ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy) -> AuthAnswer {
+        let outcome = decision.outcome
+        if outcome == .allow {
+            var answer = AuthAnswer(status: frontEnd == .nginx ? 204 : 200)
+            if policy.identityHeaders, let key = decision.key {
+                let fields = [
+                    ("KEY_ID", key.id), ("KEY_NAME", key.name), ("OWNER", key.owner),
+                    ("SCOPES", key.scopes.joined(separator: " ")),
+                ]
+                for (suffix, value) in fields {
+                    switch frontEnd {
+                    case .nginx:
+                        let name = "X-Keygate-" + suffix.split(separator: "_").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined(separator: "-")
+                        answer.headers.append((name, headerSafe(value)))
+                    case .apacheAuthorizer:
+                        answer.headers.append(("Variable-KEYGATE_" + suffix, headerSafe(value)))
+                    }
+                }
+            }
+            return answer
+        }
+        var answer = AuthAnswer(status: outcome.httpStatus)
+        answer.headers.append(("X-Keygate-Reason", outcome.rawValue))
+        let missingScopes = decision.key.map { ScopeSet.missing(from: $0.scopes, required: decision.requiredScopes) } ?? []
+        if let challenge = challenge(for: outcome, realm: policy.realm, missingScopes: missingScopes) {
+            answer.headers.append(("WWW-Authenticate", challenge))
+        }
+        let problem = problemJSON(outcome: outcome, missingScopes: missingScopes)
+        answer.headers.append(("X-Keygate-Problem", problem))
+        answer.headers.append(("Content-Type", "application/problem+json"))
+        answer.headers.append(("Cache-Control", "no-store"))
+        answer.body = Array(problem.utf8) + [UInt8(ascii: "\n")]
+        return answer
+    }
+
+    /// The RFC 6750 challenge: none for 500, bare realm when no key was sent, `invalid_token` for bad credentials.
+    static func challenge(for outcome: Outcome, realm: String, missingScopes: [String]) -> String? {
+        let realmPart = "Bearer realm=\"\(quotedSafe(realm))\""
+        switch outcome {
+        case .allow, .storeUnavailable, .ipNotAllowed, .originNotAllowed: return nil
+        case .missing: return realmPart
+        case .insufficientScope:
+            return realmPart + ", error=\"insufficient_scope\", scope=\"\(quotedSafe(missingScopes.joined(separator: " ")))\""
+        case .malformed, .unknown, .expired, .revoked, .disabled:
+            return realmPart + ", error=\"invalid_token\", error_description=\"\(outcome.title)\""
+        }
+    }
+
+    /// RFC 9457 problem details; ASCII only, so it is also a valid header value.
+    static func problemJSON(outcome: Outcome, missingScopes: [String]) -> String {
+        var json = "{\"type\":\"urn:keygate:problem:\(outcome.rawValue)\",\"title\":\"\(outcome.title)\""
+        json += ",\"status\":\(outcome.httpStatus),\"reason\":\"\(outcome.rawValue)\""
+        if !missingScopes.isEmpty {
+            json += ",\"missing_scopes\":[" + missingScopes.map { "\"\(jsonEscaped($0))\"" }.joined(separator: ",") + "]"
+        }
+        return json + "}"
+    }
+
+    /// Replaces control characters (CR and LF above all) so a stored value can never split a header.
+    public static func headerSafe(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return value }
+        return String(decoding: value.utf8.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
+    }
+
+    static func quotedSafe(_ value: String) -> String {
+        String(decoding: headerSafe(value).utf8.map { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") ? UInt8(ascii: "'") : $0 }, as: UTF8.self)
+    }
+
+    /// Escapes for a JSON string, and escapes non-ASCII as \u so the text stays a valid header value.
+    public static func jsonEscaped(_ value: String) -> String {
+        var out = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value >= 0x7F {
+                    for unit in String(scalar).utf16 {
+                        let hex = String(unit, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    }
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// CGI response head (`Status: 204\r\nName: value\r\n…\r\n\r\n`), what FastCGI STDOUT carries.
+    public func cgiHead() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + self.headers.count * 48)
+        out += "Status: \(self.status)\r\n".utf8
+        for header in self.headers {
+            out += header.name.utf8
+            out += ": ".utf8
+            out += header.value.utf8
+            out += "\r\n".utf8
+        }
+        out += "\r\n".utf8
+        return out
+    }
+}

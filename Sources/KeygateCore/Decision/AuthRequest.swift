@@ -1,0 +1,61 @@
+/// Which kind of front end asked, which decides how "allow" and the identity are spelled.
+public enum FrontEnd: Sendable, Equatable {
+    /// nginx `auth_request` (FastCGI RESPONDER or HTTP): allow is 204, identity in `X-Keygate-*` headers.
+    case nginx
+    /// An Apache FastCGI authorizer (mod_fcgid, mod_authnz_fcgi): allow must be exactly 200; identity as `Variable-*`.
+    case apacheAuthorizer
+}
+
+/// The facts about one request that a decision reads, independent of the wire protocol that carried them.
+public struct AuthRequest: Sendable, Equatable {
+    /// The raw `Authorization` header value.
+    public var authorization: String?
+    /// The raw `X-API-Key` header value.
+    public var apiKeyHeader: String?
+    /// The original request target, path plus query (`REQUEST_URI`).
+    public var uri: String
+    public var method: String
+    /// The peer address as the front end saw it (`REMOTE_ADDR`).
+    public var remoteAddress: String?
+    /// `X-Forwarded-For`, honoured only when `remoteAddress` is a trusted proxy.
+    public var forwardedFor: String?
+    public var origin: String?
+    /// Scopes the route requires (all of them), e.g. from `fastcgi_param KEYGATE_SCOPE "reports:read"`.
+    public var requiredScopes: [String]
+    public var frontEnd: FrontEnd
+
+    public init(
+        authorization: String? = nil, apiKeyHeader: String? = nil, uri: String = "/", method: String = "GET",
+        remoteAddress: String? = nil, forwardedFor: String? = nil, origin: String? = nil,
+        requiredScopes: [String] = [], frontEnd: FrontEnd = .nginx
+    ) {
+        self.authorization = authorization
+        self.apiKeyHeader = apiKeyHeader
+        self.uri = uri
+        self.method = method
+        self.remoteAddress = remoteAddress
+        self.forwardedFor = forwardedFor
+        self.origin = origin
+        self.requiredScopes = requiredScopes
+        self.frontEnd = frontEnd
+    }
+}
+
+/// Settings of the decision path that come from `keygate serve` flags, not from the request.
+public struct GatePolicy: Sendable, Equatable {
+    /// Name of the query parameter that may carry the key; `nil` (the default) disables keys in URLs.
+    public var queryParameter: String?
+    /// Proxies whose `X-Forwarded-For` is believed; empty means REMOTE_ADDR is always the client.
+    public var trustedProxies: [CIDR]
+    /// The `realm` of `WWW-Authenticate`.
+    public var realm: String
+    /// Send identity headers on allow (`X-Keygate-Key-Id` or `Variable-KEYGATE_KEY_ID`).
+    public var identityHeaders: Bool
+
+    public init(queryParameter: String? = nil, trustedProxies: [CIDR] = [], realm: String = "api", identityHeaders: Bool = true) {
+        self.queryParameter = queryParameter
+        self.trustedProxies = trustedProxies
+        self.realm = realm
+        self.identityHeaders = identityHeaders
+    }
+}

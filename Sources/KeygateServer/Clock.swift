@@ -1,0 +1,20 @@
+import Glibc
+
+/// Reads the clocks the server needs; the decision logic itself takes time as an argument.
+public enum Clock {
+    /// Wall-clock seconds since the epoch (for expiry and last-used).
+    @inline(__always)
+    public static func nowSeconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &spec)
+        return Int64(spec.tv_sec)
+    }
+
+    /// Monotonic milliseconds (for timeouts; immune to clock steps).
+    @inline(__always)
+    public static func monotonicMillis() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}

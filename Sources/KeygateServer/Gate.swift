@@ -1,0 +1,94 @@
+import KeygateCore
+import KeygateCrypto
+import KeygateStore
+import KeygateZone
+import Logging
+
+/// The decision path of one worker: extract, hash, look up (through a cache), judge, record use.
+///
+/// Not thread-safe: each single-threaded worker owns one. The cache is dropped whenever SQLite's `data_version`
+/// says another connection committed, so a revoke is seen by the very next request, in every worker.
+public final class Gate {
+    public let policy: GatePolicy
+    private let lookup: KeyLookup
+    private let hasher: SHA256Hasher
+    private let lastUsed: LastUsedTable?
+    private let logger: Logger
+    private var cache: [KeyDigest: SecretMatch?] = [:]
+    private var cachedDataVersion: Int64 = -1
+    /// Bound on cached digests (found and unknown): a spray of random well-formed keys cannot grow the worker.
+    public let cacheCapacity: Int
+    public private(set) var statistics = Statistics()
+
+    public struct Statistics: Sendable {
+        public var decisions = 0
+        public var cacheHits = 0
+        public var cacheInvalidations = 0
+        public var storeErrors = 0
+    }
+
+    public init(databasePath: String, policy: GatePolicy, lastUsed: LastUsedTable?, logger: Logger, cacheCapacity: Int = 10_000) throws {
+        self.lookup = try KeyLookup(path: databasePath)
+        self.hasher = try SHA256Hasher()
+        self.policy = policy
+        self.lastUsed = lastUsed
+        self.logger = logger
+        self.cacheCapacity = cacheCapacity
+    }
+
+    /// Decides `request` at `nowSeconds`; store failures become the `storeUnavailable` outcome (fail closed).
+    public func decide(_ request: AuthRequest, nowSeconds: Int64) -> Decision {
+        self.statistics.decisions += 1
+        let secret: String
+        switch KeyExtraction.extract(from: request, queryParameter: self.policy.queryParameter) {
+        case .missing: return Decision(.missing, requiredScopes: request.requiredScopes)
+        case .malformed: return Decision(.malformed, requiredScopes: request.requiredScopes)
+        case .candidate(let candidate): secret = candidate
+        }
+        let match: SecretMatch?
+        do {
+            match = try self.find(digest: self.hasher.digest(secret))
+        } catch {
+            self.statistics.storeErrors += 1
+            self.logger.error("key lookup failed; answering 500", metadata: ["error": "\(error)"])
+            return Decision(.storeUnavailable, requiredScopes: request.requiredScopes)
+        }
+        let client = ClientAddress.resolve(
+            remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
+            trustedProxies: self.policy.trustedProxies)
+        let decision = Decider.judge(match, request: request, clientAddress: client, nowSeconds: nowSeconds)
+        if decision.outcome == .allow, let key = decision.key {
+            self.lastUsed?.record(slot: key.slot, seconds: nowSeconds)
+        }
+        return decision
+    }
+
+    /// Decides and renders the answer for the request's front end.
+    public func answer(_ request: AuthRequest, nowSeconds: Int64) -> AuthAnswer {
+        let decision = self.decide(request, nowSeconds: nowSeconds)
+        if decision.outcome != .allow {
+            self.logger.debug(
+                "denied",
+                metadata: ["reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
+                    "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")"])
+        }
+        return AuthAnswer.rendering(decision, for: request.frontEnd, policy: self.policy)
+    }
+
+    private func find(digest: KeyDigest) throws -> SecretMatch? {
+        let version = try self.lookup.dataVersion()
+        if version != self.cachedDataVersion {
+            if self.cachedDataVersion != -1 { self.statistics.cacheInvalidations += 1 }
+            self.cache.removeAll(keepingCapacity: true)
+            self.cachedDataVersion = version
+        }
+        if let cached = self.cache[digest] {
+            self.statistics.cacheHits += 1
+            return cached
+        }
+        let found = try self.lookup.find(digest: digest)
+        if self.cache.count >= self.cacheCapacity { self.cache.removeAll(keepingCapacity: true) }
+        self.cache[digest] = .some(found)
+        return found
+    }
+}

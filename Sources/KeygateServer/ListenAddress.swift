@@ -1,0 +1,77 @@
+import KeygateCore
+
+/// Where `keygate serve` accepts connections, and which wire protocol it speaks there.
+public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
+    /// A unix socket path keygate creates (`unix:/run/keygate/keygate.sock`).
+    case unix(path: String)
+    /// A TCP address (`127.0.0.1:9000`, `[::1]:9000`).
+    case tcp(host: IPAddress, port: UInt16)
+    /// A listening socket inherited on this descriptor (`fd:0` for spawn-fcgi and mod_fcgid).
+    case inherited(fd: Int32)
+    /// Sockets passed by systemd socket activation (`LISTEN_FDS`, from descriptor 3).
+    case systemd
+
+    /// Parses `unix:PATH`, `HOST:PORT`, `[V6]:PORT`, `localhost:PORT`, `fd:N` or `systemd`.
+    public static func parse(_ text: String) -> Result<ListenAddress, ConfigurationError> {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst(5))
+            guard path.hasPrefix("/") || path.hasPrefix(".") || !path.isEmpty else {
+                return .failure(ConfigurationError("--listen \(text): give a socket path, e.g. unix:/run/keygate/keygate.sock"))
+            }
+            guard path.utf8.count < 108 else {
+                return .failure(ConfigurationError("--listen \(text): unix socket paths must be shorter than 108 bytes"))
+            }
+            return .success(.unix(path: path))
+        }
+        if text == "systemd" { return .success(.systemd) }
+        if text.hasPrefix("fd:") {
+            guard let fd = Int32(text.dropFirst(3)), fd >= 0 else {
+                return .failure(ConfigurationError("--listen \(text): expected fd:N with N a descriptor number"))
+            }
+            return .success(.inherited(fd: fd))
+        }
+        guard let colon = text.lastIndex(of: ":") else {
+            return .failure(ConfigurationError(
+                "--listen \(text): expected unix:PATH, HOST:PORT (e.g. 127.0.0.1:9000), fd:0 or systemd"))
+        }
+        var hostText = String(text[..<colon])
+        let portText = text[text.index(after: colon)...]
+        guard let port = UInt16(portText), port > 0 else {
+            return .failure(ConfigurationError("--listen \(text): the port must be 1-65535"))
+        }
+        if hostText.hasPrefix("[") && hostText.hasSuffix("]") { hostText = String(hostText.dropFirst().dropLast()) }
+        if hostText == "localhost" { hostText = "127.0.0.1" }
+        guard let host = IPAddress(hostText) else {
+            return .failure(ConfigurationError("--listen \(text): '\(hostText)' is not an IP address"))
+        }
+        return .success(.tcp(host: host, port: port))
+    }
+
+    /// True for addresses reachable only from this machine (unix sockets, 127.0.0.0/8, ::1, inherited sockets).
+    public var isLocalOnly: Bool {
+        switch self {
+        case .unix, .inherited, .systemd: return true
+        case .tcp(let host, _):
+            if host.isIPv4 { return CIDR("127.0.0.0/8")!.contains(host) }
+            return host == IPAddress("::1")!
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unix(let path): return "unix:\(path)"
+        case .tcp(let host, let port): return host.isIPv4 ? "\(host):\(port)" : "[\(host)]:\(port)"
+        case .inherited(let fd): return "fd:\(fd)"
+        case .systemd: return "systemd"
+        }
+    }
+}
+
+/// A configuration mistake, found at startup; the message says what to fix.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,41 @@
+import KeygateCore
+
+/// The wire protocol state of one connection. Each protocol turns bytes into `AuthRequest`s and answers back;
+/// the decision path (``Gate``) and the event loop are shared. An HTTP/1.1 forward-auth case slots in here.
+enum Session {
+    case fastCGI(FastCGIConnection)
+    /// Transient: holds no buffers while the real state is being mutated (keeps that state uniquely referenced).
+    case detached
+
+    /// Feeds received bytes, appending answers to `output`; throws a description of a protocol violation.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8], gate: Gate, nowSeconds: Int64) throws {
+        switch self {
+        case .fastCGI(var connection):
+            self = .detached
+            defer { self = .fastCGI(connection) }
+            try connection.consume(bytes, output: &output) { request, out in
+                let answer = gate.answer(AuthRequest(fastCGI: request), nowSeconds: nowSeconds)
+                FastCGIResponseWriter.appendResponse(
+                    requestID: request.requestID, head: answer.cgiHead(), body: answer.body, to: &out)
+            }
+        case .detached:
+            preconditionFailure("receive on a detached session")
+        }
+    }
+
+    /// True once the protocol says the connection ends after the pending output is sent.
+    var wantsClose: Bool {
+        switch self {
+        case .fastCGI(let connection): return connection.wantsClose
+        case .detached: return true
+        }
+    }
+
+    /// True while a request has started but is not complete (a slow peer is timed out; a drain waits for it).
+    var isMidRequest: Bool {
+        switch self {
+        case .fastCGI(let connection): return connection.isMidRequest || connection.bufferedByteCount > 0
+        case .detached: return false
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import CKeygateLinux
+import Glibc
+import KeygateStore
+import KeygateZone
+import Logging
+
+/// What the supervisor runs: how many workers, with which arguments, over which sockets.
+public struct SupervisorPlan: Sendable {
+    public var workerCount: Int
+    /// Arguments after the executable name; the supervisor appends `--worker-fds 3,4,…`.
+    public var workerArguments: [String]
+    public var databasePath: String
+    public var lastUsedPath: String?
+    public var lastUsedCapacity: Int
+    public var drainTimeoutMillis: Int64
+    public var listenAddresses: [ListenAddress]
+
+    public init(
+        workerCount: Int, workerArguments: [String], databasePath: String, lastUsedPath: String?, lastUsedCapacity: Int,
+        drainTimeoutMillis: Int64, listenAddresses: [ListenAddress]
+    ) {
+        self.workerCount = workerCount
+        self.workerArguments = workerArguments
+        self.databasePath = databasePath
+        self.lastUsedPath = lastUsedPath
+        self.lastUsedCapacity = lastUsedCapacity
+        self.drainTimeoutMillis = drainTimeoutMillis
+        self.listenAddresses = listenAddresses
+    }
+}
+
+/// The single-threaded parent of the workers: spawns them with `posix_spawn`, restarts any that die, reloads on
+/// SIGHUP by starting a new generation before draining the old, and stops gracefully on SIGTERM/SIGINT.
+///
+/// It never forks: `posix_spawn` of `/proc/self/exe` is safe whatever the runtime has started.
+public final class Supervisor {
+    private var plan: SupervisorPlan
+    private let listeners: [ListeningSocket]
+    private let reload: () throws -> SupervisorPlan
+    private let logger: Logger
+    private let executable: String
+    /// Worker slot → pid of the current generation.
+    private var current: [Int: pid_t] = [:]
+    /// Pids of an older generation, draining after a reload.
+    private var retiring: Set<pid_t> = []
+    private var restartTimes: [Int: [Int64]] = [:]
+    private var pendingRestarts: [Int: Int64] = [:]
+    private var stopping = false
+    private var lastUsedSnapshot: [Int64] = []
+    private var lastUsed: LastUsedTable?
+    private var lastFlushMillis: Int64 = 0
+    /// Listener descriptors moved above the range workers use, so `dup2` into 3… never meets its own source.
+    private var listenerFDs: [CInt] = []
+
+    static let flushIntervalMillis: Int64 = 10_000
+
+    public init(plan: SupervisorPlan, listeners: [ListeningSocket], logger: Logger, reload: @escaping () throws -> SupervisorPlan) throws {
+        self.plan = plan
+        self.listeners = listeners
+        self.reload = reload
+        self.logger = logger
+        var path = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &path, path.count - 1)
+        guard length > 0 else { throw SystemCallError(call: "readlink", errno: currentErrno(), detail: "/proc/self/exe") }
+        self.executable = String(decoding: path[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        for listener in listeners {
+            self.listenerFDs.append(try syscall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(listener.fd, F_DUPFD_CLOEXEC, CInt(100)) })
+        }
+        if let path = plan.lastUsedPath {
+            let table = try LastUsedTable(path: path, capacity: plan.lastUsedCapacity)
+            self.lastUsed = table
+            self.lastUsedSnapshot = [Int64](repeating: 0, count: table.capacity)
+            _ = table.changes(since: &self.lastUsedSnapshot)  // start from what is already stored
+        }
+    }
+
+    /// Runs until SIGTERM/SIGINT and every worker has drained; returns the process exit status.
+    public func run() -> Int32 {
+        var mask = sigset_t()
+        let signals: [CInt] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
+        signals.withUnsafeBufferPointer { CKeygateLinux_sigset(&mask, $0.baseAddress, CInt($0.count)) }
+        _ = CKeygateLinux_block_signals(&mask, nil)
+        signal(SIGPIPE, SIG_IGN)
+        for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
+        self.logger.info(
+            "keygate serving",
+            metadata: ["listen": "\(self.plan.listenAddresses.map(\.description).joined(separator: ","))",
+                "workers": "\(self.plan.workerCount)", "db": "\(self.plan.databasePath)"])
+        var stopDeadline: Int64 = .max
+        while true {
+            var info = siginfo_t()
+            var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
+            let signo = sigtimedwait(&mask, &info, &timeout)
+            let now = Clock.monotonicMillis()
+            switch signo {
+            case SIGCHLD: break  // reaped below
+            case SIGTERM, SIGINT:
+                if !self.stopping {
+                    self.stopping = true
+                    stopDeadline = now + self.plan.drainTimeoutMillis + 2_000
+                    self.logger.info("stopping: draining workers")
+                    self.signalAll(SIGTERM)
+                }
+            case SIGHUP:
+                if !self.stopping { self.reloadConfiguration() }
+            default: break
+            }
+            self.reap(now: now)
+            if self.stopping {
+                if self.current.isEmpty && self.retiring.isEmpty { break }
+                if now >= stopDeadline {
+                    self.logger.warning("workers did not drain in time; killing them")
+                    self.signalAll(SIGKILL)
+                    stopDeadline = .max
+                }
+                continue
+            }
+            for (slot, due) in self.pendingRestarts where due <= now {
+                self.pendingRestarts[slot] = nil
+                self.spawn(slot: slot)
+            }
+            if now - self.lastFlushMillis >= Self.flushIntervalMillis {
+                self.flushLastUsed()
+                self.lastFlushMillis = now
+            }
+        }
+        self.flushLastUsed()
+        try? self.lastUsed?.mapping.flush()
+        for listener in self.listeners {
+            if let path = listener.createdPath { unlink(path) }
+        }
+        self.logger.info("keygate stopped")
+        return 0
+    }
+
+    private func signalAll(_ signal: CInt) {
+        for pid in self.current.values { kill(pid, signal) }
+        for pid in self.retiring { kill(pid, signal) }
+    }
+
+    private func reap(now: Int64) {
+        while true {
+            var status: CInt = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return }
+            if self.retiring.remove(pid) != nil { continue }
+            guard let slot = self.current.first(where: { $0.value == pid })?.key else { continue }
+            self.current[slot] = nil
+            if self.stopping { continue }
+            let how = (status & 0x7f) == 0 ? "exit status \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+            // A worker that keeps dying is restarted with a delay, not in a tight loop.
+            var recent = (self.restartTimes[slot] ?? []).filter { now - $0 < 10_000 }
+            recent.append(now)
+            self.restartTimes[slot] = recent
+            let delay: Int64 = recent.count > 5 ? 2_000 : 0
+            self.logger.warning(
+                "worker exited; restarting", metadata: ["pid": "\(pid)", "how": "\(how)", "delay_ms": "\(delay)"])
+            if delay == 0 { self.spawn(slot: slot) } else { self.pendingRestarts[slot] = now + delay }
+        }
+    }
+
+    private func reloadConfiguration() {
+        let next: SupervisorPlan
+        do {
+            next = try self.reload()
+        } catch {
+            self.logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            return
+        }
+        if next.listenAddresses != self.plan.listenAddresses {
+            self.logger.warning("listen addresses cannot change on reload; restart keygate to change them")
+        }
+        var adopted = next
+        adopted.listenAddresses = self.plan.listenAddresses
+        self.plan = adopted
+        // New generation first: the old one keeps serving until the new one is accepting, so nothing is dropped.
+        let old = self.current
+        self.current = [:]
+        self.pendingRestarts = [:]
+        for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
+        for pid in old.values {
+            self.retiring.insert(pid)
+            kill(pid, SIGTERM)
+        }
+        self.logger.info("configuration reloaded", metadata: ["workers": "\(self.plan.workerCount)"])
+    }
+
+    private func spawn(slot: Int) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var fdList: [String] = []
+        for (index, fd) in self.listenerFDs.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, fd, CInt(3 + index))
+            fdList.append("\(3 + index)")
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        let reset: [CInt] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE]
+        reset.withUnsafeBufferPointer { CKeygateLinux_sigset(&defaults, $0.baseAddress, CInt($0.count)) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let arguments = ["keygate"] + self.plan.workerArguments + ["--worker-fds", fdList.joined(separator: ",")]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, self.executable, &actions, &attributes, argv, environ)
+        if result != 0 {
+            self.logger.error(
+                "posix_spawn failed; retrying shortly",
+                metadata: ["error": "\(SystemCallError(call: "posix_spawn", errno: result))"])
+            self.pendingRestarts[slot] = Clock.monotonicMillis() + 1_000
+            return
+        }
+        self.current[slot] = pid
+    }
+
+    private func flushLastUsed() {
+        guard let table = self.lastUsed else { return }
+        let changes = table.changes(since: &self.lastUsedSnapshot).filter { $0.seconds > 0 }
+        guard !changes.isEmpty else { return }
+        do {
+            let store = try KeyStore(path: self.plan.databasePath, create: false)
+            try store.recordLastUsed(changes)
+        } catch {
+            // Keep the changes for the next attempt.
+            for change in changes { self.lastUsedSnapshot[change.slot] = 0 }
+            self.logger.warning("could not record last-used times", metadata: ["error": "\(error)"])
+        }
+    }
+}

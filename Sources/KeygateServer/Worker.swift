@@ -1,0 +1,338 @@
+import CKeygateLinux
+import Glibc
+import KeygateCore
+import KeygateZone
+import Logging
+
+/// One single-threaded worker process: an epoll loop over the shared listening sockets and its own connections.
+///
+/// Many connections are served at once, so an idle kept-alive or stalled peer never delays anyone else. Every bound
+/// (connections, params, output, time) ends only the offending connection, with a log line; the worker lives on.
+public final class Worker {
+    private let configuration: WorkerConfiguration
+    private let listeners: [ListeningSocket]
+    private let gate: Gate
+    private let logger: Logger
+    private let epoll: CInt
+    private let signalFD: CInt
+    /// Connections by descriptor (descriptors are small integers, so an array is the cheapest map).
+    private var connections: [Connection?] = []
+    private var openConnections = 0
+    private var acceptingPaused = false
+    private var draining = false
+    private var drainDeadlineMillis: Int64 = 0
+    private var readBuffer: UnsafeMutableRawBufferPointer
+    private var lastSweepMillis: Int64 = 0
+
+    /// epoll `data` tags below this are listener indices; the signalfd has its own tag; connections use their fd + base.
+    private static let signalTag: UInt64 = 1 << 32
+    private static let connectionBase: UInt64 = 1 << 33
+    /// Output a peer may leave unread before keygate gives up on it.
+    static let maxPendingOutputBytes = 1 << 20
+
+    final class Connection {
+        let fd: CInt
+        var session: Session
+        var output: [UInt8] = []
+        var outputSent = 0
+        var lastActivityMillis: Int64
+        var watchingWritable = false
+        /// False until the first byte arrives: a silent new connection is awaiting its request, not idle.
+        var receivedAny = false
+
+        init(fd: CInt, session: Session, now: Int64) {
+            self.fd = fd
+            self.session = session
+            self.lastActivityMillis = now
+        }
+
+        var hasPendingOutput: Bool { self.outputSent < self.output.count }
+    }
+
+    public init(configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger) throws {
+        self.configuration = configuration
+        self.listeners = listeners
+        self.logger = logger
+        let lastUsed = try configuration.lastUsedPath.map {
+            try LastUsedTable(path: $0, capacity: configuration.lastUsedCapacity)
+        }
+        self.gate = try Gate(
+            databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed, logger: logger)
+        self.epoll = try syscall("epoll_create1") { epoll_create1(CInt(EPOLL_CLOEXEC)) }
+        // Termination arrives as data on a descriptor, handled between requests, never inside one.
+        var mask = sigset_t()
+        let signals: [CInt] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1]
+        signals.withUnsafeBufferPointer { CKeygateLinux_sigset(&mask, $0.baseAddress, CInt($0.count)) }
+        _ = CKeygateLinux_block_signals(&mask, nil)
+        signal(SIGPIPE, SIG_IGN)
+        self.signalFD = try syscall("signalfd") { signalfd(-1, &mask, CInt(SFD_NONBLOCK) | CInt(SFD_CLOEXEC)) }
+        self.readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+        try self.watch(self.signalFD, events: EPOLLIN.rawValue, tag: Self.signalTag)
+        for index in self.listeners.indices { try self.watchListener(index) }
+    }
+
+    deinit {
+        self.readBuffer.deallocate()
+    }
+
+    /// Serves until SIGTERM/SIGINT, then drains in-flight requests and returns.
+    public func run() throws {
+        self.logger.info(
+            "worker ready",
+            metadata: ["listen": "\(self.listeners.map { $0.address.description }.joined(separator: ","))"])
+        var events = [epoll_event](repeating: epoll_event(), count: 128)
+        while true {
+            let timeout: CInt = self.draining ? 50 : 1000
+            let count = events.withUnsafeMutableBufferPointer { epoll_wait(self.epoll, $0.baseAddress, CInt($0.count), timeout) }
+            if count < 0 {
+                let code = currentErrno()
+                if code == EINTR { continue }
+                throw SystemCallError(call: "epoll_wait", errno: code)
+            }
+            let now = Clock.monotonicMillis()
+            for index in 0..<Int(count) {
+                let event = events[index]
+                let tag = event.data.u64
+                if tag == Self.signalTag {
+                    self.handleSignals(now: now)
+                } else if tag < Self.signalTag {
+                    self.acceptConnections(listener: Int(tag), now: now)
+                } else {
+                    self.handle(fd: CInt(tag - Self.connectionBase), events: event.events, now: now)
+                }
+            }
+            if now - self.lastSweepMillis >= (self.draining ? 50 : 1000) {
+                self.sweep(now: now)
+                self.lastSweepMillis = now
+            }
+            if self.draining {
+                if self.openConnections == 0 { break }
+                if now >= self.drainDeadlineMillis {
+                    self.logger.warning(
+                        "drain timeout: closing connections still in flight", metadata: ["count": "\(self.openConnections)"])
+                    break
+                }
+            }
+        }
+        self.logger.info("worker stopped", metadata: ["decisions": "\(self.gate.statistics.decisions)"])
+    }
+
+    // MARK: - Events
+
+    private func handleSignals(now: Int64) {
+        var info = signalfd_siginfo()
+        while read(self.signalFD, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
+            switch CInt(info.ssi_signo) {
+            case SIGTERM, SIGINT:
+                self.beginDrain(now: now)
+            default:
+                break  // SIGHUP/SIGUSR1: configuration reloads are the supervisor's job; keys reload by themselves
+            }
+        }
+    }
+
+    private func beginDrain(now: Int64) {
+        guard !self.draining else { return }
+        // Take what is already queued on the shared socket before letting go of it, so nothing queued is dropped.
+        for index in self.listeners.indices { self.acceptConnections(listener: index, now: now, ignoringLimit: true) }
+        self.draining = true
+        self.drainDeadlineMillis = now + self.configuration.drainTimeoutMillis
+        for index in self.listeners.indices where !self.acceptingPaused {
+            epoll_ctl(self.epoll, EPOLL_CTL_DEL, self.listeners[index].fd, nil)
+        }
+        self.acceptingPaused = true
+        self.logger.info("draining", metadata: ["in_flight": "\(self.openConnections)"])
+    }
+
+    private func acceptConnections(listener index: Int, now: Int64, ignoringLimit: Bool = false) {
+        let listenFD = self.listeners[index].fd
+        while ignoringLimit || self.openConnections < self.configuration.maxConnections {
+            let fd = CKeygateLinux_accept4(listenFD, CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue))
+            if fd < 0 {
+                let code = currentErrno()
+                switch code {
+                case EAGAIN, EWOULDBLOCK, EINTR: return
+                case ECONNABORTED, EPROTO: continue
+                case EMFILE, ENFILE:
+                    self.logger.error("accept4: out of file descriptors; pausing accepts", metadata: ["errno": "\(code)"])
+                    self.pauseAccepting()
+                    return
+                default:
+                    self.logger.error("accept4 failed", metadata: ["errno": "\(code)"])
+                    return
+                }
+            }
+            let connection = Connection(fd: fd, session: .fastCGI(FastCGIConnection(limits: self.configuration.limits)), now: now)
+            if Int(fd) >= self.connections.count {
+                self.connections += [Connection?](repeating: nil, count: Int(fd) + 64 - self.connections.count)
+            }
+            self.connections[Int(fd)] = connection
+            self.openConnections += 1
+            do {
+                try self.watch(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, tag: Self.connectionBase + UInt64(fd))
+            } catch {
+                self.logger.error("epoll_ctl(ADD) for a new connection failed", metadata: ["error": "\(error)"])
+                self.close(connection)
+                continue
+            }
+            // The request usually arrived with the connect: read now rather than waiting for another epoll round.
+            self.handle(fd: fd, events: EPOLLIN.rawValue, now: now)
+        }
+        if !ignoringLimit { self.pauseAccepting() }
+    }
+
+    private func handle(fd: CInt, events: UInt32, now: Int64) {
+        guard Int(fd) < self.connections.count, let connection = self.connections[Int(fd)] else { return }
+        if events & EPOLLOUT.rawValue != 0 {
+            guard self.flush(connection, now: now) else { return }
+        }
+        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+            self.readAvailable(connection, now: now)
+        }
+    }
+
+    private func readAvailable(_ connection: Connection, now: Int64) {
+        // Bounded reads per wake-up, so one chatty peer cannot starve the others.
+        for _ in 0..<16 {
+            let count = read(connection.fd, self.readBuffer.baseAddress, self.readBuffer.count)
+            if count == 0 {
+                // Peer closed (nginx does this instead of ABORT_REQUEST): whatever was in flight is abandoned.
+                if connection.session.isMidRequest {
+                    self.logger.debug("peer closed mid-request", metadata: ["fd": "\(connection.fd)"])
+                }
+                self.close(connection)
+                return
+            }
+            if count < 0 {
+                let code = currentErrno()
+                if code == EAGAIN || code == EWOULDBLOCK { return }
+                if code == EINTR { continue }
+                if code != ECONNRESET { self.logger.warning("read failed; closing connection", metadata: ["errno": "\(code)"]) }
+                self.close(connection)
+                return
+            }
+            connection.lastActivityMillis = now
+            connection.receivedAny = true
+            if connection.session.wantsClose { continue }  // answered a non-keep-alive request; ignore the rest
+            do {
+                try connection.session.receive(
+                    UnsafeRawBufferPointer(rebasing: self.readBuffer[0..<count]), output: &connection.output, gate: self.gate,
+                    nowSeconds: Clock.nowSeconds())
+            } catch {
+                self.logger.warning("closing connection after a protocol error", metadata: ["error": "\(error)"])
+                self.close(connection)
+                return
+            }
+            if connection.output.count - connection.outputSent > Self.maxPendingOutputBytes {
+                self.logger.warning("closing connection: peer is not reading its answers")
+                self.close(connection)
+                return
+            }
+            guard self.flush(connection, now: now) else { return }
+            if count < self.readBuffer.count { return }
+        }
+    }
+
+    /// Sends pending output; closes when the protocol is done. Returns false if the connection was closed.
+    private func flush(_ connection: Connection, now: Int64) -> Bool {
+        while connection.hasPendingOutput {
+            let sent = connection.output.withUnsafeBytes { bytes in
+                send(connection.fd, bytes.baseAddress! + connection.outputSent, bytes.count - connection.outputSent,
+                     CInt(MSG_NOSIGNAL))
+            }
+            if sent < 0 {
+                let code = currentErrno()
+                if code == EINTR { continue }
+                if code == EAGAIN || code == EWOULDBLOCK {
+                    if !connection.watchingWritable {
+                        connection.watchingWritable = true
+                        self.modify(connection, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
+                    }
+                    return true
+                }
+                if code != EPIPE && code != ECONNRESET {
+                    self.logger.warning("send failed; closing connection", metadata: ["errno": "\(code)"])
+                }
+                self.close(connection)
+                return false
+            }
+            connection.outputSent += sent
+            connection.lastActivityMillis = now
+        }
+        connection.output.removeAll(keepingCapacity: true)
+        connection.outputSent = 0
+        if connection.watchingWritable {
+            connection.watchingWritable = false
+            self.modify(connection, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        }
+        if connection.session.wantsClose || (self.draining && !connection.session.isMidRequest) {
+            self.close(connection)
+            return false
+        }
+        return true
+    }
+
+    /// Closes slow and idle connections; during a drain, closes every connection not mid-request.
+    private func sweep(now: Int64) {
+        for case let connection? in self.connections {
+            let quiet = now - connection.lastActivityMillis
+            if !connection.receivedAny || connection.session.isMidRequest || connection.hasPendingOutput {
+                if quiet > self.configuration.requestTimeoutMillis {
+                    self.logger.warning(
+                        "closing slow connection: no progress",
+                        metadata: ["millis": "\(quiet)", "received": "\(connection.receivedAny)",
+                            "pending_output": "\(connection.output.count - connection.outputSent)"])
+                    self.close(connection)
+                }
+            } else if self.draining || quiet > self.configuration.idleTimeoutMillis {
+                self.close(connection)
+            }
+        }
+        if self.acceptingPaused && !self.draining && self.openConnections < self.configuration.maxConnections * 9 / 10 {
+            self.resumeAccepting()
+        }
+    }
+
+    // MARK: - Descriptors
+
+    private func close(_ connection: Connection) {
+        Glibc.close(connection.fd)
+        self.connections[Int(connection.fd)] = nil
+        self.openConnections -= 1
+    }
+
+    private func watch(_ fd: CInt, events: UInt32, tag: UInt64) throws {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = tag
+        _ = try syscall("epoll_ctl(ADD)") { epoll_ctl(self.epoll, EPOLL_CTL_ADD, fd, &event) }
+    }
+
+    private func watchListener(_ index: Int) throws {
+        // EPOLLEXCLUSIVE: one worker wakes per new connection instead of all of them.
+        try self.watch(self.listeners[index].fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, tag: UInt64(index))
+    }
+
+    private func modify(_ connection: Connection, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = Self.connectionBase + UInt64(connection.fd)
+        epoll_ctl(self.epoll, EPOLL_CTL_MOD, connection.fd, &event)
+    }
+
+    private func pauseAccepting() {
+        guard !self.acceptingPaused else { return }
+        self.acceptingPaused = true
+        for listener in self.listeners { epoll_ctl(self.epoll, EPOLL_CTL_DEL, listener.fd, nil) }
+        self.logger.warning(
+            "connection limit reached; not accepting until some close",
+            metadata: ["max_connections": "\(self.configuration.maxConnections)"])
+    }
+
+    private func resumeAccepting() {
+        self.acceptingPaused = false
+        for index in self.listeners.indices {
+            do { try self.watchListener(index) } catch { self.logger.error("cannot resume accepting", metadata: ["error": "\(error)"]) }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import KeygateCore
+
+/// Everything a worker process needs, resolved and validated by `keygate serve` before any worker starts.
+public struct WorkerConfiguration: Sendable {
+    public var databasePath: String
+    /// The shared last-used table; `nil` disables last-used tracking.
+    public var lastUsedPath: String?
+    public var lastUsedCapacity: Int
+    public var policy: GatePolicy
+    public var limits: FastCGILimits
+    /// Connections one worker holds at once; beyond it, it stops accepting until some close (others take them).
+    public var maxConnections: Int
+    /// A kept-alive connection with no request in progress is closed after this long.
+    public var idleTimeoutMillis: Int64
+    /// A connection mid-request (or with unsent output) that makes no progress for this long is a slow peer: closed.
+    public var requestTimeoutMillis: Int64
+    /// On SIGTERM, in-flight requests get this long to finish.
+    public var drainTimeoutMillis: Int64
+
+    public init(
+        databasePath: String, lastUsedPath: String? = nil, lastUsedCapacity: Int = 65_536,
+        policy: GatePolicy = GatePolicy(), limits: FastCGILimits = FastCGILimits(), maxConnections: Int = 1024,
+        idleTimeoutMillis: Int64 = 75_000, requestTimeoutMillis: Int64 = 5_000, drainTimeoutMillis: Int64 = 10_000
+    ) {
+        self.databasePath = databasePath
+        self.lastUsedPath = lastUsedPath
+        self.lastUsedCapacity = lastUsedCapacity
+        self.policy = policy
+        self.limits = limits
+        self.maxConnections = maxConnections
+        self.idleTimeoutMillis = idleTimeoutMillis
+        self.requestTimeoutMillis = requestTimeoutMillis
+        self.drainTimeoutMillis = drainTimeoutMillis
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Glibc
+import KeygateCore
+import KeygateServer
+import Logging
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the decision keygate would make for a request, without a server and without recording use.",
+        discussion: "Example: keygate check --db keys.db --key kg_… --uri /api/reports --scope reports:read")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The API key to check; '-' reads it from standard input (keeps it out of shell history).")
+    var key: String?
+    @Option(help: "The request URI, path and query.") var uri: String = "/"
+    @Option(help: "The request method.") var method: String = "GET"
+    @Option(name: .customLong("scope"), help: "A scope the route requires (repeatable).") var scopes: [String] = []
+    @Option(name: .customLong("remote-addr"), help: "The client address.") var remoteAddr: String = "127.0.0.1"
+    @Option(help: "The request's Origin header.") var origin: String?
+    @Option(help: "nginx (allow = 204) or apache (allow = 200, Variable-* identity).") var frontend: String = "nginx"
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        guard ["nginx", "apache"].contains(self.frontend) else { throw ValidationError("--frontend must be nginx or apache") }
+    }
+
+    func run() throws {
+        var secret = self.key
+        if secret == "-" {
+            var line = [UInt8](repeating: 0, count: 1024)
+            let count = read(0, &line, line.count)
+            secret = String(decoding: line.prefix(max(count, 0)).prefix { $0 != 10 && $0 != 13 }, as: UTF8.self)
+        }
+        var logger = Logger(label: "keygate", factory: { StderrLogHandler(label: $0, level: .warning) })
+        logger.logLevel = .warning
+        let gate = try Gate(databasePath: self.store.path, policy: GatePolicy(), lastUsed: nil, logger: logger)
+        let request = AuthRequest(
+            authorization: secret.map { "Bearer " + $0 }, uri: self.uri, method: self.method, remoteAddress: self.remoteAddr,
+            origin: self.origin, requiredScopes: try KeyArguments.scopes(self.scopes),
+            frontEnd: self.frontend == "apache" ? .apacheAuthorizer : .nginx)
+        let now = Clock.nowSeconds()
+        let decision = gate.decide(request, nowSeconds: now)
+        let answer = AuthAnswer.rendering(decision, for: request.frontEnd, policy: gate.policy)
+        if self.json {
+            print(JSONValue.object([
+                ("outcome", .string(decision.outcome.rawValue)),
+                ("status", .int(Int64(answer.status))),
+                ("key_id", decision.key.map { .string($0.id) } ?? .null),
+                ("headers", .array(answer.headers.map { .array([.string($0.name), .string($0.value)]) })),
+            ]).text)
+        } else {
+            print("outcome: \(decision.outcome.rawValue)  (\(decision.outcome.title))")
+            print("status:  \(answer.status)")
+            for header in answer.headers { print("\(header.name): \(header.value)") }
+        }
+        if decision.outcome != .allow { throw ExitCode(2) }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Glibc
+import KeygateServer
+
+@main
+struct Keygate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygate",
+        abstract: "API-key auth and quota gate for nginx auth_request and Apache FastCGI authorizers.",
+        discussion: """
+            Started with no arguments and a listening socket on descriptor 0 (mod_fcgid, spawn-fcgi), keygate serves \
+            that socket in one process, configured by KEYGATE_DB and KEYGATE_CONFIG.
+            """,
+        version: "0.1.0",
+        subcommands: [Keys.self, Serve.self, Check.self, Audit.self, Migrate.self])
+
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.isEmpty && ListeningSocket.isListeningSocket(0) {
+            // FastCGI §2.2: a web server that spawns us passes the listening socket as fd 0 and no arguments.
+            arguments = ["serve", "--listen", "fd:0", "--workers", "0"]
+        }
+        do {
+            var command = try Self.parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            Self.exit(withError: error)
+        }
+    }
+}
+
+/// A failure the user can act on, printed as `Error: <message>` with exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

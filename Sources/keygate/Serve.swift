@@ -1,0 +1,209 @@
+import ArgumentParser
+import CKeygateLinux
+import Glibc
+import KeygateCore
+import KeygateServer
+import KeygateStore
+import Logging
+
+/// The options of `keygate serve`; also the vocabulary of the `--config` file (`name = value` per line).
+struct ServeOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("Where to accept FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd (repeatable).", valueName: "address"))
+    var listen: [String] = []
+    @Option(name: .customLong("socket-mode"), help: "Permissions of unix sockets keygate creates (octal).")
+    var socketMode: String = "0660"
+    @Option(help: "Worker processes (0: serve in this process, as under mod_fcgid).") var workers: Int = 2
+    @Option(help: "Shared last-used table (default: <db>.state; 'off' disables).") var state: String?
+    @Option(name: .customLong("state-capacity"), help: "Key slots in the shared state file.") var stateCapacity: Int = 65_536
+    @Option(name: .customLong("trust-proxy"), help: "A proxy whose X-Forwarded-For is believed (repeatable; CIDR).")
+    var trustProxies: [String] = []
+    @Option(name: .customLong("key-query-param"), help: "Also accept the key in this query parameter (off by default: URLs get logged).")
+    var keyQueryParam: String?
+    @Option(help: "Realm in WWW-Authenticate.") var realm: String = "api"
+    @Flag(name: .customLong("no-identity-headers"), help: "Do not send the key id, name, owner and scopes on allow.")
+    var noIdentityHeaders = false
+    @Option(name: .customLong("max-connections"), help: "Connections per worker.") var maxConnections: Int = 1024
+    @Option(name: .customLong("max-params-bytes"), help: "Largest FastCGI PARAMS stream accepted per request.")
+    var maxParamsBytes: Int = 65_536
+    @Option(name: .customLong("idle-timeout"), help: "Close kept-alive connections idle this long.") var idleTimeout: String = "75s"
+    @Option(name: .customLong("request-timeout"), help: "Close connections making no progress mid-request this long.")
+    var requestTimeout: String = "5s"
+    @Option(name: .customLong("drain-timeout"), help: "On SIGTERM, wait this long for in-flight requests.")
+    var drainTimeout: String = "10s"
+    @Flag(name: .customLong("allow-non-loopback"), help: "Permit TCP addresses other than 127.0.0.0/8 and ::1.")
+    var allowNonLoopback = false
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+    @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
+    @Option(name: .customLong("worker-fds"), help: .hidden) var workerFDs: String?
+
+    /// Names in a config file that are flags (`name = true`) rather than options.
+    static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback"]
+
+    var level: Logger.Level? { Logger.Level(rawValue: self.logLevel) }
+}
+
+/// A configuration resolved and checked before anything starts.
+struct ResolvedServe {
+    var options: ServeOptions
+    var worker: WorkerConfiguration
+    var addresses: [ListenAddress]
+    var level: Logger.Level
+    /// What workers are started with: the options with the config file already folded in.
+    var workerArguments: [String]
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve FastCGI auth decisions to nginx auth_request or Apache.",
+        discussion: """
+            Examples:
+              keygate serve --db keys.db --listen unix:/run/keygate/keygate.sock --workers 4
+              keygate serve --config /etc/keygate/keygate.conf      # SIGHUP re-reads it
+            """)
+
+    @OptionGroup var options: ServeOptions
+
+    func run() throws {
+        let commandLine = Array(CommandLine.arguments.dropFirst().drop { $0 != "serve" }.dropFirst())
+        let resolved = try Self.resolve(commandLine: CommandLine.arguments.count == 1 ? ["--listen", "fd:0", "--workers", "0"] : commandLine)
+        StderrLogHandler.bootstrap(level: resolved.level)
+        let logger = Logger(label: "keygate")
+
+        if let fdList = resolved.options.workerFDs {
+            // A worker spawned by the supervisor: the listening sockets are already open at these descriptors.
+            _ = CKeygateLinux_set_parent_death_signal(SIGTERM)
+            if getppid() == 1 { throw ExitCode(0) }  // the supervisor died before we could ask to follow it
+            let listeners = fdList.split(separator: ",").compactMap { Int32($0) }.map {
+                ListeningSocket(fd: $0, address: .inherited(fd: $0), createdPath: nil)
+            }
+            try Self.runWorker(resolved.worker, listeners: listeners, logger: logger)
+            return
+        }
+        let listeners = try resolved.addresses.flatMap {
+            try ListeningSocket.open($0, unixMode: mode_t(resolved.options.socketMode, radix: 8) ?? 0o660)
+        }
+        if resolved.options.workers == 0 {
+            try Self.runWorker(resolved.worker, listeners: listeners, logger: logger)
+            for listener in listeners { if let path = listener.createdPath { unlink(path) } }
+            return
+        }
+        let plan = Self.plan(resolved)
+        let supervisor = try Supervisor(plan: plan, listeners: listeners, logger: logger) {
+            Self.plan(try Self.resolve(commandLine: commandLine))
+        }
+        let status = supervisor.run()
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    static func runWorker(_ configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger) throws {
+        let worker: Worker
+        do {
+            worker = try Worker(configuration: configuration, listeners: listeners, logger: logger)
+        } catch {
+            logger.critical("worker cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        try worker.run()
+    }
+
+    static func plan(_ resolved: ResolvedServe) -> SupervisorPlan {
+        SupervisorPlan(
+            workerCount: resolved.options.workers, workerArguments: ["serve"] + resolved.workerArguments,
+            databasePath: resolved.worker.databasePath, lastUsedPath: resolved.worker.lastUsedPath,
+            lastUsedCapacity: resolved.worker.lastUsedCapacity, drainTimeoutMillis: resolved.worker.drainTimeoutMillis,
+            listenAddresses: resolved.addresses)
+    }
+
+    /// Folds in the config file (command-line values win), then checks everything that could fail later:
+    /// addresses, durations, proxies, and that the database opens read-only at the current schema.
+    static func resolve(commandLine: [String]) throws -> ResolvedServe {
+        var arguments = commandLine
+        let first = try ServeOptions.parse(commandLine)
+        var configPath = first.config
+        if configPath == nil, first.listen == ["fd:0"] || commandLine.isEmpty, let fromEnv = getenv("KEYGATE_CONFIG") {
+            configPath = String(cString: fromEnv)
+        }
+        if let configPath {
+            arguments = try ConfigFile.arguments(path: configPath, flagNames: ServeOptions.flagNames) + Self.removingConfig(commandLine)
+        }
+        let options = try ServeOptions.parse(arguments)
+        guard let level = options.level else {
+            throw ValidationError("--log-level \(options.logLevel): use trace, debug, info, notice, warning, error or critical")
+        }
+        guard (0...64).contains(options.workers) else { throw ValidationError("--workers must be 0-64") }
+        guard mode_t(options.socketMode, radix: 8) != nil, options.socketMode.count <= 4 else {
+            throw ValidationError("--socket-mode \(options.socketMode): give octal permissions such as 0660")
+        }
+        guard (1...65_536).contains(options.maxConnections) else { throw ValidationError("--max-connections must be 1-65536") }
+        guard (1_024...1 << 24).contains(options.maxParamsBytes) else {
+            throw ValidationError("--max-params-bytes must be between 1024 and 16777216")
+        }
+        guard (1...1 << 24).contains(options.stateCapacity) else { throw ValidationError("--state-capacity must be 1-16777216") }
+        func millis(_ text: String, _ flag: String) throws -> Int64 {
+            guard let seconds = DurationSpec.seconds(text) else {
+                throw ValidationError("--\(flag) \(text): use a duration such as 5s, 2min or 1h")
+            }
+            return seconds * 1000
+        }
+        var addresses: [ListenAddress] = []
+        for text in options.listen {
+            switch ListenAddress.parse(text) {
+            case .success(let address):
+                if !address.isLocalOnly && !options.allowNonLoopback {
+                    throw ValidationError(
+                        "--listen \(text): keygate binds only to loopback or unix sockets unless --allow-non-loopback is given")
+                }
+                addresses.append(address)
+            case .failure(let error): throw ValidationError(error.description)
+            }
+        }
+        if addresses.isEmpty && options.workerFDs == nil {
+            throw ValidationError("nothing to listen on: pass --listen unix:PATH (or HOST:PORT, fd:0, systemd)")
+        }
+        let proxies = try options.trustProxies.map { text in
+            guard let network = CIDR(text) else { throw ValidationError("--trust-proxy \(text): not an address or CIDR network") }
+            return network
+        }
+        if let name = options.keyQueryParam, name.isEmpty || name.contains(where: { "&=?# ".contains($0) }) {
+            throw ValidationError("--key-query-param \(name): give a plain parameter name such as api_key")
+        }
+        let database = options.store.path
+        // Fail now, not at the first request: the database must exist, be readable and at this build's schema.
+        do {
+            _ = try KeyLookup(path: database)
+        } catch {
+            throw CLIError("cannot serve from \(database): \(error)")
+        }
+        var statePath: String? = options.state ?? database + ".state"
+        if options.state == "off" { statePath = nil }
+        let worker = WorkerConfiguration(
+            databasePath: database, lastUsedPath: statePath, lastUsedCapacity: options.stateCapacity,
+            policy: GatePolicy(
+                queryParameter: options.keyQueryParam, trustedProxies: proxies, realm: options.realm,
+                identityHeaders: !options.noIdentityHeaders),
+            limits: FastCGILimits(
+                maxParamsBytes: options.maxParamsBytes, maxConnections: options.maxConnections,
+                maxRequests: options.maxConnections),
+            maxConnections: options.maxConnections,
+            idleTimeoutMillis: try millis(options.idleTimeout, "idle-timeout"),
+            requestTimeoutMillis: try millis(options.requestTimeout, "request-timeout"),
+            drainTimeoutMillis: try millis(options.drainTimeout, "drain-timeout"))
+        var workerArguments = Self.removingConfig(arguments).filter { !$0.hasPrefix("--worker-fds") }
+        if options.store.db == nil { workerArguments += ["--db", database] }
+        return ResolvedServe(options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments)
+    }
+
+    static func removingConfig(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var skip = false
+        for argument in arguments {
+            if skip { skip = false; continue }
+            if argument == "--config" { skip = true; continue }
+            if argument.hasPrefix("--config=") { continue }
+            result.append(argument)
+        }
+        return result
+    }
+}

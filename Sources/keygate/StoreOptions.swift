@@ -1,0 +1,27 @@
+import ArgumentParser
+import Glibc
+
+/// `--db`, shared by every command that touches the key database; defaults from `KEYGATE_DB`.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite key database (default: $KEYGATE_DB).", valueName: "path"))
+    var db: String?
+
+    func validate() throws {
+        if self.db == nil && getenv("KEYGATE_DB") == nil {
+            throw ValidationError("no key database: pass --db PATH or set KEYGATE_DB")
+        }
+    }
+
+    var path: String {
+        if let db { return db }
+        return getenv("KEYGATE_DB").map { String(cString: $0) } ?? ""
+    }
+
+    /// Who is acting, for the audit log.
+    static var actor: String {
+        for name in ["SUDO_USER", "USER", "LOGNAME"] {
+            if let value = getenv(name) { return String(cString: value) }
+        }
+        return "uid:\(getuid())"
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Glibc
+import KeygateCore
+
+/// A raw client connection to keygate's unix socket, for speaking (and abusing) FastCGI directly.
+final class FastCGISocket {
+    let fd: Int32
+
+    init(path: String) throws {
+        self.fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            close(self.fd)
+            throw HarnessError("connect \(path): errno \(errno)")
+        }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(self.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close(self.fd)
+    }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return }
+            offset += sent
+        }
+    }
+
+    /// Reads and decodes until `count` answers arrived, the peer closed, or the receive timeout hit.
+    func answers(count: Int = 1) throws -> [FastCGIAnswer] {
+        var decoder = FastCGIClientDecoder()
+        var answers: [FastCGIAnswer] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while answers.count < count {
+            let received = recv(self.fd, &buffer, buffer.count, 0)
+            if received <= 0 { break }
+            answers += try decoder.consume(Array(buffer[0..<received]))
+        }
+        return answers
+    }
+
+    /// True once the server has closed this connection (EOF within `timeout` seconds).
+    func isClosedByPeer(timeout: Int = 5) -> Bool {
+        var timeoutValue = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(self.fd, SOL_SOCKET, SO_RCVTIMEO, &timeoutValue, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let received = recv(self.fd, &buffer, buffer.count, 0)
+            if received == 0 { return true }
+            if received < 0 { return errno == ECONNRESET }
+        }
+    }
+
+    /// One complete request: BEGIN_REQUEST, PARAMS, empty STDIN.
+    static func request(id: UInt16 = 1, role: UInt16 = 1, keep: Bool = false, _ params: [(String, String)]) -> [UInt8] {
+        FastCGIClientEncoder.beginRequest(id: id, role: role, keepConnection: keep)
+            + FastCGIClientEncoder.params(id: id, params) + FastCGIClientEncoder.emptyStdin(id: id)
+    }
+
+    /// Params like nginx's stock fastcgi_params for a GET of `uri`.
+    static func nginxParams(uri: String = "/api/x", headers: [(String, String)] = [], scope: String? = nil) -> [(String, String)] {
+        var params: [(String, String)] = [
+            ("QUERY_STRING", ""), ("REQUEST_METHOD", "GET"), ("CONTENT_TYPE", ""), ("CONTENT_LENGTH", ""),
+            ("SCRIPT_NAME", "/_keygate"), ("REQUEST_URI", uri), ("DOCUMENT_URI", "/_keygate"), ("DOCUMENT_ROOT", "/srv"),
+            ("SERVER_PROTOCOL", "HTTP/1.1"), ("REQUEST_SCHEME", "http"), ("GATEWAY_INTERFACE", "CGI/1.1"),
+            ("SERVER_SOFTWARE", "nginx/1.22.1"), ("REMOTE_ADDR", "127.0.0.1"), ("REMOTE_PORT", "40000"),
+            ("SERVER_ADDR", "127.0.0.1"), ("SERVER_PORT", "8080"), ("SERVER_NAME", "localhost"), ("REDIRECT_STATUS", "200"),
+            ("HTTP_HOST", "localhost:8080"), ("HTTP_USER_AGENT", "test"),
+        ]
+        params += headers
+        if let scope { params.append(("KEYGATE_SCOPE", scope)) }
+        return params
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The keygate demo: builds keygate, creates a database with a demo key, starts `keygate serve` and nginx on
+# 127.0.0.1:8080 in front of a small echo upstream, shows a few requests, and keeps running until Ctrl-C.
+#   bash nginx/demo.sh            # run it (installs Debian packages it needs: nginx, curl, sqlite/openssl headers)
+#   KEYGATE_DEMO_PORT=9080 bash nginx/demo.sh
+#   KEYGATE_DEMO_ONCE=1 bash nginx/demo.sh   # show the requests and stop (no waiting)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+port="${KEYGATE_DEMO_PORT:-8080}"
+upstream_port=$((port + 1))
+dir="${KEYGATE_DEMO_DIR:-/tmp/keygate-demo}"
+
+bash "$repo/.ci/install-deps.sh"
+echo "building keygate (release)…" >&2
+swift build -c release --package-path "$repo" --product keygate >&2
+bin="$(swift build -c release --package-path "$repo" --show-bin-path)/keygate"
+
+# Stop anything a previous demo run left behind, by the PIDs it recorded.
+for pidfile in "$dir/nginx.pid" "$dir/keygate.pid"; do
+    [[ -f $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null || true
+done
+sleep 0.3
+rm -rf "$dir" && mkdir -p "$dir/logs" && chmod 755 "$dir"
+
+export KEYGATE_DB="$dir/keys.db"
+key_json="$("$bin" keys create --name "demo client" --owner demo@example.com --scope reports:read --expires 30d --json)"
+key="$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$key_json")"
+id="$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$key_json")"
+other_json="$("$bin" keys create --name "revoked demo" --json)"
+other_key="$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$other_json")"
+"$bin" keys revoke "$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$other_json")" >/dev/null
+
+"$bin" serve --listen "unix:$dir/keygate.sock" --socket-mode 0666 --workers 2 2>"$dir/logs/keygate.log" &
+echo $! >"$dir/keygate.pid"
+for _ in $(seq 50); do [[ -S $dir/keygate.sock ]] && break; sleep 0.1; done
+
+sed "s#unix:/run/keygate/keygate.sock#unix:$dir/keygate.sock#" "$repo/nginx/keygate.conf" >"$dir/keygate.conf"
+cp "$repo/nginx/protect.conf" "$dir/protect.conf"
+sed -e "s#@DIR@#$dir#g" -e "s#@PORT@#$port#g" -e "s#@UPSTREAM_PORT@#$upstream_port#g" \
+    "$repo/nginx/example-nginx.conf" >"$dir/nginx.conf"
+nginx -p "$dir" -c "$dir/nginx.conf"
+for _ in $(seq 50); do [[ -f $dir/nginx.pid ]] && break; sleep 0.1; done
+
+stop() {
+    kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
+    kill "$(cat "$dir/keygate.pid")" 2>/dev/null || true
+}
+trap stop EXIT
+
+show() { echo; echo "\$ $*"; "$@" 2>&1 | sed 's/^/  /'; }
+cat <<TEXT
+
+keygate demo running: nginx on http://127.0.0.1:$port, keygate on unix:$dir/keygate.sock
+demo key ($id, scope reports:read): $key
+
+TEXT
+show curl -sS -i -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/reports"
+show curl -sS -i "http://127.0.0.1:$port/api/reports"
+show curl -sS -i -H "X-API-Key: $other_key" "http://127.0.0.1:$port/api/reports"
+show curl -sS -i -H "X-API-Key: $key" "http://127.0.0.1:$port/api/admin"
+show "$bin" check --key "$key" --uri /api/reports --scope reports:read
+
+cat <<TEXT
+
+Try it yourself (KEYGATE_DB=$dir/keys.db):
+  curl -i -H "Authorization: Bearer $key" http://127.0.0.1:$port/api/reports
+  curl -i http://127.0.0.1:$port/api/reports
+  $bin keys list --db $dir/keys.db
+  $bin keys revoke --db $dir/keys.db $id      # the next request with the key gets 401
+Logs: $dir/logs/   Stop: Ctrl-C
+TEXT
+[[ -n ${KEYGATE_DEMO_ONCE:-} ]] && exit 0
+while kill -0 "$(cat "$dir/keygate.pid")" 2>/dev/null; do sleep 1; done
