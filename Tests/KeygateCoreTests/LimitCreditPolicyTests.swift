@@ -56,7 +56,9 @@ struct LimitCreditPolicyTests {
         #expect(first.limit == 100)
         let today = UInt64(Self.now / T.day)
         #expect(word.state == CreditPolicy.writtenFlag | today << 32)
-        let beforeMidnight = word.request { credits.evaluating(state: $0, cost: 1, nowMicros: T.newYear2026 + T.day - 1) }
+        let beforeMidnight = word.request {
+            credits.evaluating(state: $0, cost: 1, nowMicros: T.newYear2026 + T.day - 1)
+        }
         #expect(!beforeMidnight.admitted)
         #expect(beforeMidnight.retryAfterMicros == 1)
         let midnight = word.request { credits.evaluating(state: $0, cost: 1, nowMicros: T.newYear2026 + T.day) }
@@ -74,24 +76,29 @@ struct LimitCreditPolicyTests {
         #expect(credits.evaluating(state: state, cost: 1, nowMicros: Self.now + 7 * T.day).remaining == 99)
         // A larger initial balance shrinks to the refill amount too.
         let big = CreditPolicy(initial: 5000, refill: .daily(amount: 1000))
-        #expect(big.evaluating(state: big.evaluating(state: 0, cost: 1, nowMicros: Self.now).newState, cost: 0, nowMicros: Self.now + T.day).remaining == 1000)
+        #expect(
+            big.evaluating(
+                state: big.evaluating(state: 0, cost: 1, nowMicros: Self.now).newState, cost: 0,
+                nowMicros: Self.now + T.day
+            ).remaining == 1000)
     }
 
-    @Test(arguments: [
-        // refill day, now (UTC midnight seconds + µs), last refill, next refill (seconds)
-        (31, 1_740_614_400, 12 * T.hour, 1_738_281_600, 1_740_700_800),  // Feb 27 2025: Jan 31 → Feb 28
-        (31, 1_740_700_800, 0, 1_740_700_800, 1_743_379_200),  // Feb 28 2025 is the refill day
-        (31, 1_709_078_400, 12 * T.hour, 1_706_659_200, 1_709_164_800),  // Feb 28 2024: leap, so Feb 29
-        (31, 1_709_164_800, 0, 1_709_164_800, 1_711_843_200),  // Feb 29 2024 → Mar 31
-        (31, 1_745_971_200, 0, 1_745_971_200, 1_748_649_600),  // Apr 30 2025 → May 31
-        (30, 1_709_164_800, 0, 1_709_164_800, 1_711_756_800),  // Feb 29 2024 → Mar 30
-        (30, 1_709_078_400, 0, 1_706_572_800, 1_709_164_800),  // Feb 28 2024: Jan 30 → Feb 29
-        (15, 1_739_491_200, 0, 1_736_899_200, 1_739_577_600),  // Feb 14 2025: Jan 15 → Feb 15
-        (15, 1_739_577_600, 0, 1_739_577_600, 1_741_996_800),  // Feb 15 2025 → Mar 15
-        (1, 1_738_368_000, 0, 1_738_368_000, 1_740_787_200),  // Feb 1 2025 → Mar 1
-        (1, 1_738_368_000, -1, 1_735_689_600, 1_738_368_000),  // a microsecond earlier: Jan 1 → Feb 1
-        (1, 1_767_139_200, 0, 1_764_547_200, 1_767_225_600),  // Dec 31 2025: Dec 1 → Jan 1 2026
-    ] as [(Int, Int64, Int64, Int64, Int64)])
+    @Test(
+        arguments: [
+            // refill day, now (UTC midnight seconds + µs), last refill, next refill (seconds)
+            (31, 1_740_614_400, 12 * T.hour, 1_738_281_600, 1_740_700_800),  // Feb 27 2025: Jan 31 → Feb 28
+            (31, 1_740_700_800, 0, 1_740_700_800, 1_743_379_200),  // Feb 28 2025 is the refill day
+            (31, 1_709_078_400, 12 * T.hour, 1_706_659_200, 1_709_164_800),  // Feb 28 2024: leap, so Feb 29
+            (31, 1_709_164_800, 0, 1_709_164_800, 1_711_843_200),  // Feb 29 2024 → Mar 31
+            (31, 1_745_971_200, 0, 1_745_971_200, 1_748_649_600),  // Apr 30 2025 → May 31
+            (30, 1_709_164_800, 0, 1_709_164_800, 1_711_756_800),  // Feb 29 2024 → Mar 30
+            (30, 1_709_078_400, 0, 1_706_572_800, 1_709_164_800),  // Feb 28 2024: Jan 30 → Feb 29
+            (15, 1_739_491_200, 0, 1_736_899_200, 1_739_577_600),  // Feb 14 2025: Jan 15 → Feb 15
+            (15, 1_739_577_600, 0, 1_739_577_600, 1_741_996_800),  // Feb 15 2025 → Mar 15
+            (1, 1_738_368_000, 0, 1_738_368_000, 1_740_787_200),  // Feb 1 2025 → Mar 1
+            (1, 1_738_368_000, -1, 1_735_689_600, 1_738_368_000),  // a microsecond earlier: Jan 1 → Feb 1
+            (1, 1_767_139_200, 0, 1_764_547_200, 1_767_225_600),  // Dec 31 2025: Dec 1 → Jan 1 2026
+        ] as [(Int, Int64, Int64, Int64, Int64)])
     func monthlyRefillDaysClampToTheMonthsEnd(
         day: Int, midnight: Int64, offsetMicros: Int64, lastSeconds: Int64, nextSeconds: Int64
     ) {
@@ -170,6 +177,22 @@ struct LimitCreditPolicyTests {
                 #expect(evaluation.remaining >= 0 && evaluation.remaining <= UInt32.max)
                 #expect(evaluation.resetMicros >= 0)
                 if !evaluation.admitted { #expect(evaluation.newState == state) }
+            }
+        }
+    }
+
+    @Test(arguments: [1, 15, 28, 29, 30, 31])
+    func monthlyRefillFallsOnTheDayOrTheMonthsLastDay(day: Int) {
+        // Every month from 2023 to 2101: the refill instant is midnight of min(day, days in month).
+        let credits = CreditPolicy(initial: 0, refill: .monthly(amount: 1, day: day))
+        var monthStart: Int64 = 1_672_531_200 * T.second  // 2023-01-01
+        for year in Int64(2023)...2101 {
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            for days in [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as [Int64] {
+                let refill = monthStart + (min(Int64(day), days) - 1) * T.day
+                #expect(credits.lastRefillMicros(atOrBefore: refill) == refill)
+                #expect(credits.nextRefillMicros(after: refill - 1) == refill)
+                monthStart += days * T.day
             }
         }
     }

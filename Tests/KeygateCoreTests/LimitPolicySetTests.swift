@@ -6,7 +6,9 @@ struct LimitPolicySetTests {
     static let now = LimitTime.newYear2026 + 10 * LimitTime.hour
 
     static let set = PolicySet(
-        rateLimits: [RateLimitPolicy(limit: 100, periodMicros: T.minute), RateLimitPolicy(limit: 2, periodMicros: T.second)],
+        rateLimits: [
+            RateLimitPolicy(limit: 100, periodMicros: T.minute), RateLimitPolicy(limit: 2, periodMicros: T.second),
+        ],
         quotas: [QuotaPolicy(limit: 5, window: .day)],
         credits: CreditPolicy(initial: 10))
 
@@ -27,12 +29,13 @@ struct LimitPolicySetTests {
         #expect(!evaluation.newStates.contains(0))
     }
 
-    @Test(arguments: [
-        // the states that make one policy reject, and its name
-        ([0, 0, UInt64(20_454) << 32 | 5, 0], "5-per-day"),
-        ([0, 0, 0, CreditPolicy.writtenFlag], "credits"),
-        ([0, UInt64(LimitTime.newYear2026 + 10 * LimitTime.hour + LimitTime.second) << 9, 0, 0], "2-per-s"),
-    ] as [([UInt64], String)])
+    @Test(
+        arguments: [
+            // the states that make one policy reject, and its name
+            ([0, 0, UInt64(20_454) << 32 | 5, 0], "5-per-day"),
+            ([0, 0, 0, CreditPolicy.writtenFlag], "credits"),
+            ([0, UInt64(LimitTime.newYear2026 + 10 * LimitTime.hour + LimitTime.second) << 9, 0, 0], "2-per-s"),
+        ] as [([UInt64], String)])
     func oneRejectionConsumesFromNone(states: [UInt64], violated: String) {
         let evaluation = Self.set.evaluating(states: states, cost: 1, nowMicros: Self.now)
         #expect(!evaluation.admitted)

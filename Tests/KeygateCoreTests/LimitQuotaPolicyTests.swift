@@ -4,23 +4,24 @@ import Testing
 struct LimitQuotaPolicyTests {
     typealias T = LimitTime
 
-    @Test(arguments: [
-        // instant (seconds of a UTC midnight from `date -u`, plus µs), window, expected start and end (seconds)
-        (1_738_281_600, T.day - 1, QuotaPolicy.Window.day, 1_738_281_600, 1_738_368_000),  // Jan 31 → Feb 1 2025
-        (1_738_368_000, 0, .day, 1_738_368_000, 1_738_454_400),
-        (1_738_281_600, T.day - 1, .month, 1_735_689_600, 1_738_368_000),  // January 2025: 31 days
-        (1_738_368_000, 0, .month, 1_738_368_000, 1_740_787_200),  // February 2025: 28 days
-        (1_709_164_800, 12 * T.hour, .month, 1_706_745_600, 1_709_251_200),  // Feb 29 2024: 29 days
-        (1_709_078_400, T.day - 1, .day, 1_709_078_400, 1_709_164_800),  // Feb 28 2024 → Feb 29
-        (1_709_164_800, T.day - 1, .day, 1_709_164_800, 1_709_251_200),  // Feb 29 2024 → Mar 1
-        (1_740_700_800, T.day - 1, .day, 1_740_700_800, 1_740_787_200),  // Feb 28 2025 → Mar 1
-        (4_107_456_000, 0, .month, 4_105_123_200, 4_107_542_400),  // February 2100: not a leap year
-        (951_782_400, 0, .month, 949_363_200, 951_868_800),  // February 2000: a leap year
-        (1_767_139_200, T.day - 1, .month, 1_764_547_200, 1_767_225_600),  // December 2025 → 2026
-        (1_767_225_600, 0, .month, 1_767_225_600, 1_769_904_000),  // January 2026
-        (1_714_435_200, 0, .month, 1_711_929_600, 1_714_521_600),  // April 2024: 30 days
-        (0, 0, .month, 0, 2_678_400),  // the epoch
-    ] as [(Int64, Int64, QuotaPolicy.Window, Int64, Int64)])
+    @Test(
+        arguments: [
+            // instant (seconds of a UTC midnight from `date -u`, plus µs), window, expected start and end (seconds)
+            (1_738_281_600, T.day - 1, QuotaPolicy.Window.day, 1_738_281_600, 1_738_368_000),  // Jan 31 → Feb 1 2025
+            (1_738_368_000, 0, .day, 1_738_368_000, 1_738_454_400),
+            (1_738_281_600, T.day - 1, .month, 1_735_689_600, 1_738_368_000),  // January 2025: 31 days
+            (1_738_368_000, 0, .month, 1_738_368_000, 1_740_787_200),  // February 2025: 28 days
+            (1_709_164_800, 12 * T.hour, .month, 1_706_745_600, 1_709_251_200),  // Feb 29 2024: 29 days
+            (1_709_078_400, T.day - 1, .day, 1_709_078_400, 1_709_164_800),  // Feb 28 2024 → Feb 29
+            (1_709_164_800, T.day - 1, .day, 1_709_164_800, 1_709_251_200),  // Feb 29 2024 → Mar 1
+            (1_740_700_800, T.day - 1, .day, 1_740_700_800, 1_740_787_200),  // Feb 28 2025 → Mar 1
+            (4_107_456_000, 0, .month, 4_105_123_200, 4_107_542_400),  // February 2100: not a leap year
+            (951_782_400, 0, .month, 949_363_200, 951_868_800),  // February 2000: a leap year
+            (1_767_139_200, T.day - 1, .month, 1_764_547_200, 1_767_225_600),  // December 2025 → 2026
+            (1_767_225_600, 0, .month, 1_767_225_600, 1_769_904_000),  // January 2026
+            (1_714_435_200, 0, .month, 1_711_929_600, 1_714_521_600),  // April 2024: 30 days
+            (0, 0, .month, 0, 2_678_400),  // the epoch
+        ] as [(Int64, Int64, QuotaPolicy.Window, Int64, Int64)])
     func windowsFollowTheUTCCalendar(
         midnight: Int64, offsetMicros: Int64, window: QuotaPolicy.Window, startSeconds: Int64, endSeconds: Int64
     ) {
@@ -102,7 +103,8 @@ struct LimitQuotaPolicyTests {
 
     @Test(arguments: [11, 1_000, Int64.max] as [Int64])
     func costAboveTheLimitIsNeverAdmitted(cost: Int64) {
-        let evaluation = QuotaPolicy(limit: 10, window: .month).evaluating(state: 0, cost: cost, nowMicros: T.newYear2026)
+        let evaluation = QuotaPolicy(limit: 10, window: .month).evaluating(
+            state: 0, cost: cost, nowMicros: T.newYear2026)
         #expect(!evaluation.admitted)
         #expect(evaluation.retryAfterMicros == .max)
         #expect(evaluation.remaining == 10)
@@ -166,5 +168,32 @@ struct LimitQuotaPolicyTests {
                 _ = quota.windowStartMicros(containing: now) + quota.windowEndMicros(containing: now)
             }
         }
+    }
+
+    @Test func monthWindowsMatchACountedCalendar() {
+        // Walk every month from 1970-01 to 2255-05 with the Gregorian leap rule, independently of the code.
+        let dayQuota = QuotaPolicy(limit: 1, window: .day)
+        let monthQuota = QuotaPolicy(limit: 1, window: .month)
+        let latestClock: Int64 = (1 << 53) - 1  // 2255-06-05: later clocks read as this instant
+        var start: Int64 = 0
+        var months = 0
+        for year in Int64(1970)...2255 {
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            for days in [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as [Int64] {
+                let end = start + days * T.day
+                guard end <= latestClock else { break }
+                for now in [start, start + T.day - 1, end - 1] {
+                    #expect(monthQuota.windowStartMicros(containing: now) == start)
+                    #expect(monthQuota.windowEndMicros(containing: now) == end)
+                }
+                #expect(dayQuota.windowEndMicros(containing: end - 1) == end)
+                #expect(monthQuota.evaluating(state: 0, cost: 1, nowMicros: start).windowMicros == days * T.day)
+                start = end
+                months += 1
+            }
+        }
+        #expect(months == 285 * 12 + 5)
+        #expect(monthQuota.windowStartMicros(containing: .max) == T.utc(9_006_768_000))  // 2255-06-01
+        #expect(monthQuota.windowStartMicros(containing: .min) == 0)
     }
 }

@@ -6,9 +6,12 @@ struct LimitRateLimitHeadersTests {
     /// 2026-01-01T09:16:40Z: 53000 s before the day ends.
     static let now = LimitTime.newYear2026 + 33_400 * LimitTime.second
     static let set = PolicySet(
-        rateLimits: [RateLimitPolicy(limit: 100, periodMicros: T.minute)], quotas: [QuotaPolicy(limit: 10_000, window: .day)],
+        rateLimits: [RateLimitPolicy(limit: 100, periodMicros: T.minute)],
+        quotas: [QuotaPolicy(limit: 10_000, window: .day)],
         credits: CreditPolicy(initial: 5000, refill: .daily(amount: 1000)))
     static let today = UInt64(20_454)
+    static let policyField =
+        #"RateLimit-Policy: "100-per-min";q=100;w=60, "10000-per-day";q=10000;w=86400, "credits";q=1000;w=86400"#
 
     static func fields(_ set: PolicySet, _ evaluation: PolicySetEvaluation) -> [String] {
         RateLimitHeaders(policies: set, evaluation: evaluation).fields.map { "\($0.name): \($0.value)" }
@@ -33,7 +36,7 @@ struct LimitRateLimitHeadersTests {
         #expect(evaluation.admitted)
         #expect(
             Self.fields(Self.set, evaluation) == [
-                #"RateLimit-Policy: "100-per-min";q=100;w=60, "10000-per-day";q=10000;w=86400, "credits";q=1000;w=86400"#,
+                Self.policyField,
                 #"RateLimit: "100-per-min";r=42;t=35, "10000-per-day";r=9958;t=53000, "credits";r=4999;t=53000"#,
                 "X-RateLimit-Limit: 100", "X-RateLimit-Remaining: 42", "X-RateLimit-Reset: 35",
             ])
@@ -47,7 +50,7 @@ struct LimitRateLimitHeadersTests {
         let headers = RateLimitHeaders(policies: Self.set, evaluation: evaluation)
         #expect(
             Self.fields(Self.set, evaluation) == [
-                #"RateLimit-Policy: "100-per-min";q=100;w=60, "10000-per-day";q=10000;w=86400, "credits";q=1000;w=86400"#,
+                Self.policyField,
                 #"RateLimit: "100-per-min";r=0;t=60, "10000-per-day";r=9959;t=53000, "credits";r=5000;t=53000"#,
                 "X-RateLimit-Limit: 100", "X-RateLimit-Remaining: 0", "X-RateLimit-Reset: 60", "Retry-After: 1",
             ])
@@ -58,18 +61,20 @@ struct LimitRateLimitHeadersTests {
                 + #""violated-policies":["100-per-min"]}"#)
     }
 
-    @Test(arguments: [
-        (0, "t=0"), (1, "t=1"), (999_999, "t=1"), (1_000_000, "t=1"), (1_000_001, "t=2"), (59_400_000, "t=60"),
-    ] as [(Int64, String)])
+    @Test(
+        arguments: [
+            (0, "t=0"), (1, "t=1"), (999_999, "t=1"), (1_000_000, "t=1"), (1_000_001, "t=2"), (59_400_000, "t=60"),
+        ] as [(Int64, String)])
     func effectiveWindowRoundsUp(resetMicros: Int64, t: String) {
         #expect(Self.single(resetMicros: resetMicros)[1] == #"RateLimit: "a";r=1;"# + t)
         #expect(Self.single(resetMicros: resetMicros)[4] == "X-RateLimit-Reset: " + t.dropFirst(2))
     }
 
-    @Test(arguments: [
-        (1, "Retry-After: 1"), (999_999, "Retry-After: 1"), (1_000_000, "Retry-After: 1"),
-        (1_000_001, "Retry-After: 2"), (86_400_000_000, "Retry-After: 86400"),
-    ] as [(Int64, String)])
+    @Test(
+        arguments: [
+            (1, "Retry-After: 1"), (999_999, "Retry-After: 1"), (1_000_000, "Retry-After: 1"),
+            (1_000_001, "Retry-After: 2"), (86_400_000_000, "Retry-After: 86400"),
+        ] as [(Int64, String)])
     func retryAfterRoundsUpToAtLeastOneSecond(retryAfterMicros: Int64, field: String) {
         let fields = Self.single(remaining: 0, resetMicros: 5, retryAfterMicros: retryAfterMicros)
         #expect(fields.last == field)
@@ -88,21 +93,28 @@ struct LimitRateLimitHeadersTests {
         let states = [UInt64(Self.now + T.minute) << 9, Self.today << 32 | 10_000, 0]
         let evaluation = Self.set.evaluating(states: states, cost: 1, nowMicros: Self.now)
         let fields = Self.fields(Self.set, evaluation)
-        #expect(fields[2...] == ["X-RateLimit-Limit: 10000", "X-RateLimit-Remaining: 0", "X-RateLimit-Reset: 53000",
-            "Retry-After: 53000"])
+        #expect(
+            fields[2...] == [
+                "X-RateLimit-Limit: 10000", "X-RateLimit-Remaining: 0", "X-RateLimit-Reset: 53000",
+                "Retry-After: 53000",
+            ])
         // With room in the quota, credits (4999 left) lose to the minute limit (99 left).
         let light = Self.set.evaluating(states: [0, 0, 0], cost: 1, nowMicros: Self.now)
-        #expect(Self.fields(Self.set, light)[2...4] == ["X-RateLimit-Limit: 100", "X-RateLimit-Remaining: 99",
-            "X-RateLimit-Reset: 1"])
+        #expect(
+            Self.fields(Self.set, light)[2...4] == [
+                "X-RateLimit-Limit: 100", "X-RateLimit-Remaining: 99",
+                "X-RateLimit-Reset: 1",
+            ])
     }
 
     @Test func creditsWithoutRefillHaveNoWindow() {
         let set = PolicySet(credits: CreditPolicy(initial: 10))
         let evaluation = set.evaluating(states: [0], cost: 1, nowMicros: Self.now)
-        #expect(Self.fields(set, evaluation) == [
-            #"RateLimit-Policy: "credits";q=10"#, #"RateLimit: "credits";r=9"#, "X-RateLimit-Limit: 10",
-            "X-RateLimit-Remaining: 9",
-        ])
+        #expect(
+            Self.fields(set, evaluation) == [
+                #"RateLimit-Policy: "credits";q=10"#, #"RateLimit: "credits";r=9"#, "X-RateLimit-Limit: 10",
+                "X-RateLimit-Remaining: 9",
+            ])
         let spent = set.evaluating(states: [CreditPolicy.writtenFlag], cost: 1, nowMicros: Self.now)
         let headers = RateLimitHeaders(policies: set, evaluation: spent)
         #expect(headers.retryAfter == nil)
@@ -118,7 +130,8 @@ struct LimitRateLimitHeadersTests {
     func monthlyQuotaWindowIsTheCurrentMonth(midnight: Int64, seconds: Int64) {
         let set = PolicySet(quotas: [QuotaPolicy(limit: 1_000_000, window: .month)])
         let evaluation = set.evaluating(states: [0], cost: 1, nowMicros: T.utc(midnight))
-        #expect(Self.fields(set, evaluation)[0] == #"RateLimit-Policy: "1000000-per-month";q=1000000;w="# + "\(seconds)")
+        #expect(
+            Self.fields(set, evaluation)[0] == #"RateLimit-Policy: "1000000-per-month";q=1000000;w="# + "\(seconds)")
     }
 
     @Test(arguments: [

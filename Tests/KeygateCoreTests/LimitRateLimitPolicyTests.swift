@@ -10,7 +10,8 @@ struct LimitRateLimitPolicyTests {
         _ count: Int, of policy: RateLimitPolicy, cost: Int64 = 1, at nowMicros: Int64, word: inout LimitWord
     ) -> Int {
         var admitted = 0
-        for _ in 0..<count where word.request({ policy.evaluating(state: $0, cost: cost, nowMicros: nowMicros) }).admitted {
+        for _ in 0..<count
+        where word.request({ policy.evaluating(state: $0, cost: cost, nowMicros: nowMicros) }).admitted {
             admitted += 1
         }
         return admitted
@@ -19,7 +20,8 @@ struct LimitRateLimitPolicyTests {
     /// Every admitted arrival time for `arrivals` (sorted, one request of cost 1 each).
     static func admittedTimes(of policy: RateLimitPolicy, arrivals: [Int64]) -> [Int64] {
         var word = LimitWord()
-        return arrivals.filter { now in word.request { policy.evaluating(state: $0, cost: 1, nowMicros: now) }.admitted }
+        return arrivals.filter { now in word.request { policy.evaluating(state: $0, cost: 1, nowMicros: now) }.admitted
+        }
     }
 
     /// The most admissions inside any closed interval `[t, t + lengthMicros]` of the sorted `times`.
@@ -33,11 +35,12 @@ struct LimitRateLimitPolicyTests {
         return best
     }
 
-    @Test(arguments: [
-        // spec, requests admitted at once from idle, exact retry-after of the next one (µs)
-        ("100/min", 100, 600_000), ("7/s", 7, 142_858), ("1000/hour,burst=10", 10, 3_600_000),
-        ("100/min,burst=1", 1, 600_000), ("5/s,burst=20", 20, 200_000), ("1/day", 1, 86_400_000_000),
-    ] as [(String, Int, Int64)])
+    @Test(
+        arguments: [
+            // spec, requests admitted at once from idle, exact retry-after of the next one (µs)
+            ("100/min", 100, 600_000), ("7/s", 7, 142_858), ("1000/hour,burst=10", 10, 3_600_000),
+            ("100/min,burst=1", 1, 600_000), ("5/s,burst=20", 20, 200_000), ("1/day", 1, 86_400_000_000),
+        ] as [(String, Int, Int64)])
     func idleKeyAdmitsExactlyTheBurstThenWaitsExactly(spec: String, burst: Int, retryAfterMicros: Int64) throws {
         let policy = try RateLimitPolicy.parse(spec)
         var word = LimitWord()
@@ -234,9 +237,10 @@ struct LimitRateLimitPolicyTests {
 
     @Test func arbitraryWordsAndClocksNeverTrap() throws {
         var random = LimitRandom(state: 42)
-        let policies = try ["100/min", "7/s", "4099/s", "1000000000/s", "1/day,burst=1000000000"].map {
-            try RateLimitPolicy.parse($0)
-        } + [RateLimitPolicy(limit: -5, periodMicros: 0, burst: -1, name: "nonsense")]
+        let policies =
+            try ["100/min", "7/s", "4099/s", "1000000000/s", "1/day,burst=1000000000"].map {
+                try RateLimitPolicy.parse($0)
+            } + [RateLimitPolicy(limit: -5, periodMicros: 0, burst: -1, name: "nonsense")]
         let nows: [Int64] = [.min, -1, 0, 1, Self.start, .max - 1, .max]
         for policy in policies {
             for _ in 0..<500 {
@@ -291,13 +295,14 @@ struct LimitRateLimitPolicyTests {
         #expect(exact - admitted <= 1 + exact / 100_000)
     }
 
-    @Test(arguments: [
-        // limit, period, ticks per µs, T in ticks, T in whole µs rounded up
-        (100, LimitTime.minute, 1, 600_000, 600_000), (7, LimitTime.second, 7, 1_000_000, 142_858),
-        (1000, LimitTime.hour, 1, 3_600_000, 3_600_000), (499, LimitTime.hour, 499, 3_600_000_000, 7_214_429),
-        (4099, LimitTime.second, 512, 124_909, 244), (1_000_000_000, LimitTime.second, 512, 1, 1),
-        (3, LimitTime.day, 1, 28_800_000_000, 28_800_000_000),
-    ] as [(Int64, Int64, Int64, Int64, Int64)])
+    @Test(
+        arguments: [
+            // limit, period, ticks per µs, T in ticks, T in whole µs rounded up
+            (100, LimitTime.minute, 1, 600_000, 600_000), (7, LimitTime.second, 7, 1_000_000, 142_858),
+            (1000, LimitTime.hour, 1, 3_600_000, 3_600_000), (499, LimitTime.hour, 499, 3_600_000_000, 7_214_429),
+            (4099, LimitTime.second, 512, 124_909, 244), (1_000_000_000, LimitTime.second, 512, 1, 1),
+            (3, LimitTime.day, 1, 28_800_000_000, 28_800_000_000),
+        ] as [(Int64, Int64, Int64, Int64, Int64)])
     func emissionIntervalIsExactOrRoundedUp(
         limit: Int64, periodMicros: Int64, ticksPerMicro: Int64, intervalTicks: Int64, intervalMicros: Int64
     ) {
@@ -310,7 +315,9 @@ struct LimitRateLimitPolicyTests {
 
     @Test func stateWordIsMicrosAndTicks() throws {
         let perMinute = try RateLimitPolicy.parse("100/min")
-        #expect(perMinute.evaluating(state: 0, cost: 1, nowMicros: Self.start).newState == UInt64(Self.start + 600_000) << 9)
+        #expect(
+            perMinute.evaluating(state: 0, cost: 1, nowMicros: Self.start).newState == UInt64(Self.start + 600_000) << 9
+        )
         // 7/s counts sevenths of a microsecond: one interval is 142857 µs and 1/7.
         let perSecond = try RateLimitPolicy.parse("7/s")
         let word = perSecond.evaluating(state: 0, cost: 1, nowMicros: Self.start).newState
@@ -323,10 +330,11 @@ struct LimitRateLimitPolicyTests {
         #expect(reread.resetMicros == 142_857)
     }
 
-    @Test(arguments: [
-        (1, LimitTime.second, "1-per-s"), (100, LimitTime.minute, "100-per-min"), (5, LimitTime.hour, "5-per-hour"),
-        (10, LimitTime.day, "10-per-day"), (5, 90 * LimitTime.second, "5-per-90s"), (5, 1_500, "5-per-1500us"),
-    ] as [(Int64, Int64, String)])
+    @Test(
+        arguments: [
+            (1, LimitTime.second, "1-per-s"), (100, LimitTime.minute, "100-per-min"), (5, LimitTime.hour, "5-per-hour"),
+            (10, LimitTime.day, "10-per-day"), (5, 90 * LimitTime.second, "5-per-90s"), (5, 1_500, "5-per-1500us"),
+        ] as [(Int64, Int64, String)])
     func defaultNamesSpellTheRate(limit: Int64, periodMicros: Int64, name: String) {
         #expect(RateLimitPolicy(limit: limit, periodMicros: periodMicros).name == name)
         #expect(RateLimitPolicy(limit: limit, periodMicros: periodMicros, name: "custom").name == "custom")

@@ -105,18 +105,18 @@ public struct CreditPolicy: Sendable, Equatable, Hashable {
         let reset = next.map { max($0 - now, 0) } ?? .max
         let window = next.map { $0 - self.refillMicros(ofPeriod: index) } ?? 0
 
-        func evaluation(admitted: Bool, newState: UInt64, remaining: Int64, retryAfterMicros: Int64) -> LimitEvaluation {
+        func evaluation(admitted: Bool, newState: UInt64, remaining: Int64, retryAfter: Int64) -> LimitEvaluation {
             LimitEvaluation(
                 admitted: admitted, newState: newState, remaining: remaining, limit: self.quota, resetMicros: reset,
-                retryAfterMicros: retryAfterMicros, windowMicros: window)
+                retryAfterMicros: retryAfter, windowMicros: window)
         }
 
         guard cost <= remaining else {
             let retryAfter = nowIndex == nil || cost > self.quota ? Int64.max : reset
-            return evaluation(admitted: false, newState: state, remaining: remaining, retryAfterMicros: retryAfter)
+            return evaluation(admitted: false, newState: state, remaining: remaining, retryAfter: retryAfter)
         }
         let newState = cost == 0 ? state : Self.writtenFlag | UInt64(index) << 32 | UInt64(remaining - cost)
-        return evaluation(admitted: true, newState: newState, remaining: remaining - cost, retryAfterMicros: 0)
+        return evaluation(admitted: true, newState: newState, remaining: remaining - cost, retryAfter: 0)
     }
 
     static func clampedCredits(_ credits: Int64) -> Int64 { min(max(credits, 0), Int64(UInt32.max)) }

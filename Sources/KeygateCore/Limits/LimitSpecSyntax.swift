@@ -51,7 +51,8 @@ struct LimitSpecSyntax {
     static func name(_ name: String?, fallback: @autoclosure () -> String) throws(LimitSpecError) -> String {
         guard let name else { return fallback() }
         let scalars = name.unicodeScalars
-        guard (1...Self.maximumNameLength).contains(scalars.count), scalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
+        guard (1...Self.maximumNameLength).contains(scalars.count),
+            scalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
         else { throw LimitSpecError(kind: "name", input: name, reason: .invalidName) }
         return name
     }

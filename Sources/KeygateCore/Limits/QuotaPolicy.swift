@@ -64,7 +64,8 @@ public struct QuotaPolicy: Sendable, Equatable, Hashable {
         let now = nowMicros.clampedLimitMicros
         let nowIndex = self.windowIndex(containing: now)
         let storedIndex = Int64(state >> 32)
-        let (index, used) = storedIndex == nowIndex || storedIndex == nowIndex + 1
+        let (index, used) =
+            storedIndex == nowIndex || storedIndex == nowIndex + 1
             ? (storedIndex, Int64(state & 0xFFFF_FFFF)) : (nowIndex, 0)
         let limit = min(max(self.limit, 0), Int64(UInt32.max))
         let available = max(limit - used, 0)
@@ -72,17 +73,17 @@ public struct QuotaPolicy: Sendable, Equatable, Hashable {
         let end = self.startMicros(ofWindow: index + 1)
         let cost = max(cost, 0)
 
-        func evaluation(admitted: Bool, newState: UInt64, remaining: Int64, retryAfterMicros: Int64) -> LimitEvaluation {
+        func evaluation(admitted: Bool, newState: UInt64, remaining: Int64, retryAfter: Int64) -> LimitEvaluation {
             LimitEvaluation(
                 admitted: admitted, newState: newState, remaining: remaining, limit: limit, resetMicros: end - now,
-                retryAfterMicros: retryAfterMicros, windowMicros: end - start)
+                retryAfterMicros: retryAfter, windowMicros: end - start)
         }
 
         guard cost <= available else {
             let retryAfter = cost > limit ? Int64.max : end - now
-            return evaluation(admitted: false, newState: state, remaining: available, retryAfterMicros: retryAfter)
+            return evaluation(admitted: false, newState: state, remaining: available, retryAfter: retryAfter)
         }
         let newState = cost == 0 ? state : UInt64(index) << 32 | UInt64(used + cost)
-        return evaluation(admitted: true, newState: newState, remaining: available - cost, retryAfterMicros: 0)
+        return evaluation(admitted: true, newState: newState, remaining: available - cost, retryAfter: 0)
     }
 }

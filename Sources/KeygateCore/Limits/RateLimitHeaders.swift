@@ -43,10 +43,14 @@ public struct RateLimitHeaders: Sendable, Equatable {
             for (name, item) in zip(names, evaluations) {
                 let quoted = Self.structuredString(name)
                 var policyItem = "\(quoted);q=\(Self.integer(item.limit))"
-                if item.windowMicros > 0 { policyItem += ";w=\(Self.integer(max(item.windowMicros.secondsRoundingUp, 1)))" }
+                if item.windowMicros > 0 {
+                    policyItem += ";w=\(Self.integer(max(item.windowMicros.secondsRoundingUp, 1)))"
+                }
                 policyItems.append(policyItem)
                 var rateLimitItem = "\(quoted);r=\(Self.integer(item.remaining))"
-                if item.resetMicros != .max { rateLimitItem += ";t=\(Self.integer(item.resetMicros.secondsRoundingUp))" }
+                if item.resetMicros != .max {
+                    rateLimitItem += ";t=\(Self.integer(item.resetMicros.secondsRoundingUp))"
+                }
                 rateLimitItems.append(rateLimitItem)
             }
             self.policy = policyItems.joined(separator: ", ")
@@ -82,7 +86,8 @@ public struct RateLimitHeaders: Sendable, Equatable {
     static func mostConstrained(_ evaluations: [LimitEvaluation]) -> LimitEvaluation {
         var best = evaluations[0]
         for item in evaluations.dropFirst()
-        where item.remaining < best.remaining || (item.remaining == best.remaining && item.resetMicros > best.resetMicros)
+        where item.remaining < best.remaining
+            || (item.remaining == best.remaining && item.resetMicros > best.resetMicros)
         {
             best = item
         }

@@ -18,7 +18,9 @@ extension RateLimitPolicy {
         let components = spec.split(separator: ",", omittingEmptySubsequences: false)
         let (countText, unit) = try syntax.rate(components[0], expected: expected)
         let limit = try syntax.number(countText, what: "the count", minimum: 1)
-        guard let periodMicros = Self.units[unit] else { throw syntax.error(.unknownUnit(allowed: "s, min, hour, day")) }
+        guard let periodMicros = Self.units[unit] else {
+            throw syntax.error(.unknownUnit(allowed: "s, min, hour, day"))
+        }
         var burst: Int64?
         for option in components.dropFirst() {
             let parts = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -35,7 +35,7 @@ public struct RateLimitPolicy: Sendable, Equatable, Hashable {
     /// The policy name in `RateLimit-Policy`, `RateLimit` and `violated-policies`, e.g. `100-per-min`.
     public var name: String
 
-    /// A limit of `limit` per `periodMicros`; `burst` defaults to `limit`, `name` to ``defaultName(limit:periodMicros:)``.
+    /// A limit of `limit` per `periodMicros`; `burst` defaults to `limit`, `name` to `<limit>-per-<unit>`.
     public init(limit: Int64, periodMicros: Int64, burst: Int64? = nil, name: String? = nil) {
         self.limit = limit
         self.periodMicros = periodMicros
