@@ -25,7 +25,7 @@ public struct LimitSpecError: Error, Equatable, Sendable, CustomStringConvertibl
         case invalidName
     }
 
-    /// What kind of spec: `limit`, `quota`, `credits`, `refill` or `name`.
+    /// What kind of spec: `limit`, `quota`, `credits`, `refill`, `cost` or `name`.
     public var kind: String
     /// The input, verbatim.
     public var input: String

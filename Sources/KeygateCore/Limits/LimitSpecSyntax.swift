@@ -5,7 +5,7 @@ struct LimitSpecSyntax {
     /// The longest policy name, in characters.
     static let maximumNameLength = 64
 
-    /// `limit`, `quota`, `credits` or `refill`.
+    /// `limit`, `quota`, `credits`, `refill` or `cost`.
     let kind: String
     let input: String
 
