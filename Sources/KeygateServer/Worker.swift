@@ -23,6 +23,10 @@ public final class Worker {
     private var drainDeadlineMillis: Int64 = 0
     private var readBuffer: UnsafeMutableRawBufferPointer
     private var lastSweepMillis: Int64 = 0
+    /// Per listener: does it accept TCP connections (which need a lingering close)?
+    private let listenerIsTCP: [Bool]
+    /// How long a lingering close waits for the peer's EOF.
+    static let lingerMillis: Int64 = 2_000
 
     /// epoll `data` tags below this are listener indices; the signalfd has its own tag; connections use their fd + base.
     private static let signalTag: UInt64 = 1 << 32
@@ -39,11 +43,17 @@ public final class Worker {
         var watchingWritable = false
         /// False until the first byte arrives: a silent new connection is awaiting its request, not idle.
         var receivedAny = false
+        /// TCP peers get a lingering close: closing with their unread input would send a reset that can destroy the
+        /// answer still in flight. (A unix socket keeps queued data readable for the peer, so it closes at once.)
+        let lingersOnClose: Bool
+        /// Answer sent and write side shut down: input is read and discarded until EOF or a short deadline.
+        var lingering = false
 
-        init(fd: CInt, session: Session, now: Int64) {
+        init(fd: CInt, session: Session, now: Int64, lingersOnClose: Bool) {
             self.fd = fd
             self.session = session
             self.lastActivityMillis = now
+            self.lingersOnClose = lingersOnClose
         }
 
         var hasPendingOutput: Bool { self.outputSent < self.output.count }
@@ -53,6 +63,7 @@ public final class Worker {
         self.configuration = configuration
         self.listeners = listeners
         self.logger = logger
+        self.listenerIsTCP = listeners.map { Self.isTCP($0.fd) }
         let lastUsed = try configuration.lastUsedPath.map {
             try LastUsedTable(path: $0, capacity: configuration.lastUsedCapacity)
         }
@@ -162,7 +173,9 @@ public final class Worker {
                     return
                 }
             }
-            let connection = Connection(fd: fd, session: .fastCGI(FastCGIConnection(limits: self.configuration.limits)), now: now)
+            let connection = Connection(
+                fd: fd, session: .fastCGI(FastCGIConnection(limits: self.configuration.limits)), now: now,
+                lingersOnClose: self.listenerIsTCP[index])
             if Int(fd) >= self.connections.count {
                 self.connections += [Connection?](repeating: nil, count: Int(fd) + 64 - self.connections.count)
             }
@@ -212,6 +225,7 @@ public final class Worker {
                 return
             }
             connection.lastActivityMillis = now
+            if connection.lingering { continue }  // discard until EOF
             connection.receivedAny = true
             if connection.session.wantsClose { continue }  // answered a non-keep-alive request; ignore the rest
             do {
@@ -266,17 +280,35 @@ public final class Worker {
             self.modify(connection, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
         }
         if connection.session.wantsClose || (self.draining && !connection.session.isMidRequest) {
+            if connection.lingering { return true }
+            if connection.lingersOnClose {
+                connection.lingering = true
+                connection.lastActivityMillis = now
+                shutdown(connection.fd, CInt(SHUT_WR))
+                return true
+            }
             self.close(connection)
             return false
         }
         return true
     }
 
+    static func isTCP(_ fd: CInt) -> Bool {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let found = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return found == 0 && (Int32(storage.ss_family) == AF_INET || Int32(storage.ss_family) == AF_INET6)
+    }
+
     /// Closes slow and idle connections; during a drain, closes every connection not mid-request.
     private func sweep(now: Int64) {
         for case let connection? in self.connections {
             let quiet = now - connection.lastActivityMillis
-            if !connection.receivedAny || connection.session.isMidRequest || connection.hasPendingOutput {
+            if connection.lingering {
+                if quiet > Self.lingerMillis { self.close(connection) }
+            } else if !connection.receivedAny || connection.session.isMidRequest || connection.hasPendingOutput {
                 if quiet > self.configuration.requestTimeoutMillis {
                     self.logger.warning(
                         "closing slow connection: no progress",

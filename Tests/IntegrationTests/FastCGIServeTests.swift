@@ -42,7 +42,7 @@ final class FastCGIServeTests {
         let allowed = try Harness.run(
             "/usr/bin/cgi-fcgi", ["-bind", "-connect", self.server.socketPath],
             environment: environment.merging(["HTTP_AUTHORIZATION": "Bearer \(self.key.secret)"]) { $1 })
-        #expect(allowed.status == 0)
+        // (cgi-fcgi's own exit status is not checked: it may get EPIPE writing STDIN after keygate answered.)
         #expect(allowed.stdout.contains("Status: 204\r\n"))
         #expect(allowed.stdout.contains("X-Keygate-Key-Id: \(self.key.id)\r\n"))
         #expect(allowed.stdout.contains("X-Keygate-Owner: team-a\r\n"))

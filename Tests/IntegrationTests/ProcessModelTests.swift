@@ -166,6 +166,22 @@ final class ProcessModelTests {
         #expect(process.terminationStatus == 0)
     }
 
+    @Test func loopbackTCPListenerAnswersAndLingersSoTheAnswerSurvives() throws {
+        let port = Harness.freePort()
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1, extra: ["--listen", "127.0.0.1:\(port)"])
+        defer { server.stop() }
+        for _ in 0..<20 {
+            // cgi-fcgi sends STDIN after PARAMS; keygate has answered by then. A plain close would reset the
+            // connection under the unread STDIN; the lingering close lets cgi-fcgi finish cleanly.
+            let result = try Harness.run(
+                "/usr/bin/cgi-fcgi", ["-bind", "-connect", "127.0.0.1:\(port)"],
+                environment: ["REQUEST_URI": "/x", "HTTP_X_API_KEY": self.key.secret, "CONTENT_LENGTH": "5000"],
+                stdin: String(repeating: "x", count: 5000))
+            #expect(result.stdout.contains("Status: 204\r\n"))
+            #expect(result.status == 0, "cgi-fcgi: \(result.stderr)")
+        }
+    }
+
     @Test func startupErrorsAreReportedBeforeServing() throws {
         let missing = try Harness.keygate(["serve", "--db", self.scratch.file("nope.db"), "--listen", "unix:\(self.scratch.file("a.sock"))"])
         #expect(missing.status != 0)
