@@ -210,6 +210,11 @@ struct AuthAnswerTests {
         #expect(scope.header("X-Keygate-Problem")?.contains("\"missing_scopes\":[\"admin\"]") == true)
     }
 
+    @Test func onlyScopeDenialsNameScopes() {
+        let revoked = AuthAnswer.rendering(Decision(.revoked, key: self.key, requiredScopes: ["admin"]), for: .nginx, policy: GatePolicy())
+        #expect(revoked.header("X-Keygate-Problem")?.contains("missing_scopes") == false)
+    }
+
     @Test func cgiHead() {
         let answer = AuthAnswer(status: 401, headers: [("A", "b"), ("C", "d")])
         #expect(String(decoding: answer.cgiHead(), as: UTF8.self) == "Status: 401\r\nA: b\r\nC: d\r\n\r\n")

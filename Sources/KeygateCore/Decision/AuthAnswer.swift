@@ -49,7 +49,10 @@ public struct AuthAnswer: Sendable, Equatable {
         }
         var answer = AuthAnswer(status: outcome.httpStatus)
         answer.headers.append(("X-Keygate-Reason", outcome.rawValue))
-        let missingScopes = decision.key.map { ScopeSet.missing(from: $0.scopes, required: decision.requiredScopes) } ?? []
+        // Only a scope denial names scopes: a revoked key's missing scopes are nobody's business.
+        let missingScopes =
+            outcome == .insufficientScope
+            ? (decision.key.map { ScopeSet.missing(from: $0.scopes, required: decision.requiredScopes) } ?? []) : []
         if let challenge = challenge(for: outcome, realm: policy.realm, missingScopes: missingScopes) {
             answer.headers.append(("WWW-Authenticate", challenge))
         }
