@@ -16,6 +16,11 @@ public final class Gate {
     private let logger: Logger
     private var cache: [KeyDigest: SecretMatch?] = [:]
     private var cachedDataVersion: Int64 = -1
+    /// Cheap per-request commit detector; `nil` falls back to `PRAGMA data_version` on every request.
+    private let walWatch: WALChangeWatch?
+    /// `data_version` is still checked this often as a backstop, whatever the WAL header says.
+    static let backstopMillis: Int64 = 1_000
+    private var lastVersionCheckMillis: Int64 = 0
     /// Bound on cached digests (found and unknown): a spray of random well-formed keys cannot grow the worker.
     public let cacheCapacity: Int
     public private(set) var statistics = Statistics()
@@ -29,6 +34,8 @@ public final class Gate {
 
     public init(databasePath: String, policy: GatePolicy, lastUsed: LastUsedTable?, logger: Logger, cacheCapacity: Int = 10_000) throws {
         self.lookup = try KeyLookup(path: databasePath)
+        _ = try self.lookup.dataVersion()  // opens the WAL index, creating the -shm file if needed
+        self.walWatch = WALChangeWatch(databasePath: databasePath)
         self.hasher = try SHA256Hasher()
         self.policy = policy
         self.lastUsed = lastUsed
@@ -75,12 +82,19 @@ public final class Gate {
         return AuthAnswer.rendering(decision, for: request.frontEnd, policy: self.policy)
     }
 
+    /// Whether a cache-invalidation mechanism cheaper than `data_version` per request is active.
+    public var watchesWALIndex: Bool { self.walWatch != nil }
+
     private func find(digest: KeyDigest) throws -> SecretMatch? {
-        let version = try self.lookup.dataVersion()
-        if version != self.cachedDataVersion {
-            if self.cachedDataVersion != -1 { self.statistics.cacheInvalidations += 1 }
-            self.cache.removeAll(keepingCapacity: true)
-            self.cachedDataVersion = version
+        let now = Clock.monotonicMillis()
+        if let watch = self.walWatch {
+            // A changed WAL header means a commit: confirm with the authoritative data_version (the rare path).
+            if watch.changed() || now - self.lastVersionCheckMillis >= Self.backstopMillis {
+                self.lastVersionCheckMillis = now
+                self.invalidate(version: try self.lookup.dataVersion())
+            }
+        } else {
+            self.invalidate(version: try self.lookup.dataVersion())
         }
         if let cached = self.cache[digest] {
             self.statistics.cacheHits += 1
@@ -90,5 +104,14 @@ public final class Gate {
         if self.cache.count >= self.cacheCapacity { self.cache.removeAll(keepingCapacity: true) }
         self.cache[digest] = .some(found)
         return found
+    }
+
+    /// Drops the cache when `version` differs from the one it was filled under.
+    private func invalidate(version: Int64) {
+        if version != self.cachedDataVersion {
+            if self.cachedDataVersion != -1 { self.statistics.cacheInvalidations += 1 }
+            self.cache.removeAll(keepingCapacity: true)
+            self.cachedDataVersion = version
+        }
     }
 }

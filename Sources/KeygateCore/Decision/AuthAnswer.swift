@@ -31,19 +31,12 @@ public struct AuthAnswer: Sendable, Equatable {
         if outcome == .allow {
             var answer = AuthAnswer(status: frontEnd == .nginx ? 204 : 200)
             if policy.identityHeaders, let key = decision.key {
-                let fields = [
-                    ("KEY_ID", key.id), ("KEY_NAME", key.name), ("OWNER", key.owner),
-                    ("SCOPES", key.scopes.joined(separator: " ")),
-                ]
-                for (suffix, value) in fields {
-                    switch frontEnd {
-                    case .nginx:
-                        let name = "X-Keygate-" + suffix.split(separator: "_").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined(separator: "-")
-                        answer.headers.append((name, headerSafe(value)))
-                    case .apacheAuthorizer:
-                        answer.headers.append(("Variable-KEYGATE_" + suffix, headerSafe(value)))
-                    }
-                }
+                let names = frontEnd == .nginx ? Self.nginxIdentityNames : Self.apacheIdentityNames
+                answer.headers.reserveCapacity(4)
+                answer.headers.append((names[0], headerSafe(key.id)))
+                answer.headers.append((names[1], headerSafe(key.name)))
+                answer.headers.append((names[2], headerSafe(key.owner)))
+                answer.headers.append((names[3], key.scopes.count == 1 ? key.scopes[0] : key.scopes.joined(separator: " ")))
             }
             return answer
         }
@@ -63,6 +56,12 @@ public struct AuthAnswer: Sendable, Equatable {
         answer.body = Array(problem.utf8) + [UInt8(ascii: "\n")]
         return answer
     }
+
+    /// Identity header names: plain headers for nginx's `auth_request_set`, `Variable-*` for Apache authorizers.
+    static let nginxIdentityNames = ["X-Keygate-Key-Id", "X-Keygate-Key-Name", "X-Keygate-Owner", "X-Keygate-Scopes"]
+    static let apacheIdentityNames = [
+        "Variable-KEYGATE_KEY_ID", "Variable-KEYGATE_KEY_NAME", "Variable-KEYGATE_OWNER", "Variable-KEYGATE_SCOPES",
+    ]
 
     /// The RFC 6750 challenge: none for 500, bare realm when no key was sent, `invalid_token` for bad credentials.
     static func challenge(for outcome: Outcome, realm: String, missingScopes: [String]) -> String? {
@@ -121,11 +120,18 @@ public struct AuthAnswer: Sendable, Equatable {
         return out
     }
 
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value >= 10 { Self.appendDecimal(value / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
     /// CGI response head (`Status: 204\r\nName: value\r\n…\r\n\r\n`), what FastCGI STDOUT carries.
     public func cgiHead() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + self.headers.count * 48)
-        out += "Status: \(self.status)\r\n".utf8
+        out += "Status: ".utf8
+        Self.appendDecimal(self.status, to: &out)
+        out += "\r\n".utf8
         for header in self.headers {
             out += header.name.utf8
             out += ": ".utf8

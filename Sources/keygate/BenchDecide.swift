@@ -1,0 +1,71 @@
+import ArgumentParser
+import Glibc
+import KeygateCore
+import KeygateCrypto
+import KeygateServer
+import KeygateStore
+import Logging
+
+/// Times the in-process decision path (no sockets), for `bench/run`: ns per decision by outcome, against the
+/// SHA-256 of a key alone, measured in the same run.
+struct BenchDecide: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-decide", abstract: "Measure the in-process decision path (used by bench/run).",
+        shouldDisplay: false)
+
+    @Option(help: "Decisions per scenario.") var iterations: Int = 200_000
+    @Option(help: "Scratch directory for the benchmark database.") var directory: String = "/tmp"
+
+    func run() throws {
+        let path = self.directory + "/keygate-bench-decide-\(getpid()).db"
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
+        let store = try KeyStore(path: path, create: true)
+        let now = Clock.nowSeconds()
+        let (_, secret) = try store.create(
+            NewKey(name: "bench", owner: "bench", scopes: ["bench:read"]), now: now, actor: "bench")
+        let (_, unknown) = try KeyStore(path: path + "-other", create: true).create(NewKey(name: "x"), now: now, actor: "bench")
+        for suffix in ["", "-wal", "-shm"] { unlink(path + "-other" + suffix) }
+        var logger = Logger(label: "bench", factory: { StderrLogHandler(label: $0, level: .error) })
+        logger.logLevel = .error
+        let gate = try Gate(databasePath: path, policy: GatePolicy(), lastUsed: nil, logger: logger)
+        let hasher = try SHA256Hasher()
+        let lookup = try KeyLookup(path: path)
+
+        func request(_ key: String?) -> AuthRequest {
+            AuthRequest(apiKeyHeader: key, uri: "/api/reports?x=1", remoteAddress: "127.0.0.1", requiredScopes: ["bench:read"])
+        }
+        func time(_ body: () -> Void) -> Double {
+            for _ in 0..<1000 { body() }  // warm caches
+            var start = timespec()
+            var end = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &start)
+            for _ in 0..<self.iterations { body() }
+            clock_gettime(CLOCK_MONOTONIC, &end)
+            let nanos = Double(end.tv_sec - start.tv_sec) * 1e9 + Double(end.tv_nsec - start.tv_nsec)
+            return nanos / Double(self.iterations)
+        }
+        var sink = 0
+        let results: [(String, Double)] = [
+            ("SHA-256 of the key alone", time { sink &+= Int(truncatingIfNeeded: hasher.digest(secret).w0) }),
+            ("SQLite data_version check alone (cache invalidation)", time { sink &+= Int((try? lookup.dataVersion()) ?? 0) }),
+            ("valid key, cached: decide", time { sink &+= gate.decide(request(secret), nowSeconds: now).outcome.httpStatus }),
+            ("valid key, cached: decide + render answer + FastCGI encode", time {
+                let answer = gate.answer(request(secret), nowSeconds: now)
+                var out: [UInt8] = []
+                FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
+                sink &+= out.count
+            }),
+            ("unknown key (cached miss)", time { sink &+= gate.decide(request(unknown), nowSeconds: now).outcome.httpStatus }),
+            ("malformed key", time { sink &+= gate.decide(request("kg_not-a-key"), nowSeconds: now).outcome.httpStatus }),
+            ("missing key", time { sink &+= gate.decide(request(nil), nowSeconds: now).outcome.httpStatus }),
+        ]
+        let sha = results[0].1
+        print("| in-process operation | ns/op | ops/s (one core) | vs SHA-256 |")
+        print("|---|---|---|---|")
+        for (name, nanos) in results {
+            let rate = 1e9 / nanos
+            print("| \(name) | \(Int(nanos.rounded())) | \(Int(rate.rounded())) | \(String(Int((nanos / sha * 100).rounded())))% |")
+        }
+        if sink == 42 { print("") }
+    }
+}
