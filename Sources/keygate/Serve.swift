@@ -13,7 +13,11 @@ struct ServeOptions: ParsableArguments {
     var listen: [String] = []
     @Option(name: .customLong("socket-mode"), help: "Permissions of unix sockets keygate creates (octal).")
     var socketMode: String = "0660"
-    @Option(help: "Worker processes (0: serve in this process, as under mod_fcgid).") var workers: Int = 2
+    @Option(help: "Worker processes (default: half the cores, at least 1; 0: serve in this process, as under mod_fcgid).")
+    var workers: Int?
+
+    /// nginx needs cores too: on 2 cores one worker measured fastest (bench/RESULTS.md).
+    var workerCount: Int { self.workers ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / 2) }
     @Option(help: "Shared last-used table (default: <db>.state; 'off' disables).") var state: String?
     @Option(name: .customLong("state-capacity"), help: "Key slots in the shared state file.") var stateCapacity: Int = 65_536
     @Option(name: .customLong("trust-proxy"), help: "A proxy whose X-Forwarded-For is believed (repeatable; CIDR).")
@@ -84,7 +88,7 @@ struct Serve: ParsableCommand {
         let listeners = try resolved.addresses.flatMap {
             try ListeningSocket.open($0, unixMode: mode_t(resolved.options.socketMode, radix: 8) ?? 0o660)
         }
-        if resolved.options.workers == 0 {
+        if resolved.options.workerCount == 0 {
             try Self.runWorker(resolved.worker, listeners: listeners, logger: logger)
             for listener in listeners { if let path = listener.createdPath { unlink(path) } }
             return
@@ -110,7 +114,7 @@ struct Serve: ParsableCommand {
 
     static func plan(_ resolved: ResolvedServe) -> SupervisorPlan {
         SupervisorPlan(
-            workerCount: resolved.options.workers, workerArguments: ["serve"] + resolved.workerArguments,
+            workerCount: resolved.options.workerCount, workerArguments: ["serve"] + resolved.workerArguments,
             databasePath: resolved.worker.databasePath, lastUsedPath: resolved.worker.lastUsedPath,
             lastUsedCapacity: resolved.worker.lastUsedCapacity, drainTimeoutMillis: resolved.worker.drainTimeoutMillis,
             listenAddresses: resolved.addresses)
@@ -132,7 +136,7 @@ struct Serve: ParsableCommand {
         guard let level = options.level else {
             throw ValidationError("--log-level \(options.logLevel): use trace, debug, info, notice, warning, error or critical")
         }
-        guard (0...64).contains(options.workers) else { throw ValidationError("--workers must be 0-64") }
+        guard (0...64).contains(options.workerCount) else { throw ValidationError("--workers must be 0-64") }
         guard mode_t(options.socketMode, radix: 8) != nil, options.socketMode.count <= 4 else {
             throw ValidationError("--socket-mode \(options.socketMode): give octal permissions such as 0660")
         }
