@@ -23,3 +23,4 @@ int CKeygateLinux_sockaddr_un(struct sockaddr_un *addr, const char *path) {
 }
 int CKeygateLinux_is_socket_mode(unsigned int mode) { return S_ISSOCK(mode); }
 int CKeygateLinux_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
+int CKeygateLinux_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }

@@ -49,6 +49,12 @@ public final class Supervisor {
     private var lastUsedSnapshot: [Int64] = []
     private var lastUsed: LastUsedTable?
     private var lastFlushMillis: Int64 = 0
+    /// Read ends of each worker's readiness pipe, by pid: a worker writes one byte once it accepts connections.
+    private var readiness: [pid_t: CInt] = [:]
+    private var ready: Set<pid_t> = []
+    /// The previous generation, drained only once every new worker is ready (or after a deadline).
+    private var awaitingRetirement: [pid_t] = []
+    private var retireDeadlineMillis: Int64 = 0
     /// Listener descriptors moved above the range workers use, so `dup2` into 3… never meets its own source.
     private var listenerFDs: [CInt] = []
 
@@ -115,6 +121,18 @@ public final class Supervisor {
                 }
                 continue
             }
+            self.collectReadiness()
+            if !self.awaitingRetirement.isEmpty {
+                let newReady = self.current.values.allSatisfy { self.ready.contains($0) }
+                if newReady || now >= self.retireDeadlineMillis {
+                    if !newReady { self.logger.warning("new workers not ready in time; draining the old ones anyway") }
+                    for pid in self.awaitingRetirement {
+                        self.retiring.insert(pid)
+                        kill(pid, SIGTERM)
+                    }
+                    self.awaitingRetirement = []
+                }
+            }
             for (slot, due) in self.pendingRestarts where due <= now {
                 self.pendingRestarts[slot] = nil
                 self.spawn(slot: slot)
@@ -134,8 +152,26 @@ public final class Supervisor {
     }
 
     private func signalAll(_ signal: CInt) {
+        for pid in self.awaitingRetirement { self.retiring.insert(pid) }
+        self.awaitingRetirement = []
         for pid in self.current.values { kill(pid, signal) }
         for pid in self.retiring { kill(pid, signal) }
+    }
+
+    /// Reads readiness bytes that arrived (nonblocking) and notes which workers accept connections.
+    private func collectReadiness() {
+        for (pid, fd) in self.readiness {
+            var byte: UInt8 = 0
+            let count = read(fd, &byte, 1)
+            if count == 1 {
+                self.ready.insert(pid)
+                close(fd)
+                self.readiness[pid] = nil
+            } else if count == 0 {
+                close(fd)  // the worker closed it without a byte: it failed to start; reaping will tell
+                self.readiness[pid] = nil
+            }
+        }
     }
 
     private func reap(now: Int64) {
@@ -143,6 +179,9 @@ public final class Supervisor {
             var status: CInt = 0
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { return }
+            if let fd = self.readiness.removeValue(forKey: pid) { close(fd) }
+            self.ready.remove(pid)
+            if let index = self.awaitingRetirement.firstIndex(of: pid) { self.awaitingRetirement.remove(at: index) }
             if self.retiring.remove(pid) != nil { continue }
             guard let slot = self.current.first(where: { $0.value == pid })?.key else { continue }
             self.current[slot] = nil
@@ -178,10 +217,9 @@ public final class Supervisor {
         self.current = [:]
         self.pendingRestarts = [:]
         for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
-        for pid in old.values {
-            self.retiring.insert(pid)
-            kill(pid, SIGTERM)
-        }
+        // The old generation keeps accepting until every new worker says it is ready (checked in the main loop).
+        self.awaitingRetirement += old.values
+        self.retireDeadlineMillis = Clock.monotonicMillis() + 10_000
         self.logger.info("configuration reloaded", metadata: ["workers": "\(self.plan.workerCount)"])
     }
 
@@ -194,6 +232,12 @@ public final class Supervisor {
             posix_spawn_file_actions_adddup2(&actions, fd, CInt(3 + index))
             fdList.append("\(3 + index)")
         }
+        var pipeFDs: [CInt] = [-1, -1]
+        let readyFD = CInt(3 + self.listenerFDs.count)
+        if CKeygateLinux_pipe2(&pipeFDs, O_CLOEXEC | O_NONBLOCK) == 0 {
+            posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], readyFD)
+        }
+        defer { if pipeFDs[1] >= 0 { close(pipeFDs[1]) } }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -207,7 +251,8 @@ public final class Supervisor {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let arguments = ["keygate"] + self.plan.workerArguments + ["--worker-fds", fdList.joined(separator: ",")]
+        var arguments = ["keygate"] + self.plan.workerArguments + ["--worker-fds", fdList.joined(separator: ",")]
+        if pipeFDs[0] >= 0 { arguments += ["--worker-ready-fd", "\(readyFD)"] }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)
         defer { for pointer in argv { free(pointer) } }
@@ -218,9 +263,11 @@ public final class Supervisor {
                 "posix_spawn failed; retrying shortly",
                 metadata: ["error": "\(SystemCallError(call: "posix_spawn", errno: result))"])
             self.pendingRestarts[slot] = Clock.monotonicMillis() + 1_000
+            if pipeFDs[0] >= 0 { close(pipeFDs[0]) }
             return
         }
         self.current[slot] = pid
+        if pipeFDs[0] >= 0 { self.readiness[pid] = pipeFDs[0] }
     }
 
     private func flushLastUsed() {

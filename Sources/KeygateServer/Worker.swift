@@ -87,7 +87,13 @@ public final class Worker {
     }
 
     /// Serves until SIGTERM/SIGINT, then drains in-flight requests and returns.
-    public func run() throws {
+    public func run(readyFD: CInt? = nil) throws {
+        if let readyFD {
+            // Tell the supervisor this worker accepts connections (it then drains the previous generation).
+            var byte: UInt8 = 0x52
+            _ = write(readyFD, &byte, 1)
+            Glibc.close(readyFD)
+        }
         self.logger.info(
             "worker ready",
             metadata: ["listen": "\(self.listeners.map { $0.address.description }.joined(separator: ","))"])

@@ -41,6 +41,7 @@ struct ServeOptions: ParsableArguments {
     var logLevel: String = "info"
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     @Option(name: .customLong("worker-fds"), help: .hidden) var workerFDs: String?
+    @Option(name: .customLong("worker-ready-fd"), help: .hidden) var workerReadyFD: Int32?
 
     /// Names in a config file that are flags (`name = true`) rather than options.
     static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback"]
@@ -82,7 +83,7 @@ struct Serve: ParsableCommand {
             let listeners = fdList.split(separator: ",").compactMap { Int32($0) }.map {
                 ListeningSocket(fd: $0, address: .inherited(fd: $0), createdPath: nil)
             }
-            try Self.runWorker(resolved.worker, listeners: listeners, logger: logger)
+            try Self.runWorker(resolved.worker, listeners: listeners, logger: logger, readyFD: resolved.options.workerReadyFD)
             return
         }
         let listeners = try resolved.addresses.flatMap {
@@ -101,7 +102,9 @@ struct Serve: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    static func runWorker(_ configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger) throws {
+    static func runWorker(
+        _ configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, readyFD: CInt? = nil
+    ) throws {
         let worker: Worker
         do {
             worker = try Worker(configuration: configuration, listeners: listeners, logger: logger)
@@ -109,7 +112,7 @@ struct Serve: ParsableCommand {
             logger.critical("worker cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(78)  // EX_CONFIG
         }
-        try worker.run()
+        try worker.run(readyFD: readyFD)
     }
 
     static func plan(_ resolved: ResolvedServe) -> SupervisorPlan {
@@ -194,7 +197,7 @@ struct Serve: ParsableCommand {
             idleTimeoutMillis: try millis(options.idleTimeout, "idle-timeout"),
             requestTimeoutMillis: try millis(options.requestTimeout, "request-timeout"),
             drainTimeoutMillis: try millis(options.drainTimeout, "drain-timeout"))
-        var workerArguments = Self.removingConfig(arguments).filter { !$0.hasPrefix("--worker-fds") }
+        var workerArguments = Self.removingConfig(arguments)
         if options.store.db == nil { workerArguments += ["--db", database] }
         return ResolvedServe(options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments)
     }

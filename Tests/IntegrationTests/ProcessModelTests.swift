@@ -23,6 +23,7 @@ final class ProcessModelTests {
         private let lock = NSLock()
         private var answered = 0
         private var failed = 0
+        private(set) var failures: [String] = []
         private var running = true
         private var threads: [Thread] = []
 
@@ -45,14 +46,19 @@ final class ProcessModelTests {
                 self.lock.unlock()
                 if !keepGoing { break }
                 var ok = false
+                var why = "connect failed"
                 if let socket = try? FastCGISocket(path: self.socketPath) {
                     socket.send(request)
-                    if case .response(_, let stdout, _, _, _)? = try? socket.answers().first {
+                    let answers = try? socket.answers()
+                    if case .response(_, let stdout, _, _, _)? = answers?.first {
                         ok = CGIResponse(parsing: stdout)?.status == 204
+                        why = String(decoding: stdout.prefix(200), as: UTF8.self)
+                    } else {
+                        why = "no answer (errno \(errno)): \(String(describing: answers))"
                     }
                 }
                 self.lock.lock()
-                if ok { self.answered += 1 } else { self.failed += 1 }
+                if ok { self.answered += 1 } else { self.failed += 1; self.failures.append(why) }
                 self.lock.unlock()
             }
         }
@@ -100,7 +106,7 @@ final class ProcessModelTests {
         usleep(500_000)
         let (answered, failed) = load.stop()
         #expect(answered > 100)
-        #expect(failed == 0)
+        #expect(failed == 0, "\(load.failures) \(server.log.suffix(3000))")
         #expect(server.log.contains("configuration reloaded"))
         let socket = try FastCGISocket(path: server.socketPath)
         socket.send(FastCGISocket.request(FastCGISocket.nginxParams()))

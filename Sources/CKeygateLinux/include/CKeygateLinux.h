@@ -30,6 +30,8 @@ void CKeygateLinux_sigset(sigset_t *set, const int *signals, int count);
 int CKeygateLinux_sockaddr_un(struct sockaddr_un *addr, const char *path);
 /// accept4 needs _GNU_SOURCE, which the Swift importer does not see.
 int CKeygateLinux_accept4(int fd, int flags);
+/// pipe2 needs _GNU_SOURCE, which the Swift importer does not see.
+int CKeygateLinux_pipe2(int fds[2], int flags);
 /// S_ISSOCK on an fstat mode (a macro).
 int CKeygateLinux_is_socket_mode(unsigned int mode);
 #endif

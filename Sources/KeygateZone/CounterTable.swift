@@ -1,0 +1,152 @@
+import Glibc
+import KeygateCore
+import Synchronization
+
+/// Rate-limit, quota and credit state of every key, one 128-byte record per key slot, shared by every process that
+/// maps the same file (keygate's workers, or the independent copies Apache's mod_fcgid spawns).
+///
+/// A request must pass every policy of its key or consume from none (all or nothing), so one key's words are
+/// committed together inside a short critical section guarded by a *lease* word: the owner's pid and an expiry time
+/// in one atomic 64-bit value. A lease can never be left held: a waiter takes it over when it has expired or its owner
+/// no longer exists. The section itself makes no system call and allocates nothing.
+///
+/// Record layout (64-bit words): 0 lease; 2-5 rate limits per second, minute, hour, day (GCRA state);
+/// 6 daily quota; 7 monthly quota; 8 credits; 9 admitted and 10 rejected request counts (for usage roll-ups);
+/// 12-15 rate limits with other periods. Unused words stay zero.
+public final class CounterTable: @unchecked Sendable {
+    public static let magic: UInt64 = 0x3152_544E_4347_4B  // "KGCNTR1" little-endian
+    public static let layoutVersion: UInt32 = 1
+    public static let wordsPerRecord = 16
+    public static let recordBytes = 16 * 8
+
+    static let admittedWord = 9
+    static let rejectedWord = 10
+    /// Longest a lease is honoured; the critical section takes well under a microsecond.
+    static let leaseMillis: UInt64 = 50
+    static let pidBits: UInt64 = 22
+    static let expiryMask: UInt64 = (1 << 42) - 1
+
+    public let mapping: Mapping
+    public let capacity: Int
+    private let words: UnsafeMutablePointer<Atomic<UInt64>>
+    private let pid = UInt64(getpid()) & ((1 << 22) - 1)
+
+    /// Maps (creating if needed) the table at `path` with `capacity` key slots.
+    public init(path: String, capacity: Int, rebuild: Bool = false) throws(SystemCallError) {
+        precondition(capacity > 0, "capacity must be positive")
+        let header = Mapping.Header(
+            magic: Self.magic, layoutVersion: Self.layoutVersion,
+            byteCount: UInt64(Mapping.Header.size + capacity * Self.recordBytes), capacity: UInt64(capacity))
+        self.mapping = try Mapping(path: path, expecting: header, rebuild: rebuild)
+        self.capacity = capacity
+        self.words = (self.mapping.base + Mapping.Header.size)
+            .bindMemory(to: Atomic<UInt64>.self, capacity: capacity * Self.wordsPerRecord)
+    }
+
+    /// The word of `slot`'s record that holds the state of each policy, in `PolicySet` state order.
+    static func wordIndices(for policies: PolicySet) -> [Int] {
+        var indices: [Int] = []
+        var spare = 12
+        for limit in policies.rateLimits {
+            switch limit.periodMicros {
+            case 1_000_000: indices.append(2)
+            case 60_000_000: indices.append(3)
+            case 3_600_000_000: indices.append(4)
+            case 86_400_000_000: indices.append(5)
+            default:
+                precondition(spare < 16, "more than four rate limits with unusual periods")
+                indices.append(spare)
+                spare += 1
+            }
+        }
+        for quota in policies.quotas { indices.append(quota.window == .day ? 6 : 7) }
+        if policies.credits != nil { indices.append(8) }
+        return indices
+    }
+
+    /// Evaluates `policies` for one request of `cost` against `slot`, and commits every new state or none.
+    ///
+    /// With `dryRun` nothing is written (explain paths, `keygate check --dry-run`). `nil` only if the slot's lease
+    /// could not be had within a few milliseconds (a process stopped mid-section and its lease not yet expired).
+    public func admit(slot: Int, policies: PolicySet, cost: Int64, nowMicros: Int64, dryRun: Bool = false)
+        -> PolicySetEvaluation?
+    {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range 0..<\(self.capacity)")
+        let record = self.words + slot * Self.wordsPerRecord
+        let indices = Self.wordIndices(for: policies)
+        guard let token = self.acquire(record) else { return nil }
+        var states = [UInt64](repeating: 0, count: indices.count)
+        for (position, index) in indices.enumerated() { states[position] = record[index].load(ordering: .relaxed) }
+        let evaluation = policies.evaluating(states: states, cost: cost, nowMicros: nowMicros)
+        if !dryRun {
+            if evaluation.admitted {
+                for (position, index) in indices.enumerated() where evaluation.newStates[position] != states[position] {
+                    record[index].store(evaluation.newStates[position], ordering: .relaxed)
+                }
+                record[Self.admittedWord].wrappingAdd(1, ordering: .relaxed)
+            } else {
+                record[Self.rejectedWord].wrappingAdd(1, ordering: .relaxed)
+            }
+        }
+        self.release(record, token: token)
+        return evaluation
+    }
+
+    /// Requests admitted and rejected against `slot` since the file was created (monotonic, for usage roll-ups).
+    public func counts(slot: Int) -> (admitted: UInt64, rejected: UInt64) {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
+        let record = self.words + slot * Self.wordsPerRecord
+        return (record[Self.admittedWord].load(ordering: .relaxed), record[Self.rejectedWord].load(ordering: .relaxed))
+    }
+
+    /// Zeroes a slot's policy state (a key deleted and its slot reused), under its lease.
+    public func reset(slot: Int) {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
+        let record = self.words + slot * Self.wordsPerRecord
+        guard let token = self.acquire(record) else { return }
+        for index in 1..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
+        self.release(record, token: token)
+    }
+
+    // MARK: - Lease
+
+    private func acquire(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64? {
+        var spins = 0
+        var start: UInt64 = 0
+        while true {
+            let now = Self.realtimeMillis()
+            let token = self.pid << (64 - Self.pidBits) | ((now + Self.leaseMillis) & Self.expiryMask)
+            let current = record[0].load(ordering: .relaxed)
+            // Only after some spinning is the owner asked after (a syscall): normally the lease is free in nanoseconds.
+            if current == 0 || (spins >= 64 && Self.isStale(current, now: now)) {
+                let (exchanged, _) = record[0].compareExchange(expected: current, desired: token, ordering: .acquiring)
+                if exchanged { return token }
+            }
+            spins += 1
+            if spins & 63 == 0 {
+                if start == 0 { start = now }
+                if now - start > 5 * Self.leaseMillis { return nil }
+                sched_yield()
+            }
+        }
+    }
+
+    private func release(_ record: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) {
+        // If the lease was taken over meanwhile (this process stalled past its expiry), it is no longer ours to clear.
+        _ = record[0].compareExchange(expected: token, desired: 0, ordering: .releasing)
+    }
+
+    /// A lease is stale when it expired, or when its owner process is gone (SIGKILL mid-section).
+    static func isStale(_ lease: UInt64, now: UInt64) -> Bool {
+        let expiry = lease & Self.expiryMask
+        if (now & Self.expiryMask) > expiry { return true }
+        let owner = pid_t(lease >> (64 - Self.pidBits))
+        return kill(owner, 0) != 0 && errno == ESRCH
+    }
+
+    static func realtimeMillis() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &spec)
+        return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
+    }
+}
