@@ -10,6 +10,14 @@ public enum Clock {
         return Int64(spec.tv_sec)
     }
 
+    /// Wall-clock microseconds since the epoch (for rate limits, quotas and credits).
+    @inline(__always)
+    public static func nowMicros() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
+    }
+
     /// Monotonic milliseconds (for timeouts; immune to clock steps).
     @inline(__always)
     public static func monotonicMillis() -> Int64 {

@@ -13,6 +13,7 @@ public final class Gate {
     private let lookup: KeyLookup
     private let hasher: SHA256Hasher
     private let lastUsed: LastUsedTable?
+    private let counters: CounterTable?
     private let logger: Logger
     private var cache: [KeyDigest: SecretMatch?] = [:]
     private var cachedDataVersion: Int64 = -1
@@ -32,7 +33,11 @@ public final class Gate {
         public var storeErrors = 0
     }
 
-    public init(databasePath: String, policy: GatePolicy, lastUsed: LastUsedTable?, logger: Logger, cacheCapacity: Int = 10_000) throws {
+    public init(
+        databasePath: String, policy: GatePolicy, lastUsed: LastUsedTable?, counters: CounterTable? = nil,
+        logger: Logger, cacheCapacity: Int = 10_000
+    ) throws {
+        self.counters = counters
         self.lookup = try KeyLookup(path: databasePath)
         _ = try self.lookup.dataVersion()  // opens the WAL index, creating the -shm file if needed
         self.walWatch = WALChangeWatch(databasePath: databasePath)
@@ -43,8 +48,9 @@ public final class Gate {
         self.cacheCapacity = cacheCapacity
     }
 
-    /// Decides `request` at `nowSeconds`; store failures become the `storeUnavailable` outcome (fail closed).
-    public func decide(_ request: AuthRequest, nowSeconds: Int64) -> Decision {
+    /// Decides `request` at `nowMicros`; store failures become the `storeUnavailable` outcome (fail closed).
+    public func decide(_ request: AuthRequest, nowMicros: Int64) -> Decision {
+        let nowSeconds = nowMicros / 1_000_000
         self.statistics.decisions += 1
         let secret: String
         switch KeyExtraction.extract(from: request, queryParameter: self.policy.queryParameter) {
@@ -63,23 +69,50 @@ public final class Gate {
         let client = ClientAddress.resolve(
             remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
             trustedProxies: self.policy.trustedProxies)
-        let decision = Decider.judge(match, request: request, clientAddress: client, nowSeconds: nowSeconds)
-        if decision.outcome == .allow, let key = decision.key {
+        var decision = Decider.judge(match, request: request, clientAddress: client, nowSeconds: nowSeconds)
+        // Only a request that passes every other check reaches the limits: denied requests never consume quota.
+        if decision.outcome == .allow, let key = decision.key, !key.policies.isEmpty {
+            decision = self.applyingLimits(decision, key: key, request: request, nowMicros: nowMicros)
+        }
+        if decision.outcome == .allow, let key = decision.key, !request.dryRun {
             self.lastUsed?.record(slot: key.slot, seconds: nowSeconds)
         }
         return decision
     }
 
+    private func applyingLimits(_ decision: Decision, key: KeyRecord, request: AuthRequest, nowMicros: Int64) -> Decision {
+        guard let counters = self.counters else {
+            self.logger.error("key has limits but counters are off; refusing", metadata: ["key_id": "\(key.id)"])
+            return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
+        }
+        guard key.slot < counters.capacity else {
+            self.logger.error(
+                "key slot beyond the counters file; raise --counters-capacity",
+                metadata: ["key_id": "\(key.id)", "slot": "\(key.slot)", "capacity": "\(counters.capacity)"])
+            return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
+        }
+        guard
+            let evaluation = counters.admit(
+                slot: key.slot, policies: key.policies, cost: request.cost, nowMicros: nowMicros, dryRun: request.dryRun)
+        else {
+            self.logger.error("counters slot lease unavailable; refusing", metadata: ["key_id": "\(key.id)"])
+            return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
+        }
+        return Decision(
+            evaluation.admitted ? .allow : .rateLimited, key: key, requiredScopes: decision.requiredScopes, limits: evaluation)
+    }
+
     /// Decides and renders the answer for the request's front end.
-    public func answer(_ request: AuthRequest, nowSeconds: Int64) -> AuthAnswer {
-        let decision = self.decide(request, nowSeconds: nowSeconds)
+    public func answer(_ request: AuthRequest, nowMicros: Int64) -> AuthAnswer {
+        let decision = self.decide(request, nowMicros: nowMicros)
         if decision.outcome != .allow {
             self.logger.debug(
                 "denied",
                 metadata: ["reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
                     "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")"])
         }
-        return AuthAnswer.rendering(decision, for: request.frontEnd, policy: self.policy)
+        return AuthAnswer.rendering(
+            decision, for: request.frontEnd, policy: self.policy, limitDenyStatus: request.limitDenyStatus)
     }
 
     /// Whether a cache-invalidation mechanism cheaper than `data_version` per request is active.

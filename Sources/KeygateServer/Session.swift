@@ -8,13 +8,13 @@ enum Session {
     case detached
 
     /// Feeds received bytes, appending answers to `output`; throws a description of a protocol violation.
-    mutating func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8], gate: Gate, nowSeconds: Int64) throws {
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8], gate: Gate, nowMicros: Int64) throws {
         switch self {
         case .fastCGI(var connection):
             self = .detached
             defer { self = .fastCGI(connection) }
             try connection.consume(bytes, output: &output) { request, out in
-                let answer = gate.answer(AuthRequest(fastCGI: request), nowSeconds: nowSeconds)
+                let answer = gate.answer(AuthRequest(fastCGI: request), nowMicros: nowMicros)
                 FastCGIResponseWriter.appendResponse(
                     requestID: request.requestID, head: answer.cgiHead(), body: answer.body, to: &out)
             }

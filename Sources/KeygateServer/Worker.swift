@@ -67,8 +67,12 @@ public final class Worker {
         let lastUsed = try configuration.lastUsedPath.map {
             try LastUsedTable(path: $0, capacity: configuration.lastUsedCapacity)
         }
+        let counters = try configuration.countersPath.map {
+            try CounterTable(path: $0, capacity: configuration.countersCapacity)
+        }
         self.gate = try Gate(
-            databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed, logger: logger)
+            databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
+            counters: counters, logger: logger)
         self.epoll = try syscall("epoll_create1") { epoll_create1(CInt(EPOLL_CLOEXEC)) }
         // Termination arrives as data on a descriptor, handled between requests, never inside one.
         var mask = sigset_t()
@@ -237,7 +241,7 @@ public final class Worker {
             do {
                 try connection.session.receive(
                     UnsafeRawBufferPointer(rebasing: self.readBuffer[0..<count]), output: &connection.output, gate: self.gate,
-                    nowSeconds: Clock.nowSeconds())
+                    nowMicros: Clock.nowMicros())
             } catch {
                 self.logger.warning("closing connection after a protocol error", metadata: ["error": "\(error)"])
                 self.close(connection)

@@ -6,6 +6,9 @@ public struct WorkerConfiguration: Sendable {
     /// The shared last-used table; `nil` disables last-used tracking.
     public var lastUsedPath: String?
     public var lastUsedCapacity: Int
+    /// The shared rate-limit counters file; `nil` disables limits (keys that have some are then refused).
+    public var countersPath: String?
+    public var countersCapacity: Int
     public var policy: GatePolicy
     public var limits: FastCGILimits
     /// Connections one worker holds at once; beyond it, it stops accepting until some close (others take them).
@@ -18,13 +21,16 @@ public struct WorkerConfiguration: Sendable {
     public var drainTimeoutMillis: Int64
 
     public init(
-        databasePath: String, lastUsedPath: String? = nil, lastUsedCapacity: Int = 65_536,
+        databasePath: String, lastUsedPath: String? = nil, lastUsedCapacity: Int = 65_536, countersPath: String? = nil,
+        countersCapacity: Int = 65_536,
         policy: GatePolicy = GatePolicy(), limits: FastCGILimits = FastCGILimits(), maxConnections: Int = 1024,
         idleTimeoutMillis: Int64 = 75_000, requestTimeoutMillis: Int64 = 5_000, drainTimeoutMillis: Int64 = 10_000
     ) {
         self.databasePath = databasePath
         self.lastUsedPath = lastUsedPath
         self.lastUsedCapacity = lastUsedCapacity
+        self.countersPath = countersPath
+        self.countersCapacity = countersCapacity
         self.policy = policy
         self.limits = limits
         self.maxConnections = maxConnections

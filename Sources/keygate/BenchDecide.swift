@@ -48,16 +48,16 @@ struct BenchDecide: ParsableCommand {
         let results: [(String, Double)] = [
             ("SHA-256 of the key alone", time { sink &+= Int(truncatingIfNeeded: hasher.digest(secret).w0) }),
             ("SQLite data_version check alone (cache invalidation)", time { sink &+= Int((try? lookup.dataVersion()) ?? 0) }),
-            ("valid key, cached: decide", time { sink &+= gate.decide(request(secret), nowSeconds: now).outcome.httpStatus }),
+            ("valid key, cached: decide", time { sink &+= gate.decide(request(secret), nowMicros: now * 1_000_000).outcome.httpStatus }),
             ("valid key, cached: decide + render answer + FastCGI encode", time {
-                let answer = gate.answer(request(secret), nowSeconds: now)
+                let answer = gate.answer(request(secret), nowMicros: now * 1_000_000)
                 var out: [UInt8] = []
                 FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
                 sink &+= out.count
             }),
-            ("unknown key (cached miss)", time { sink &+= gate.decide(request(unknown), nowSeconds: now).outcome.httpStatus }),
-            ("malformed key", time { sink &+= gate.decide(request("kg_not-a-key"), nowSeconds: now).outcome.httpStatus }),
-            ("missing key", time { sink &+= gate.decide(request(nil), nowSeconds: now).outcome.httpStatus }),
+            ("unknown key (cached miss)", time { sink &+= gate.decide(request(unknown), nowMicros: now * 1_000_000).outcome.httpStatus }),
+            ("malformed key", time { sink &+= gate.decide(request("kg_not-a-key"), nowMicros: now * 1_000_000).outcome.httpStatus }),
+            ("missing key", time { sink &+= gate.decide(request(nil), nowMicros: now * 1_000_000).outcome.httpStatus }),
         ]
         let sha = results[0].1
         print("| in-process operation | ns/op | ops/s (one core) | vs SHA-256 |")

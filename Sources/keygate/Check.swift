@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import KeygateCore
 import KeygateServer
+import KeygateZone
 import Logging
 
 struct Check: ParsableCommand {
@@ -18,6 +19,10 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("remote-addr"), help: "The client address.") var remoteAddr: String = "127.0.0.1"
     @Option(help: "The request's Origin header.") var origin: String?
     @Option(help: "nginx (allow = 204) or apache (allow = 200, Variable-* identity).") var frontend: String = "nginx"
+    @Option(help: "The counters file `keygate serve` uses (default: <db>.counters).") var counters: String?
+    @Option(name: .customLong("counters-capacity"), help: "Its key slots, as given to serve.") var countersCapacity: Int = 65_536
+    @Option(help: "What the request spends from limits, quotas and credits.") var cost: Int64 = 1
+    @Flag(name: .customLong("dry-run"), help: "Evaluate limits without consuming anything.") var dryRun = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -33,14 +38,18 @@ struct Check: ParsableCommand {
         }
         var logger = Logger(label: "keygate", factory: { StderrLogHandler(label: $0, level: .warning) })
         logger.logLevel = .warning
-        let gate = try Gate(databasePath: self.store.path, policy: GatePolicy(), lastUsed: nil, logger: logger)
+        let countersPath = self.counters ?? self.store.path + ".counters"
+        let counters = access(countersPath, F_OK) == 0 || self.counters != nil
+            ? try CounterTable(path: countersPath, capacity: self.countersCapacity) : nil
+        let gate = try Gate(databasePath: self.store.path, policy: GatePolicy(), lastUsed: nil, counters: counters, logger: logger)
         let request = AuthRequest(
             authorization: secret.map { "Bearer " + $0 }, uri: self.uri, method: self.method, remoteAddress: self.remoteAddr,
             origin: self.origin, requiredScopes: try KeyArguments.scopes(self.scopes),
-            frontEnd: self.frontend == "apache" ? .apacheAuthorizer : .nginx)
+            frontEnd: self.frontend == "apache" ? .apacheAuthorizer : .nginx, cost: self.cost, dryRun: self.dryRun)
         let now = Clock.nowSeconds()
-        let decision = gate.decide(request, nowSeconds: now)
+        let decision = gate.decide(request, nowMicros: Clock.nowMicros())
         let answer = AuthAnswer.rendering(decision, for: request.frontEnd, policy: gate.policy)
+        _ = now
         if self.json {
             print(JSONValue.object([
                 ("outcome", .string(decision.outcome.rawValue)),

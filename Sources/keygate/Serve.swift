@@ -4,6 +4,7 @@ import Glibc
 import KeygateCore
 import KeygateServer
 import KeygateStore
+import KeygateZone
 import Logging
 
 /// The options of `keygate serve`; also the vocabulary of the `--config` file (`name = value` per line).
@@ -20,6 +21,10 @@ struct ServeOptions: ParsableArguments {
     var workerCount: Int { self.workers ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / 2) }
     @Option(help: "Shared last-used table (default: <db>.state; 'off' disables).") var state: String?
     @Option(name: .customLong("state-capacity"), help: "Key slots in the shared state file.") var stateCapacity: Int = 65_536
+    @Option(help: "Shared rate-limit counters file (default: <db>.counters; 'off' refuses keys that have limits).")
+    var counters: String?
+    @Option(name: .customLong("counters-capacity"), help: "Key slots in the counters file (128 bytes each).")
+    var countersCapacity: Int = 65_536
     @Option(name: .customLong("trust-proxy"), help: "A proxy whose X-Forwarded-For is believed (repeatable; CIDR).")
     var trustProxies: [String] = []
     @Option(name: .customLong("key-query-param"), help: "Also accept the key in this query parameter (off by default: URLs get logged).")
@@ -185,8 +190,22 @@ struct Serve: ParsableCommand {
         }
         var statePath: String? = options.state ?? database + ".state"
         if options.state == "off" { statePath = nil }
+        var countersPath: String? = options.counters ?? database + ".counters"
+        if options.counters == "off" { countersPath = nil }
+        guard (1...1 << 24).contains(options.countersCapacity) else {
+            throw ValidationError("--counters-capacity must be 1-16777216")
+        }
+        if let countersPath {
+            // Fail now, with the file's own message, if it has another geometry or cannot be created.
+            do {
+                _ = try CounterTable(path: countersPath, capacity: options.countersCapacity)
+            } catch {
+                throw CLIError("--counters: \(error)")
+            }
+        }
         let worker = WorkerConfiguration(
             databasePath: database, lastUsedPath: statePath, lastUsedCapacity: options.stateCapacity,
+            countersPath: countersPath, countersCapacity: options.countersCapacity,
             policy: GatePolicy(
                 queryParameter: options.keyQueryParam, trustedProxies: proxies, realm: options.realm,
                 identityHeaders: !options.noIdentityHeaders),

@@ -184,7 +184,7 @@ struct AuthAnswerTests {
         #expect(answer.headers.isEmpty)
     }
 
-    @Test(arguments: Outcome.allCases.filter { $0 != .allow })
+    @Test(arguments: Outcome.allCases.filter { $0 != .allow && $0 != .rateLimited })
     func denialsCarryReasonAndProblem(outcome: Outcome) {
         let answer = AuthAnswer.rendering(Decision(outcome, key: self.key, requiredScopes: ["admin"]), for: .nginx, policy: GatePolicy(realm: "api"))
         #expect(answer.status == outcome.httpStatus)
@@ -208,6 +208,31 @@ struct AuthAnswerTests {
         let scope = AuthAnswer.rendering(Decision(.insufficientScope, key: self.key, requiredScopes: ["a", "admin"]), for: .nginx, policy: GatePolicy())
         #expect(scope.header("WWW-Authenticate") == "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"admin\"")
         #expect(scope.header("X-Keygate-Problem")?.contains("\"missing_scopes\":[\"admin\"]") == true)
+    }
+
+    @Test func limitDenialIs429OrTheNginx403WithRateLimitFields() throws {
+        var key = self.key
+        key.policies = PolicySet(rateLimits: [RateLimitPolicy(limit: 1, periodMicros: 60_000_000)])
+        let first = key.policies.evaluating(states: [0], cost: 1, nowMicros: 1_000_000_000)
+        let second = key.policies.evaluating(states: first.newStates, cost: 1, nowMicros: 1_000_000_000)
+        #expect(!second.admitted)
+        let limited = Decision(.rateLimited, key: key, limits: second)
+        let plain = AuthAnswer.rendering(limited, for: .nginx, policy: GatePolicy())
+        #expect(plain.status == 429)
+        #expect(plain.header("Retry-After") == "60")
+        #expect(plain.header("RateLimit-Policy") == "\"1-per-min\";q=1;w=60")
+        #expect(plain.header("RateLimit")?.hasPrefix("\"1-per-min\";r=0;t=") == true)
+        #expect(plain.header("X-RateLimit-Remaining") == "0")
+        #expect(plain.header("X-Keygate-Reason") == "rate_limited")
+        #expect(String(decoding: plain.body, as: UTF8.self).contains("\"violated-policies\":[\"1-per-min\"]"))
+        #expect(plain.header("WWW-Authenticate") == nil)
+        let nginx = AuthAnswer.rendering(limited, for: .nginx, policy: GatePolicy(), limitDenyStatus: 403)
+        #expect(nginx.status == 403)
+        #expect(nginx.header("X-Keygate-Problem")?.contains("quota-exceeded") == true)
+        let allowed = AuthAnswer.rendering(Decision(.allow, key: key, limits: first), for: .nginx, policy: GatePolicy())
+        #expect(allowed.status == 204)
+        #expect(allowed.header("RateLimit") != nil)
+        #expect(allowed.header("Retry-After") == nil)
     }
 
     @Test func onlyScopeDenialsNameScopes() {

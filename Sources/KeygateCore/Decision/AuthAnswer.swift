@@ -26,8 +26,31 @@ public struct AuthAnswer: Sendable, Equatable {
     /// Allow: 204 for nginx, exactly 200 for Apache authorizers (mod_fcgid allows on nothing else), with identity headers.
     /// Deny: the outcome's status, `X-Keygate-Reason`, `WWW-Authenticate` (RFC 6750) on 401 and on insufficient scope,
     /// an RFC 9457 problem body, and the same JSON in `X-Keygate-Problem` so nginx can return it (it drops our body).
-    public static func rendering(_ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy) -> AuthAnswer {
+    public static func rendering(
+        _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int = 429
+    ) -> AuthAnswer {
+        var answer = Self.renderingOutcome(decision, for: frontEnd, policy: policy, limitDenyStatus: limitDenyStatus)
+        // Rate-limit fields go on every answer for a key whose limits were evaluated, allowed or not.
+        if let limits = decision.limits, let key = decision.key {
+            answer.headers += RateLimitHeaders(policies: key.policies, evaluation: limits).fields
+        }
+        return answer
+    }
+
+    static func renderingOutcome(
+        _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int
+    ) -> AuthAnswer {
         let outcome = decision.outcome
+        if outcome == .rateLimited {
+            let problem = RateLimitHeaders.problemJSON(violatedPolicies: decision.limits?.violated ?? [])
+            return AuthAnswer(
+                status: limitDenyStatus,
+                headers: [
+                    ("X-Keygate-Reason", outcome.rawValue), ("X-Keygate-Problem", problem),
+                    ("Content-Type", "application/problem+json"), ("Cache-Control", "no-store"),
+                ],
+                body: Array(problem.utf8) + [UInt8(ascii: "\n")])
+        }
         if outcome == .allow {
             var answer = AuthAnswer(status: frontEnd == .nginx ? 204 : 200)
             if policy.identityHeaders, let key = decision.key {
@@ -67,7 +90,7 @@ public struct AuthAnswer: Sendable, Equatable {
     static func challenge(for outcome: Outcome, realm: String, missingScopes: [String]) -> String? {
         let realmPart = "Bearer realm=\"\(quotedSafe(realm))\""
         switch outcome {
-        case .allow, .storeUnavailable, .ipNotAllowed, .originNotAllowed: return nil
+        case .allow, .storeUnavailable, .limitsUnavailable, .rateLimited, .ipNotAllowed, .originNotAllowed: return nil
         case .missing: return realmPart
         case .insufficientScope:
             return realmPart + ", error=\"insufficient_scope\", scope=\"\(quotedSafe(missingScopes.joined(separator: " ")))\""

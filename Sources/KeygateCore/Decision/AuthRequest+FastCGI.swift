@@ -20,6 +20,9 @@ extension AuthRequest {
             forwardedFor: params["HTTP_X_FORWARDED_FOR"],
             origin: params["HTTP_ORIGIN"],
             requiredScopes: params["KEYGATE_SCOPE"].map { ScopeSet.parse($0) } ?? [],
-            frontEnd: request.role == .authorizer ? .apacheAuthorizer : .nginx)
+            frontEnd: request.role == .authorizer ? .apacheAuthorizer : .nginx,
+            // An empty or malformed KEYGATE_COST (an unset nginx variable) counts as the default cost of 1.
+            cost: params["KEYGATE_COST"].flatMap { try? PolicySet.parseCost($0) } ?? 1,
+            limitDenyStatus: params["KEYGATE_DENY_STATUS"] == "403" ? 403 : 429)
     }
 }

@@ -23,11 +23,19 @@ public struct AuthRequest: Sendable, Equatable {
     /// Scopes the route requires (all of them), e.g. from `fastcgi_param KEYGATE_SCOPE "reports:read"`.
     public var requiredScopes: [String]
     public var frontEnd: FrontEnd
+    /// What the request spends from rate limits, quotas and credits (`KEYGATE_COST`; default 1; 0 spends nothing).
+    public var cost: Int64
+    /// The status a limit denial gets: 429, or 403 for nginx `auth_request`, which turns a 429 into a 500 (the
+    /// shipped nginx config sends `KEYGATE_DENY_STATUS 403` and maps 403 + `X-Keygate-Reason: rate_limited` to 429).
+    public var limitDenyStatus: Int
+    /// Evaluate limits without consuming anything (explain paths, `keygate check --dry-run`).
+    public var dryRun: Bool
 
     public init(
         authorization: String? = nil, apiKeyHeader: String? = nil, uri: String = "/", method: String = "GET",
         remoteAddress: String? = nil, forwardedFor: String? = nil, origin: String? = nil,
-        requiredScopes: [String] = [], frontEnd: FrontEnd = .nginx
+        requiredScopes: [String] = [], frontEnd: FrontEnd = .nginx, cost: Int64 = 1, limitDenyStatus: Int = 429,
+        dryRun: Bool = false
     ) {
         self.authorization = authorization
         self.apiKeyHeader = apiKeyHeader
@@ -38,6 +46,9 @@ public struct AuthRequest: Sendable, Equatable {
         self.origin = origin
         self.requiredScopes = requiredScopes
         self.frontEnd = frontEnd
+        self.cost = cost
+        self.limitDenyStatus = limitDenyStatus
+        self.dryRun = dryRun
     }
 }
 

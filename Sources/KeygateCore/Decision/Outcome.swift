@@ -14,8 +14,12 @@ public enum Outcome: String, Sendable, CaseIterable {
     case ipNotAllowed = "ip_not_allowed"
     case originNotAllowed = "origin_not_allowed"
     case insufficientScope = "insufficient_scope"
+    /// A rate limit, quota or credit balance of the key does not admit the request (nothing was consumed).
+    case rateLimited = "rate_limited"
     /// The key store could not be read (locked past the timeout, missing, corrupt): fail closed.
     case storeUnavailable = "store_unavailable"
+    /// The key has limits but the shared counters cannot be used (disabled, full, or a slot's lease stuck): fail closed.
+    case limitsUnavailable = "limits_unavailable"
 
     /// The HTTP status family of the outcome: 401 for credential problems, 403 for policy, 500 for keygate's own failure.
     public var httpStatus: Int {
@@ -23,7 +27,9 @@ public enum Outcome: String, Sendable, CaseIterable {
         case .allow: return 200
         case .missing, .malformed, .unknown, .expired, .revoked, .disabled: return 401
         case .ipNotAllowed, .originNotAllowed, .insufficientScope: return 403
+        case .rateLimited: return 429
         case .storeUnavailable: return 500
+        case .limitsUnavailable: return 503
         }
     }
 
@@ -40,7 +46,9 @@ public enum Outcome: String, Sendable, CaseIterable {
         case .ipNotAllowed: return "The API key may not be used from this address"
         case .originNotAllowed: return "The API key may not be used from this origin"
         case .insufficientScope: return "The API key lacks a required scope"
+        case .rateLimited: return "Request cannot be satisfied as assigned quota has been exceeded"
         case .storeUnavailable: return "The key store is unavailable"
+        case .limitsUnavailable: return "The rate-limit counters are unavailable"
         }
     }
 }
@@ -50,10 +58,13 @@ public struct Decision: Sendable, Equatable {
     public var outcome: Outcome
     public var key: KeyRecord?
     public var requiredScopes: [String]
+    /// How the key's limits judged the request, when it has limits and got that far.
+    public var limits: PolicySetEvaluation?
 
-    public init(_ outcome: Outcome, key: KeyRecord? = nil, requiredScopes: [String] = []) {
+    public init(_ outcome: Outcome, key: KeyRecord? = nil, requiredScopes: [String] = [], limits: PolicySetEvaluation? = nil) {
         self.outcome = outcome
         self.key = key
         self.requiredScopes = requiredScopes
+        self.limits = limits
     }
 }
