@@ -13,7 +13,7 @@ struct MigrationsTests {
         let tables = try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         var names: [String] = []
         while try tables.step() { names.append(tables.text(at: 0)) }
-        #expect(names == ["audit", "key_secrets", "keys"])
+        #expect(names == ["audit", "key_secrets", "keys", "plans", "usage_daily"])
         // Opening again migrates nothing and keeps the data.
         _ = try KeyStore(path: path, create: false)
         #expect(try Migrations.version(of: connection) == Migrations.currentVersion)

@@ -28,12 +28,21 @@ public struct KeyRecord: Sendable, Equatable {
     public var allowedNetworks: [CIDR]
     /// `Origin` values allowed to use the key (`https://app.example.com`); empty means any.
     public var allowedOrigins: [String]
+    /// The named plan the key draws its default limits from, or `nil` for none.
+    public var plan: String?
+    /// The limits in force for this key: its plan's, overridden by the key's own.
+    ///
+    /// Override rule: a key's rate limit replaces the plan's rate limit with the same period (s, min, hour, day); a
+    /// key's quota replaces the plan's quota with the same window (day, month); the key's credits, if set, replace
+    /// the plan's. Everything else from the plan stays. A key or plan has at most one rate limit per period and one
+    /// quota per window, so the result does too. Empty means "no limits".
+    public var policies: PolicySet
 
     public init(
         id: String, slot: Int, displayPrefix: String, name: String, owner: String = "", scopes: [String] = [],
         status: KeyStatus = .active, createdAtSeconds: Int64, expiresAtSeconds: Int64? = nil,
         lastUsedAtSeconds: Int64? = nil, metadataJSON: String = "{}", allowedNetworks: [CIDR] = [],
-        allowedOrigins: [String] = []
+        allowedOrigins: [String] = [], plan: String? = nil, policies: PolicySet = PolicySet()
     ) {
         self.id = id
         self.slot = slot
@@ -48,6 +57,8 @@ public struct KeyRecord: Sendable, Equatable {
         self.metadataJSON = metadataJSON
         self.allowedNetworks = allowedNetworks
         self.allowedOrigins = allowedOrigins
+        self.plan = plan
+        self.policies = policies
     }
 }
 
