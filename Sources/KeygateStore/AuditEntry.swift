@@ -5,7 +5,8 @@ public struct AuditEntry: Sendable, Equatable {
     public var atSeconds: Int64
     /// Who acted, as the caller reported it (`cli:root`).
     public var actor: String
-    /// `create`, `update`, `revoke`, `rotate` or `delete`; kept as text so that older builds read newer logs.
+    /// `create`, `update`, `revoke`, `rotate`, `delete`, or for plans (with no key) `plan-create`, `plan-update`
+    /// and `plan-delete`; kept as text so that older builds read newer logs.
     public var action: String
     /// The key acted on; kept after the key is deleted.
     public var keyID: String?

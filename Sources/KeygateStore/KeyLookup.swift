@@ -19,7 +19,7 @@ public final class KeyLookup {
         self.findStatement = try self.connection.prepare(
             """
             SELECT \(KeyRow.columns), s.retires_at FROM key_secrets AS s JOIN keys AS k ON k.id = s.key_id \
-            WHERE s.digest = ?
+            LEFT JOIN plans AS p ON p.name = k.plan WHERE s.digest = ?
             """,
             persistent: true)
         self.dataVersionStatement = try self.connection.prepare("PRAGMA data_version", persistent: true)
@@ -28,7 +28,10 @@ public final class KeyLookup {
     /// The key whose secret (current or rotated out) has SHA-256 `digest`, or `nil` if none does.
     ///
     /// Returns revoked, disabled and expired keys and retired secrets as they are: judging them is the decision
-    /// layer's job. The digest is bound in place (`SQLITE_STATIC`), and the statement is reset before returning.
+    /// layer's job. The key comes with its plan and effective ``KeygateCore/KeyRecord/policies``, parsed from the
+    /// stored specs on every call (callers cache records); a spec that does not parse gives
+    /// ``KeygateCore/PolicySet/invalidLimitSpec``, which admits nothing. The digest is bound in place
+    /// (`SQLITE_STATIC`), and the statement is reset before returning.
     public func find(digest: KeyDigest) throws(StoreError) -> SecretMatch? {
         var words = (digest.w0.bigEndian, digest.w1.bigEndian, digest.w2.bigEndian, digest.w3.bigEndian)
         return try withUnsafeBytes(of: &words) { bytes throws(StoreError) -> SecretMatch? in

@@ -5,15 +5,21 @@ import KeygateCore
 /// Lists (scopes, networks, origins) are stored as space-separated text. Reading never traps on what it finds,
 /// and damaged data fails closed: an unknown status reads as `revoked`, and an allowlist entry that no longer parses
 /// becomes ``unmatchableNetwork`` rather than disappearing, because an allowlist that loses all its entries would
-/// read as "any network".
+/// read as "any network". Limit specs that do not parse, or a plan that is named but missing, give the key
+/// ``KeygateCore/PolicySet/invalidLimitSpec``, which admits nothing.
 enum KeyRow {
-    /// The `keys` columns, qualified with the alias `k`, in the order ``record(from:)`` reads them.
+    /// The `keys` columns, qualified with the alias `k`, then its plan's (alias `p`), in the order
+    /// ``record(from:)`` reads them. Select them ``from`` ``source``.
     static let columns = """
         k.id, k.slot, k.display_prefix, k.name, k.owner, k.scopes, k.status, k.created_at, k.expires_at, \
-        k.last_used_at, k.metadata, k.allowed_cidrs, k.allowed_origins
+        k.last_used_at, k.metadata, k.allowed_cidrs, k.allowed_origins, \
+        k.plan, k.rate_limits, k.quotas, k.credits, k.credit_refill, \
+        p.name, p.rate_limits, p.quotas, p.credits, p.credit_refill
         """
     /// How many columns ``columns`` lists; a query may select more after them.
-    static let columnCount: Int32 = 13
+    static let columnCount: Int32 = 23
+    /// The tables ``columns`` come from: each key with its plan, if any.
+    static let source = "keys AS k LEFT JOIN plans AS p ON p.name = k.plan"
 
     /// Stands in for a stored network that does not parse: `::/128`, the unspecified address, which RFC 4291
     /// §2.5.2 forbids as a source address, so no client matches it.
@@ -34,7 +40,30 @@ enum KeyRow {
             lastUsedAtSeconds: statement.optionalInt64(at: 9),
             metadataJSON: statement.text(at: 10),
             allowedNetworks: Self.networks(statement.text(at: 11)),
-            allowedOrigins: Self.origins(statement.text(at: 12)))
+            allowedOrigins: Self.origins(statement.text(at: 12)),
+            plan: statement.optionalText(at: 13),
+            policies: Self.policies(from: statement))
+    }
+
+    /// The effective policies of the current row: columns 13-22 of ``columns``.
+    static func policies(from statement: borrowing Statement) -> PolicySet {
+        do {
+            let own = try Self.policies(from: statement, at: 14)
+            guard !statement.isNull(at: 13) else { return own }
+            guard !statement.isNull(at: 18) else { return .invalidLimitSpec }  // the named plan is gone
+            return try Self.policies(from: statement, at: 19).overridden(by: own)
+        } catch {
+            return .invalidLimitSpec
+        }
+    }
+
+    /// The policies stored in the four columns `rate_limits, quotas, credits, credit_refill` from `first` on.
+    static func policies(from statement: borrowing Statement, at first: Int32) throws(LimitSpecError) -> PolicySet {
+        PolicySet(
+            rateLimits: try PolicySpecText.rateLimits(statement.text(at: first)),
+            quotas: try PolicySpecText.quotas(statement.text(at: first + 1)),
+            credits: try PolicySpecText.credits(
+                initial: statement.optionalInt64(at: first + 2), refill: statement.optionalText(at: first + 3)))
     }
 
     /// `words` joined with single spaces; the words are validated to contain no whitespace.

@@ -50,9 +50,25 @@ extension KeyStore {
             }
             set("status", .text(status.rawValue), note: "status=\(status.rawValue)")
         }
+        let plan = try change.plan.map { name throws in try name.map(LimitFieldRules.planName) }
+        if let plan {
+            set("plan", plan.map { .text($0) } ?? .null, note: "plan=\(plan ?? "none")")
+        }
+        if let rateLimits = try change.rateLimits.map(LimitFieldRules.rateLimits) {
+            set("rate_limits", .text(PolicySpecText.joined(rateLimits)), note: LimitFieldRules.note(rateLimits))
+        }
+        if let quotas = try change.quotas.map(LimitFieldRules.quotas) {
+            set("quotas", .text(PolicySpecText.joined(quotas)), note: LimitFieldRules.note(quotas))
+        }
+        if let credits = try change.credits.map({ credits throws in try credits.map(LimitFieldRules.credits) }) {
+            set("credits", SQLValue(credits?.initial), note: LimitFieldRules.note(credits))
+            assignments.append("credit_refill = ?")
+            values.append(credits.flatMap { PolicySpecText.spec($0.refill) }.map { .text($0) } ?? .null)
+        }
         return try self.connection.writeTransaction { () throws -> KeyRecord? in
             guard let record = try self.find(id: id) else { return nil }
             guard !assignments.isEmpty else { return record }
+            if let plan = plan ?? nil { try self.requirePlan(named: plan) }
             if change.status != nil && record.status == .revoked {
                 throw KeyValidationError(field: "status", reason: "\(id) is revoked; a revoked key stays revoked")
             }

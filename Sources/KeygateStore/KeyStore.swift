@@ -31,28 +31,40 @@ public final class KeyStore {
         let metadata = try KeyFieldRules.metadata(new.metadataJSON)
         let prefix = try KeyFieldRules.prefix(new.prefix)
         let expiresAtSeconds = try KeyFieldRules.newExpiry(new.expiresAtSeconds, now: now)
+        let plan = try new.plan.map(LimitFieldRules.planName)
+        let rateLimits = try LimitFieldRules.rateLimits(new.rateLimits ?? [])
+        let quotas = try LimitFieldRules.quotas(new.quotas ?? [])
+        let credits = try new.credits.map(LimitFieldRules.credits)
         let secret = try Self.randomText { APIKeyFormat.make(prefix: prefix, randomBytes: $0) }
         let id = try Self.randomText { KeyIdentifier.make(randomBytes: $0) }
         let digest = try SHA256Hasher().digest(secret)
         let displayPrefix = APIKeyFormat.displayPrefix(of: secret)
         let record = try self.connection.writeTransaction { () throws -> KeyRecord in
+            if let plan { try self.requirePlan(named: plan) }
             let slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
             try self.connection.execute(
                 """
                 INSERT INTO keys (id, slot, display_prefix, name, owner, scopes, status, created_at, expires_at, \
-                metadata, allowed_cidrs, allowed_origins) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)
+                metadata, allowed_cidrs, allowed_origins, plan, rate_limits, quotas, credits, credit_refill) \
+                VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(id), .integer(slot), .text(displayPrefix), .text(name), .text(owner),
                     .text(KeyRow.joined(scopes)), .integer(now), SQLValue(expiresAtSeconds), .text(metadata),
                     .text(KeyRow.joined(new.allowedNetworks)), .text(KeyRow.joined(origins)),
+                    plan.map { .text($0) } ?? .null, .text(PolicySpecText.joined(rateLimits)),
+                    .text(PolicySpecText.joined(quotas)), SQLValue(credits?.initial),
+                    credits.flatMap { PolicySpecText.spec($0.refill) }.map { .text($0) } ?? .null,
                 ])
             try self.connection.execute(
                 "INSERT INTO key_secrets (digest, key_id, created_at, retires_at) VALUES (?, ?, ?, NULL)",
                 [.blob(digest.bytes), .text(id), .integer(now)])
+            let limitNotes = (plan.map { ["plan=\($0)"] } ?? [])
+                + LimitFieldRules.notes(rateLimits: rateLimits, quotas: quotas, credits: credits)
             try self.appendAudit(
                 now: now, actor: actor, action: "create", keyID: id,
-                detail: "name=\(Self.quoted(name)) slot=\(slot) prefix=\(displayPrefix)")
+                detail: (["name=\(Self.quoted(name)) slot=\(slot) prefix=\(displayPrefix)"] + limitNotes)
+                    .joined(separator: " "))
             return try self.find(id: id)!
         }
         return (record, secret)
@@ -62,7 +74,7 @@ public final class KeyStore {
     public func list(includeRevoked: Bool) throws -> [KeyRecord] {
         let filter = includeRevoked ? "" : "WHERE k.status <> 'revoked'"
         let statement = try self.connection.prepare(
-            "SELECT \(KeyRow.columns) FROM keys AS k \(filter) ORDER BY k.created_at, k.rowid")
+            "SELECT \(KeyRow.columns) FROM \(KeyRow.source) \(filter) ORDER BY k.created_at, k.rowid")
         var records: [KeyRecord] = []
         while try statement.step() {
             records.append(KeyRow.record(from: statement))
@@ -72,7 +84,7 @@ public final class KeyStore {
 
     /// The key with identifier `id`, or `nil`.
     public func find(id: String) throws -> KeyRecord? {
-        let statement = try self.connection.prepare("SELECT \(KeyRow.columns) FROM keys AS k WHERE k.id = ?")
+        let statement = try self.connection.prepare("SELECT \(KeyRow.columns) FROM \(KeyRow.source) WHERE k.id = ?")
         try statement.bind([.text(id)])
         guard try statement.step() else { return nil }
         return KeyRow.record(from: statement)

@@ -15,11 +15,20 @@ public struct KeyUpdate: Sendable, Equatable {
     public var allowedOrigins: [String]?
     /// `.active` or `.disabled`; a revoked key cannot change status.
     public var status: KeyStatus?
+    /// `.some(nil)` takes the key off its plan; `.some(name)` puts it on plan `name`, which must exist.
+    public var plan: String??
+    /// The key's own rate limits, replacing all of its previous ones; `[]` removes them (the plan's apply).
+    public var rateLimits: [RateLimitPolicy]?
+    /// The key's own quotas, replacing all of its previous ones; `[]` removes them (the plan's apply).
+    public var quotas: [QuotaPolicy]?
+    /// `.some(nil)` removes the key's own credits (the plan's apply); `.some(c)` sets them.
+    public var credits: CreditPolicy??
 
     public init(
         name: String? = nil, owner: String? = nil, scopes: [String]? = nil, expiresAtSeconds: Int64?? = nil,
         metadataJSON: String? = nil, allowedNetworks: [CIDR]? = nil, allowedOrigins: [String]? = nil,
-        status: KeyStatus? = nil
+        status: KeyStatus? = nil, plan: String?? = nil, rateLimits: [RateLimitPolicy]? = nil,
+        quotas: [QuotaPolicy]? = nil, credits: CreditPolicy?? = nil
     ) {
         self.name = name
         self.owner = owner
@@ -29,12 +38,17 @@ public struct KeyUpdate: Sendable, Equatable {
         self.allowedNetworks = allowedNetworks
         self.allowedOrigins = allowedOrigins
         self.status = status
+        self.plan = plan
+        self.rateLimits = rateLimits
+        self.quotas = quotas
+        self.credits = credits
     }
 
     /// True when the update changes nothing.
     public var isEmpty: Bool {
         self.name == nil && self.owner == nil && self.scopes == nil && self.expiresAtSeconds == nil
             && self.metadataJSON == nil && self.allowedNetworks == nil && self.allowedOrigins == nil
-            && self.status == nil
+            && self.status == nil && self.plan == nil && self.rateLimits == nil && self.quotas == nil
+            && self.credits == nil
     }
 }

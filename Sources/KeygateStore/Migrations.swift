@@ -5,7 +5,7 @@
 /// `PRAGMA application_id`, so that keygate recognises its own files and refuses someone else's SQLite database.
 public enum Migrations {
     /// The schema version this build reads and writes.
-    public static let currentVersion: Int64 = 1
+    public static let currentVersion: Int64 = 2
     /// `PRAGMA application_id` of keygate databases: ASCII "KYGT".
     public static let applicationID: Int64 = 0x4B59_4754
 
@@ -53,6 +53,33 @@ public enum Migrations {
                 CREATE INDEX audit_key ON audit(key_id, seq);
                 PRAGMA application_id = \(Self.applicationID);
                 """),
+        // Limits: named plans, each key's plan and overrides (canonical spec text, see PolicySpecText), and
+        // per-day request counts ('YYYY-MM-DD', UTC).
+        Step(
+            version: 2,
+            sql: """
+                CREATE TABLE plans (
+                    name TEXT PRIMARY KEY,
+                    rate_limits TEXT NOT NULL DEFAULT '',
+                    quotas TEXT NOT NULL DEFAULT '',
+                    credits INTEGER,
+                    credit_refill TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                ALTER TABLE keys ADD COLUMN plan TEXT REFERENCES plans(name);
+                ALTER TABLE keys ADD COLUMN rate_limits TEXT NOT NULL DEFAULT '';
+                ALTER TABLE keys ADD COLUMN quotas TEXT NOT NULL DEFAULT '';
+                ALTER TABLE keys ADD COLUMN credits INTEGER;
+                ALTER TABLE keys ADD COLUMN credit_refill TEXT;
+                CREATE INDEX keys_plan ON keys(plan) WHERE plan IS NOT NULL;
+                CREATE TABLE usage_daily (
+                    key_id TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    admitted INTEGER NOT NULL DEFAULT 0,
+                    rejected INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (key_id, day)
+                ) WITHOUT ROWID;
+                """),
     ]
 
     /// The schema version recorded in the database (`PRAGMA user_version`); 0 for a new file.
@@ -60,17 +87,18 @@ public enum Migrations {
         try connection.int64("PRAGMA user_version") ?? 0
     }
 
-    /// Brings the database up to ``currentVersion``; does nothing if it is already there.
+    /// Brings the database up to `target` (``currentVersion`` unless a test wants an older schema); does nothing
+    /// if it is already there.
     ///
     /// Refuses a database newer than this build, one whose `application_id` belongs to another program, and an
     /// unversioned one that already has tables (someone else's database).
-    public static func migrate(_ connection: Connection) throws(StoreError) {
+    public static func migrate(_ connection: Connection, toVersion target: Int64 = currentVersion) throws(StoreError) {
         do {
             try connection.writeTransaction {
                 let version = try Self.version(of: connection)
                 try Self.requireKeygateFile(connection, version: version)
                 guard version <= Self.currentVersion else { throw Self.tooNew(version) }
-                for step in Self.steps where step.version > version {
+                for step in Self.steps where step.version > version && step.version <= target {
                     try connection.executeScript(step.sql)
                     try connection.executeScript("PRAGMA user_version = \(step.version)")
                 }

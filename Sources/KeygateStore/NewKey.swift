@@ -17,11 +17,23 @@ public struct NewKey: Sendable, Equatable {
     public var allowedOrigins: [String]
     /// The key prefix, `kg_` unless the deployment wants its own (`acme_live_`).
     public var prefix: String
+    /// The plan whose limits the key starts from; it must exist. `nil` for none.
+    public var plan: String?
+    /// The key's own rate limits, at most one per period; each replaces the plan's with the same period.
+    /// `nil` or empty for none.
+    public var rateLimits: [RateLimitPolicy]?
+    /// The key's own quotas, at most one per window; each replaces the plan's with the same window.
+    /// `nil` or empty for none.
+    public var quotas: [QuotaPolicy]?
+    /// The key's own credits, replacing the plan's; `nil` for none (the plan's apply).
+    public var credits: CreditPolicy?
 
+    /// A new key; policy names are not stored, so limits read back with their default names.
     public init(
         name: String, owner: String = "", scopes: [String] = [], expiresAtSeconds: Int64? = nil,
         metadataJSON: String = "{}", allowedNetworks: [CIDR] = [], allowedOrigins: [String] = [],
-        prefix: String = APIKeyFormat.defaultPrefix
+        prefix: String = APIKeyFormat.defaultPrefix, plan: String? = nil, rateLimits: [RateLimitPolicy]? = nil,
+        quotas: [QuotaPolicy]? = nil, credits: CreditPolicy? = nil
     ) {
         self.name = name
         self.owner = owner
@@ -31,5 +43,9 @@ public struct NewKey: Sendable, Equatable {
         self.allowedNetworks = allowedNetworks
         self.allowedOrigins = allowedOrigins
         self.prefix = prefix
+        self.plan = plan
+        self.rateLimits = rateLimits
+        self.quotas = quotas
+        self.credits = credits
     }
 }
