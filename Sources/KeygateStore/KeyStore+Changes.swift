@@ -6,7 +6,8 @@ extension KeyStore {
     ///
     /// An empty change returns the key without writing or auditing. Setting status `.revoked`, or changing the
     /// status of a revoked key, throws ``KeyValidationError``: revoking is final and goes through
-    /// ``revoke(id:now:actor:)``.
+    /// ``revoke(id:now:actor:)``. A new plan must exist; new limits replace all of the key's own limits of that
+    /// kind, under the same rules as ``create(_:now:actor:)``.
     public func update(id: String, _ change: KeyUpdate, now: Int64, actor: String) throws -> KeyRecord? {
         var assignments: [String] = []
         var values: [SQLValue] = []

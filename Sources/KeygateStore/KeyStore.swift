@@ -23,6 +23,9 @@ public final class KeyStore {
     }
 
     /// Creates a key in the smallest free slot and returns it with its secret, which is never shown again.
+    ///
+    /// The key's plan must exist, and its own limits may hold one rate limit per period and one quota per window
+    /// (``KeyValidationError`` otherwise); they are stored as canonical specs (``PolicySpecText``).
     public func create(_ new: NewKey, now: Int64, actor: String) throws -> (record: KeyRecord, secret: String) {
         let name = try KeyFieldRules.name(new.name)
         let owner = try KeyFieldRules.owner(new.owner)
