@@ -39,8 +39,7 @@ struct Check: ParsableCommand {
         var logger = Logger(label: "keygate", factory: { StderrLogHandler(label: $0, level: .warning) })
         logger.logLevel = .warning
         let countersPath = self.counters ?? self.store.path + ".counters"
-        let counters = access(countersPath, F_OK) == 0 || self.counters != nil
-            ? try CounterTable(path: countersPath, capacity: self.countersCapacity) : nil
+        let counters = try CounterTable(path: countersPath, capacity: self.countersCapacity)
         let gate = try Gate(databasePath: self.store.path, policy: GatePolicy(), lastUsed: nil, counters: counters, logger: logger)
         let request = AuthRequest(
             authorization: secret.map { "Bearer " + $0 }, uri: self.uri, method: self.method, remoteAddress: self.remoteAddr,

@@ -46,6 +46,8 @@ extension KeyRecord {
             ("allowed_ips", .array(self.allowedNetworks.map { .string($0.description) })),
             ("allowed_origins", .array(self.allowedOrigins.map { .string($0) })),
             ("metadata", .raw(self.metadataJSON)),
+            ("plan", self.plan.map { .string($0) } ?? .null),
+            ("policies", self.policies.json),
         ]
         return .object(fields)
     }
@@ -63,6 +65,8 @@ extension KeyRecord {
             ("allowed ips", self.allowedNetworks.isEmpty ? "any" : self.allowedNetworks.map(\.description).joined(separator: " ")),
             ("allowed origins", self.allowedOrigins.isEmpty ? "any" : self.allowedOrigins.joined(separator: " ")),
             ("metadata", self.metadataJSON),
+            ("plan", self.plan ?? "-"),
+            ("limits", self.policies.summary),
         ]
         let width = lines.map(\.0.count).max() ?? 0
         return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n")

@@ -80,6 +80,8 @@ extension Keys {
         @Option(name: .customLong("allow-origin"), help: "Only allow requests with this Origin (repeatable).")
         var allowOrigins: [String] = []
         @Option(help: "Key prefix, 2-24 chars of a-z 0-9 _ ending in _.") var prefix: String = APIKeyFormat.defaultPrefix
+        @Option(help: "A plan whose limits the key uses (its own --limit/--quota/--credits override them).") var plan: String?
+        @OptionGroup var limitOptions: LimitOptions
         @Flag(help: "Print JSON (with `id` and `key`).") var json = false
 
         func validate() throws {
@@ -95,7 +97,9 @@ extension Keys {
                 name: self.name, owner: self.owner, scopes: try KeyArguments.scopes(self.scopes),
                 expiresAtSeconds: try self.expires.map { try KeyArguments.expiry($0, now: now) },
                 metadataJSON: self.metadata, allowedNetworks: try KeyArguments.networks(self.allowIPs),
-                allowedOrigins: try KeyArguments.origins(self.allowOrigins), prefix: self.prefix)
+                allowedOrigins: try KeyArguments.origins(self.allowOrigins), prefix: self.prefix, plan: self.plan,
+                rateLimits: try self.limitOptions.rateLimitPolicies, quotas: try self.limitOptions.quotaPolicies,
+                credits: try self.limitOptions.creditPolicy)
             let keys = try KeyStore(path: self.store.path, create: true)
             let (record, secret) = try keys.create(new, now: now, actor: StoreOptions.actor)
             KeyArguments.print(record, secret: secret, json: self.json)
@@ -176,6 +180,12 @@ extension Keys {
         @Flag(name: .customLong("clear-allowed-ips"), help: "Allow every client address.") var clearIPs = false
         @Option(name: .customLong("allow-origin"), help: "Replace the Origin allowlist (repeatable).") var allowOrigins: [String] = []
         @Flag(name: .customLong("clear-allowed-origins"), help: "Allow every origin.") var clearOrigins = false
+        @Option(help: "Use this plan's limits.") var plan: String?
+        @Flag(name: .customLong("no-plan"), help: "Stop using a plan.") var noPlan = false
+        @OptionGroup var limitOptions: LimitOptions
+        @Flag(name: .customLong("clear-limits"), help: "Remove the key's own rate limits.") var clearLimits = false
+        @Flag(name: .customLong("clear-quotas"), help: "Remove the key's own quotas.") var clearQuotas = false
+        @Flag(name: .customLong("no-credits"), help: "Remove the key's own credit balance.") var noCredits = false
         @Flag(help: "Refuse the key until enabled again.") var disable = false
         @Flag(help: "Re-enable a disabled key.") var enable = false
         @Flag(help: "Print JSON.") var json = false
@@ -200,6 +210,14 @@ extension Keys {
             if self.clearIPs { change.allowedNetworks = [] }
             if !self.allowOrigins.isEmpty { change.allowedOrigins = try KeyArguments.origins(self.allowOrigins) }
             if self.clearOrigins { change.allowedOrigins = [] }
+            if let plan = self.plan { change.plan = .some(plan) }
+            if self.noPlan { change.plan = .some(nil) }
+            if let limits = try self.limitOptions.rateLimitPolicies { change.rateLimits = limits }
+            if self.clearLimits { change.rateLimits = [] }
+            if let quotas = try self.limitOptions.quotaPolicies { change.quotas = quotas }
+            if self.clearQuotas { change.quotas = [] }
+            if let credits = try self.limitOptions.creditPolicy { change.credits = .some(credits) }
+            if self.noCredits { change.credits = .some(nil) }
             if self.disable { change.status = .disabled }
             if self.enable { change.status = .active }
             let keys = try KeyStore(path: self.store.path, create: false)
