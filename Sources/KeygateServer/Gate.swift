@@ -93,7 +93,8 @@ public final class Gate {
         }
         guard
             let evaluation = counters.admit(
-                slot: key.slot, policies: key.policies, cost: request.cost, nowMicros: nowMicros, dryRun: request.dryRun)
+                slot: key.slot, owner: CounterTable.fingerprint(of: key.id), policies: key.policies, cost: request.cost,
+                nowMicros: nowMicros, dryRun: request.dryRun)
         else {
             self.logger.error("counters slot lease unavailable; refusing", metadata: ["key_id": "\(key.id)"])
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)

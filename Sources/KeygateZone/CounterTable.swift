@@ -12,7 +12,8 @@ import Synchronization
 ///
 /// Record layout (64-bit words): 0 lease; 2-5 rate limits per second, minute, hour, day (GCRA state);
 /// 6 daily quota; 7 monthly quota; 8 credits; 9 admitted and 10 rejected request counts (for usage roll-ups);
-/// 12-15 rate limits with other periods. Unused words stay zero.
+/// 11 the owning key's fingerprint (a slot reused by another key starts from zero); 12-15 rate limits with other
+/// periods. Unused words stay zero.
 public final class CounterTable: @unchecked Sendable {
     public static let magic: UInt64 = 0x3152_544E_4347_4B  // "KGCNTR1" little-endian
     public static let layoutVersion: UInt32 = 1
@@ -21,6 +22,7 @@ public final class CounterTable: @unchecked Sendable {
 
     static let admittedWord = 9
     static let rejectedWord = 10
+    static let ownerWord = 11
     /// Longest a lease is honoured; the critical section takes well under a microsecond.
     static let leaseMillis: UInt64 = 50
     static let pidBits: UInt64 = 22
@@ -68,13 +70,18 @@ public final class CounterTable: @unchecked Sendable {
     ///
     /// With `dryRun` nothing is written (explain paths, `keygate check --dry-run`). `nil` only if the slot's lease
     /// could not be had within a few milliseconds (a process stopped mid-section and its lease not yet expired).
-    public func admit(slot: Int, policies: PolicySet, cost: Int64, nowMicros: Int64, dryRun: Bool = false)
-        -> PolicySetEvaluation?
-    {
+    public func admit(
+        slot: Int, owner: UInt64 = 0, policies: PolicySet, cost: Int64, nowMicros: Int64, dryRun: Bool = false
+    ) -> PolicySetEvaluation? {
         precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range 0..<\(self.capacity)")
         let record = self.words + slot * Self.wordsPerRecord
         let indices = Self.wordIndices(for: policies)
         guard let token = self.acquire(record) else { return nil }
+        if owner != 0 && record[Self.ownerWord].load(ordering: .relaxed) != owner {
+            // Another key had this slot (deleted since): its state is not this key's.
+            for index in 2..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
+            record[Self.ownerWord].store(owner, ordering: .relaxed)
+        }
         var states = [UInt64](repeating: 0, count: indices.count)
         for (position, index) in indices.enumerated() { states[position] = record[index].load(ordering: .relaxed) }
         let evaluation = policies.evaluating(states: states, cost: cost, nowMicros: nowMicros)
@@ -106,6 +113,16 @@ public final class CounterTable: @unchecked Sendable {
         guard let token = self.acquire(record) else { return }
         for index in 1..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
         self.release(record, token: token)
+    }
+
+    /// A nonzero fingerprint of a key id (FNV-1a), stamped on the record the key uses.
+    public static func fingerprint(of keyID: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in keyID.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash == 0 ? 1 : hash
     }
 
     // MARK: - Lease

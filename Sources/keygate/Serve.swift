@@ -124,7 +124,8 @@ struct Serve: ParsableCommand {
         SupervisorPlan(
             workerCount: resolved.options.workerCount, workerArguments: ["serve"] + resolved.workerArguments,
             databasePath: resolved.worker.databasePath, lastUsedPath: resolved.worker.lastUsedPath,
-            lastUsedCapacity: resolved.worker.lastUsedCapacity, drainTimeoutMillis: resolved.worker.drainTimeoutMillis,
+            lastUsedCapacity: resolved.worker.lastUsedCapacity, countersPath: resolved.worker.countersPath,
+            countersCapacity: resolved.worker.countersCapacity, drainTimeoutMillis: resolved.worker.drainTimeoutMillis,
             listenAddresses: resolved.addresses)
     }
 

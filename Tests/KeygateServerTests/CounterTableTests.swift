@@ -32,6 +32,17 @@ struct CounterTableTests {
         #expect(other.admit(slot: 4, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
     }
 
+    @Test func aSlotReusedByAnotherKeyStartsFromZero() throws {
+        let path = self.temporaryPath()
+        defer { unlink(path) }
+        let table = try CounterTable(path: path, capacity: 8)
+        let old = CounterTable.fingerprint(of: "kid_old"), new = CounterTable.fingerprint(of: "kid_new")
+        for _ in 0..<3 { _ = table.admit(slot: 5, owner: old, policies: self.policies, cost: 1, nowMicros: self.now) }
+        #expect(table.admit(slot: 5, owner: old, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == false)
+        #expect(table.admit(slot: 5, owner: new, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
+        #expect(table.counts(slot: 5) == (1, 0))
+    }
+
     @Test func dryRunChangesNothing() throws {
         let path = self.temporaryPath()
         defer { unlink(path) }
