@@ -1,0 +1,126 @@
+import Foundation
+import Glibc
+import KeygateCore
+import Testing
+
+/// Rate limits, quotas and credits end to end: true 429s through real nginx, restarts, live limit changes, usage.
+@Suite(.serialized)
+final class LimitsTests {
+    let scratch: Scratch
+    let db: String
+
+    init() throws {
+        self.scratch = try Scratch()
+        self.db = self.scratch.file("keys.db")
+    }
+
+    func ask(_ server: KeygateServer, _ secret: String, extra: [(String, String)] = []) throws -> CGIResponse {
+        let socket = try FastCGISocket(path: server.socketPath)
+        socket.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", secret)] + extra)))
+        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else { throw HarnessError("no answer") }
+        return try #require(CGIResponse(parsing: stdout))
+    }
+
+    @Test func nginxGivesATrue429WithHeadersAndKeepAliveAndAdmitsAgainAfterRetryAfter() throws {
+        let key = try Harness.createKey(db: self.db, ["--limit", "2/s", "--quota", "1000/day"])
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)
+        defer { server.stop() }
+        let nginx = try NginxServer(scratch: self.scratch, socketPath: server.socketPath)
+        defer { nginx.stop() }
+        let first = try Curl.get(nginx.url("/api/a"), headers: ["X-API-Key": key.secret])
+        #expect(first.status == 200)
+        #expect(first.header("RateLimit-Policy") == "\"2-per-s\";q=2;w=1, \"1000-per-day\";q=1000;w=86400")
+        #expect(first.header("RateLimit")?.hasPrefix("\"2-per-s\";r=1;") == true)
+        #expect(first.header("X-RateLimit-Remaining") == "1")
+        _ = try Curl.get(nginx.url("/api/a"), headers: ["X-API-Key": key.secret])
+        let limited = try Curl.get(nginx.url("/api/a"), headers: ["X-API-Key": key.secret])
+        #expect(limited.status == 429)
+        #expect(limited.header("Retry-After") == "1")
+        #expect(limited.header("X-RateLimit-Remaining") == "0")
+        #expect(limited.header("RateLimit")?.contains("\"2-per-s\";r=0") == true)
+        #expect(limited.header("RateLimit")?.contains("\"1000-per-day\";r=998") == true, "the rejected request consumed quota")
+        #expect(limited.header("X-Keygate-Reason") == "rate_limited")
+        #expect(limited.header("Content-Type") == "application/problem+json")
+        #expect(limited.body.contains("\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\""))
+        #expect(limited.body.contains("\"violated-policies\":[\"2-per-s\"]"))
+        #expect(limited.header("Connection") != "close")
+        #expect(!limited.body.contains("upstream:"))
+        usleep(1_050_000)
+        #expect(try Curl.get(nginx.url("/api/a"), headers: ["X-API-Key": key.secret]).status == 200)
+        #expect(!nginx.errorLog.contains("unexpected status"))
+    }
+
+    @Test func costPerLocationSpendsCredits() throws {
+        let key = try Harness.createKey(db: self.db, ["--credits", "12"])
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)
+        defer { server.stop() }
+        let nginx = try NginxServer(scratch: self.scratch, socketPath: server.socketPath)
+        defer { nginx.stop() }
+        #expect(try Curl.get(nginx.url("/api/export"), headers: ["X-API-Key": key.secret]).status == 200)  // 12 - 5
+        #expect(try Curl.get(nginx.url("/api/export"), headers: ["X-API-Key": key.secret]).status == 200)  // 7 - 5
+        let broke = try Curl.get(nginx.url("/api/export"), headers: ["X-API-Key": key.secret])  // 2 < 5: refused
+        #expect(broke.status == 429)
+        #expect(broke.header("Retry-After") == nil, "credits without refill never come back")
+        #expect(try Curl.get(nginx.url("/api/a"), headers: ["X-API-Key": key.secret]).status == 200)  // 2 - 1
+    }
+
+    @Test func aPlainFastCGIClientGetsAReal429() throws {
+        let key = try Harness.createKey(db: self.db, ["--limit", "1/min"])
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)
+        defer { server.stop() }
+        #expect(try self.ask(server, key.secret).status == 204)
+        let limited = try self.ask(server, key.secret)
+        #expect(limited.status == 429)
+        #expect(limited.header("Retry-After") == "60")
+        let nginxStyle = try self.ask(server, key.secret, extra: [("KEYGATE_DENY_STATUS", "403")])
+        #expect(nginxStyle.status == 403)
+        #expect(nginxStyle.header("X-Keygate-Reason") == "rate_limited")
+    }
+
+    @Test func quotaCountsSurviveARestartAndUsageIsRolledUp() throws {
+        let key = try Harness.createKey(db: self.db, ["--quota", "5/day"])
+        var server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)
+        for _ in 0..<3 { #expect(try self.ask(server, key.secret).status == 204) }
+        #expect(server.stop() == 0)
+        server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)
+        defer { server.stop() }
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret).status == 429)
+        #expect(server.stop() == 0)
+        let usage = try Harness.keygate(["usage", "--db", self.db, key.id, "--json"])
+        #expect(usage.status == 0)
+        #expect(usage.stdout.contains("\"admitted\":5,\"rejected\":1"), "usage: \(usage.stdout)")
+    }
+
+    @Test func changingLimitsTakesEffectAtOnceAndKeepsCounts() throws {
+        let key = try Harness.createKey(db: self.db, ["--quota", "3/day"])
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)
+        defer { server.stop() }
+        for _ in 0..<3 { #expect(try self.ask(server, key.secret).status == 204) }
+        #expect(try self.ask(server, key.secret).status == 429)
+        #expect(try Harness.keygate(["keys", "update", "--db", self.db, key.id, "--quota", "4/day"]).status == 0)
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret).status == 429)
+        // Plans: a key on a plan follows the plan's change at once.
+        #expect(try Harness.keygate(["plans", "create", "--db", self.db, "tiny", "--quota", "1/day"]).status == 0)
+        let planned = try Harness.createKey(db: self.db, ["--plan", "tiny"])
+        #expect(try self.ask(server, planned.secret).status == 204)
+        #expect(try self.ask(server, planned.secret).status == 429)
+        #expect(try Harness.keygate(["plans", "update", "--db", self.db, "tiny", "--quota", "2/day"]).status == 0)
+        #expect(try self.ask(server, planned.secret).status == 204)
+        #expect(try self.ask(server, planned.secret).status == 429)
+    }
+
+    @Test func deniedRequestsNeverConsume() throws {
+        let key = try Harness.createKey(db: self.db, ["--quota", "2/day", "--scope", "a"])
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)
+        defer { server.stop() }
+        for _ in 0..<5 {
+            #expect(try self.ask(server, key.secret, extra: [("KEYGATE_SCOPE", "admin")]).status == 403)
+        }
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret).status == 429)
+    }
+}
