@@ -25,6 +25,8 @@ struct ServeOptions: ParsableArguments {
     var counters: String?
     @Option(name: .customLong("counters-capacity"), help: "Key slots in the counters file (128 bytes each).")
     var countersCapacity: Int = 65_536
+    @Flag(name: .customLong("rebuild-state"), help: "Recreate a counters or state file of another layout or size (its counts are lost).")
+    var rebuildState = false
     @Option(name: .customLong("trust-proxy"), help: "A proxy whose X-Forwarded-For is believed (repeatable; CIDR).")
     var trustProxies: [String] = []
     @Option(name: .customLong("key-query-param"), help: "Also accept the key in this query parameter (off by default: URLs get logged).")
@@ -49,7 +51,7 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("worker-ready-fd"), help: .hidden) var workerReadyFD: Int32?
 
     /// Names in a config file that are flags (`name = true`) rather than options.
-    static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback"]
+    static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback", "rebuild-state"]
 
     var level: Logger.Level? { Logger.Level(rawValue: self.logLevel) }
 }
@@ -199,9 +201,19 @@ struct Serve: ParsableCommand {
         if let countersPath {
             // Fail now, with the file's own message, if it has another geometry or cannot be created.
             do {
-                _ = try CounterTable(path: countersPath, capacity: options.countersCapacity)
+                _ = try CounterTable(
+                    path: countersPath, capacity: options.countersCapacity,
+                    rebuild: options.rebuildState && options.workerFDs == nil)
             } catch {
                 throw CLIError("--counters: \(error)")
+            }
+        }
+        if let statePath {
+            do {
+                _ = try LastUsedTable(
+                    path: statePath, capacity: options.stateCapacity, rebuild: options.rebuildState && options.workerFDs == nil)
+            } catch {
+                throw CLIError("--state: \(error)")
             }
         }
         let worker = WorkerConfiguration(
@@ -217,7 +229,8 @@ struct Serve: ParsableCommand {
             idleTimeoutMillis: try millis(options.idleTimeout, "idle-timeout"),
             requestTimeoutMillis: try millis(options.requestTimeout, "request-timeout"),
             drainTimeoutMillis: try millis(options.drainTimeout, "drain-timeout"))
-        var workerArguments = Self.removingConfig(arguments)
+        // Workers never rebuild: the supervisor did it once, before they start.
+        var workerArguments = Self.removingConfig(arguments).filter { $0 != "--rebuild-state" }
         if options.store.db == nil { workerArguments += ["--db", database] }
         return ResolvedServe(options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments)
     }

@@ -112,6 +112,52 @@ final class LimitsTests {
         #expect(try self.ask(server, planned.secret).status == 429)
     }
 
+    @Test func severalWorkersHammeringOneKeyAdmitExactlyTheBurst() throws {
+        let key = try Harness.createKey(db: self.db, ["--limit", "40/day"])
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)
+        defer { server.stop() }
+        final class Tally: @unchecked Sendable {
+            let lock = NSLock()
+            var admitted = 0
+            var limited = 0
+        }
+        let tally = Tally()
+        let socketPath = server.socketPath
+        let secret = key.secret
+        let threads = (0..<4).map { _ in
+            Thread {
+                for _ in 0..<25 {
+                    var status: Int? = nil
+                    if let socket = try? FastCGISocket(path: socketPath) {
+                        socket.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", secret)])))
+                        if case .response(_, let stdout, _, _, _)? = try? socket.answers().first {
+                            status = CGIResponse(parsing: stdout)?.status
+                        }
+                    }
+                    tally.lock.lock()
+                    if status == 204 { tally.admitted += 1 } else if status == 429 { tally.limited += 1 }
+                    tally.lock.unlock()
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while !threads.allSatisfy(\.isFinished) { usleep(10_000) }
+        #expect(tally.admitted == 40)
+        #expect(tally.limited == 60)
+    }
+
+    @Test func aCountersFileOfAnotherSizeIsRefusedUnlessRebuilt() throws {
+        _ = try Harness.createKey(db: self.db)
+        let counters = self.scratch.file("counters")
+        let small = try Harness.keygate(["check", "--db", self.db, "--counters", counters, "--counters-capacity", "8", "--key", "kg_x"])
+        #expect(small.status == 2)
+        let refused = try Harness.keygate(["serve", "--db", self.db, "--counters", counters, "--listen", "unix:\(self.scratch.file("r.sock"))"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--rebuild-state"))
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1, extra: ["--counters", counters, "--rebuild-state"])
+        #expect(server.stop() == 0)
+    }
+
     @Test func deniedRequestsNeverConsume() throws {
         let key = try Harness.createKey(db: self.db, ["--quota", "2/day", "--scope", "a"])
         let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)
