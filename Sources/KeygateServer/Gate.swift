@@ -14,6 +14,8 @@ public final class Gate {
     private let hasher: SHA256Hasher
     private let lastUsed: LastUsedTable?
     private let counters: CounterTable?
+    private let ipTable: IPTable?
+    private var lastEvictionLogMillis: Int64 = 0
     private let logger: Logger
     private var cache: [KeyDigest: SecretMatch?] = [:]
     private var cachedDataVersion: Int64 = -1
@@ -35,9 +37,10 @@ public final class Gate {
 
     public init(
         databasePath: String, policy: GatePolicy, lastUsed: LastUsedTable?, counters: CounterTable? = nil,
-        logger: Logger, cacheCapacity: Int = 10_000
+        ipTable: IPTable? = nil, logger: Logger, cacheCapacity: Int = 10_000
     ) throws {
         self.counters = counters
+        self.ipTable = ipTable
         self.lookup = try KeyLookup(path: databasePath)
         _ = try self.lookup.dataVersion()  // opens the WAL index, creating the -shm file if needed
         self.walWatch = WALChangeWatch(databasePath: databasePath)
@@ -52,10 +55,19 @@ public final class Gate {
     public func decide(_ request: AuthRequest, nowMicros: Int64) -> Decision {
         let nowSeconds = nowMicros / 1_000_000
         self.statistics.decisions += 1
+        let client = ClientAddress.resolve(
+            remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
+            trustedProxies: self.policy.trustedProxies)
+        if let limit = self.policy.globalIPLimit, let client,
+            let limited = self.limitingIP(client, .global, limit, request: request, nowMicros: nowMicros)
+        {
+            return limited
+        }
         let secret: String
         switch KeyExtraction.extract(from: request, queryParameter: self.policy.queryParameter) {
-        case .missing: return Decision(.missing, requiredScopes: request.requiredScopes)
-        case .malformed: return Decision(.malformed, requiredScopes: request.requiredScopes)
+        case .missing: return self.keyless(Decision(.missing, requiredScopes: request.requiredScopes), client, request, nowMicros)
+        case .malformed:
+            return self.keyless(Decision(.malformed, requiredScopes: request.requiredScopes), client, request, nowMicros)
         case .candidate(let candidate): secret = candidate
         }
         let match: SecretMatch?
@@ -66,10 +78,8 @@ public final class Gate {
             self.logger.error("key lookup failed; answering 500", metadata: ["error": "\(error)"])
             return Decision(.storeUnavailable, requiredScopes: request.requiredScopes)
         }
-        let client = ClientAddress.resolve(
-            remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
-            trustedProxies: self.policy.trustedProxies)
         var decision = Decider.judge(match, request: request, clientAddress: client, nowSeconds: nowSeconds)
+        if decision.outcome == .unknown { return self.keyless(decision, client, request, nowMicros) }
         // Only a request that passes every other check reaches the limits: denied requests never consume quota.
         if decision.outcome == .allow, let key = decision.key, !key.policies.isEmpty {
             decision = self.applyingLimits(decision, key: key, request: request, nowMicros: nowMicros)
@@ -77,6 +87,37 @@ public final class Gate {
         if decision.outcome == .allow, let key = decision.key, !request.dryRun {
             self.lastUsed?.record(slot: key.slot, seconds: nowSeconds)
         }
+        return decision
+    }
+
+    /// A request without a valid key spends from its IP's keyless limit; over it, the answer becomes 429.
+    private func keyless(_ decision: Decision, _ client: IPAddress?, _ request: AuthRequest, _ nowMicros: Int64) -> Decision {
+        guard let limit = self.policy.keylessIPLimit, let client else { return decision }
+        return self.limitingIP(client, .keyless, limit, request: request, nowMicros: nowMicros) ?? decision
+    }
+
+    /// The rate-limited decision if `client` is over `limit`, else `nil` (also when the table cannot be used: IP limits
+    /// fail open, with a log line, since the key checks still follow).
+    private func limitingIP(
+        _ client: IPAddress, _ which: IPTable.Limit, _ limit: RateLimitPolicy, request: AuthRequest, nowMicros: Int64
+    ) -> Decision? {
+        guard let table = self.ipTable else { return nil }
+        guard let admission = table.admit(address: client, limit: which, policy: limit, nowMicros: nowMicros) else {
+            self.logger.warning("per-IP table entry unavailable; not limiting this request", metadata: ["client": "\(client)"])
+            return nil
+        }
+        if admission.evicted {
+            let now = Clock.monotonicMillis()
+            if now - self.lastEvictionLogMillis >= 10_000 {
+                self.lastEvictionLogMillis = now
+                self.logger.warning(
+                    "per-IP table full: evicted an active entry (raise --ip-table-size)",
+                    metadata: ["evictions_total": "\(table.evictions)", "capacity": "\(table.capacity)"])
+            }
+        }
+        guard !admission.evaluation.admitted else { return nil }
+        var decision = Decision(.rateLimited, requiredScopes: request.requiredScopes, limits: admission.evaluation)
+        decision.limitPolicies = PolicySet(rateLimits: [limit])
         return decision
     }
 

@@ -72,7 +72,9 @@ public final class Worker {
         }
         self.gate = try Gate(
             databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
-            counters: counters, logger: logger)
+            counters: counters,
+            ipTable: try configuration.ipTablePath.map { try IPTable(path: $0, capacity: configuration.ipTableCapacity) },
+            logger: logger)
         self.epoll = try syscall("epoll_create1") { epoll_create1(CInt(EPOLL_CLOEXEC)) }
         // Termination arrives as data on a descriptor, handled between requests, never inside one.
         var mask = sigset_t()

@@ -9,6 +9,9 @@ public struct WorkerConfiguration: Sendable {
     /// The shared rate-limit counters file; `nil` disables limits (keys that have some are then refused).
     public var countersPath: String?
     public var countersCapacity: Int
+    /// The per-IP table, when `policy` has a per-IP limit.
+    public var ipTablePath: String?
+    public var ipTableCapacity: Int = 65_536
     public var policy: GatePolicy
     public var limits: FastCGILimits
     /// Connections one worker holds at once; beyond it, it stops accepting until some close (others take them).

@@ -20,14 +20,18 @@ public final class WALChangeWatch: @unchecked Sendable {
 
     /// Maps `<databasePath>-shm`; `nil` if it is absent or not a WAL-index this code understands (then callers fall
     /// back to `PRAGMA data_version` per request).
+    ///
+    /// The descriptor is deliberately never closed. Closing *any* descriptor of a file drops every POSIX `fcntl` lock
+    /// this process holds on it, including SQLite's shared "dead man switch" lock on `-shm`; the next connection to
+    /// open the database would then believe it is alone, truncate `-shm` and make every process that has it mapped
+    /// fail with SIGBUS. One descriptor per worker lifetime is the price.
     public init?(databasePath: String) {
         let fd = open(databasePath + "-shm", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0, status.st_size >= Self.mappedBytes,
             let mapped = mmap(nil, Self.mappedBytes, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED
-        else { return nil }
+        else { return nil }  // (the descriptor stays open here too, for the same reason)
         self.mapping = mapped
         self.words = UnsafePointer(mapped.bindMemory(to: Atomic<UInt64>.self, capacity: Self.headerWords))
         self.last = [UInt64](repeating: 0, count: Self.headerWords)

@@ -23,15 +23,11 @@ public final class CounterTable: @unchecked Sendable {
     static let admittedWord = 9
     static let rejectedWord = 10
     static let ownerWord = 11
-    /// Longest a lease is honoured; the critical section takes well under a microsecond.
-    static let leaseMillis: UInt64 = 50
-    static let pidBits: UInt64 = 22
-    static let expiryMask: UInt64 = (1 << 42) - 1
 
     public let mapping: Mapping
     public let capacity: Int
     private let words: UnsafeMutablePointer<Atomic<UInt64>>
-    private let pid = UInt64(getpid()) & ((1 << 22) - 1)
+    private let lease = Lease()
 
     /// Maps (creating if needed) the table at `path` with `capacity` key slots.
     public init(path: String, capacity: Int, rebuild: Bool = false) throws(SystemCallError) {
@@ -76,7 +72,7 @@ public final class CounterTable: @unchecked Sendable {
         precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range 0..<\(self.capacity)")
         let record = self.words + slot * Self.wordsPerRecord
         let indices = Self.wordIndices(for: policies)
-        guard let token = self.acquire(record) else { return nil }
+        guard let token = self.lease.acquire(record) else { return nil }
         if owner != 0 && record[Self.ownerWord].load(ordering: .relaxed) != owner {
             // Another key had this slot (deleted since): its state is not this key's.
             for index in 2..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
@@ -95,7 +91,7 @@ public final class CounterTable: @unchecked Sendable {
                 record[Self.rejectedWord].wrappingAdd(1, ordering: .relaxed)
             }
         }
-        self.release(record, token: token)
+        self.lease.release(record, token: token)
         return evaluation
     }
 
@@ -110,9 +106,9 @@ public final class CounterTable: @unchecked Sendable {
     public func reset(slot: Int) {
         precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
         let record = self.words + slot * Self.wordsPerRecord
-        guard let token = self.acquire(record) else { return }
+        guard let token = self.lease.acquire(record) else { return }
         for index in 1..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
-        self.release(record, token: token)
+        self.lease.release(record, token: token)
     }
 
     /// A nonzero fingerprint of a key id (FNV-1a), stamped on the record the key uses.
@@ -125,45 +121,4 @@ public final class CounterTable: @unchecked Sendable {
         return hash == 0 ? 1 : hash
     }
 
-    // MARK: - Lease
-
-    private func acquire(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64? {
-        var spins = 0
-        var start: UInt64 = 0
-        while true {
-            let now = Self.realtimeMillis()
-            let token = self.pid << (64 - Self.pidBits) | ((now + Self.leaseMillis) & Self.expiryMask)
-            let current = record[0].load(ordering: .relaxed)
-            // Only after some spinning is the owner asked after (a syscall): normally the lease is free in nanoseconds.
-            if current == 0 || (spins >= 64 && Self.isStale(current, now: now)) {
-                let (exchanged, _) = record[0].compareExchange(expected: current, desired: token, ordering: .acquiring)
-                if exchanged { return token }
-            }
-            spins += 1
-            if spins & 63 == 0 {
-                if start == 0 { start = now }
-                if now - start > 5 * Self.leaseMillis { return nil }
-                sched_yield()
-            }
-        }
-    }
-
-    private func release(_ record: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) {
-        // If the lease was taken over meanwhile (this process stalled past its expiry), it is no longer ours to clear.
-        _ = record[0].compareExchange(expected: token, desired: 0, ordering: .releasing)
-    }
-
-    /// A lease is stale when it expired, or when its owner process is gone (SIGKILL mid-section).
-    static func isStale(_ lease: UInt64, now: UInt64) -> Bool {
-        let expiry = lease & Self.expiryMask
-        if (now & Self.expiryMask) > expiry { return true }
-        let owner = pid_t(lease >> (64 - Self.pidBits))
-        return kill(owner, 0) != 0 && errno == ESRCH
-    }
-
-    static func realtimeMillis() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME_COARSE, &spec)
-        return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
-    }
 }

@@ -25,6 +25,12 @@ struct ServeOptions: ParsableArguments {
     var counters: String?
     @Option(name: .customLong("counters-capacity"), help: "Key slots in the counters file (128 bytes each).")
     var countersCapacity: Int = 65_536
+    @Option(name: .customLong("ip-limit"), help: "Per client IP, on requests without a valid key (throttles key guessing), e.g. 30/min.")
+    var ipLimit: String?
+    @Option(name: .customLong("global-ip-limit"), help: "Per client IP, on every request, e.g. 100/s.")
+    var globalIPLimit: String?
+    @Option(name: .customLong("ip-table-size"), help: "Entries of the per-IP table (64 bytes each; fixed, never grows).")
+    var ipTableSize: Int = 65_536
     @Flag(name: .customLong("rebuild-state"), help: "Recreate a counters or state file of another layout or size (its counts are lost).")
     var rebuildState = false
     @Option(name: .customLong("trust-proxy"), help: "A proxy whose X-Forwarded-For is believed (repeatable; CIDR).")
@@ -184,6 +190,15 @@ struct Serve: ParsableCommand {
         if let name = options.keyQueryParam, name.isEmpty || name.contains(where: { "&=?# ".contains($0) }) {
             throw ValidationError("--key-query-param \(name): give a plain parameter name such as api_key")
         }
+        func ipPolicy(_ spec: String?, _ flag: String, _ name: String) throws -> RateLimitPolicy? {
+            guard let spec else { return nil }
+            do { return try RateLimitPolicy.parse(spec, name: name) } catch { throw ValidationError("--\(flag): \(error)") }
+        }
+        let keylessIPLimit = try ipPolicy(options.ipLimit, "ip-limit", "per-ip")
+        let globalIPLimit = try ipPolicy(options.globalIPLimit, "global-ip-limit", "per-ip-all")
+        guard (IPTable.probe...1 << 24).contains(options.ipTableSize) else {
+            throw ValidationError("--ip-table-size must be \(IPTable.probe)-16777216")
+        }
         let database = options.store.path
         // Fail now, not at the first request: the database must exist, be readable and at this build's schema.
         do {
@@ -208,6 +223,15 @@ struct Serve: ParsableCommand {
                 throw CLIError("--counters: \(error)")
             }
         }
+        let ipTablePath: String? = keylessIPLimit == nil && globalIPLimit == nil ? nil : database + ".ipcounters"
+        if let ipTablePath {
+            do {
+                _ = try IPTable(
+                    path: ipTablePath, capacity: options.ipTableSize, rebuild: options.rebuildState && options.workerFDs == nil)
+            } catch {
+                throw CLIError("--ip-table-size: \(error)")
+            }
+        }
         if let statePath {
             do {
                 _ = try LastUsedTable(
@@ -216,12 +240,12 @@ struct Serve: ParsableCommand {
                 throw CLIError("--state: \(error)")
             }
         }
-        let worker = WorkerConfiguration(
+        var worker = WorkerConfiguration(
             databasePath: database, lastUsedPath: statePath, lastUsedCapacity: options.stateCapacity,
             countersPath: countersPath, countersCapacity: options.countersCapacity,
             policy: GatePolicy(
                 queryParameter: options.keyQueryParam, trustedProxies: proxies, realm: options.realm,
-                identityHeaders: !options.noIdentityHeaders),
+                identityHeaders: !options.noIdentityHeaders, keylessIPLimit: keylessIPLimit, globalIPLimit: globalIPLimit),
             limits: FastCGILimits(
                 maxParamsBytes: options.maxParamsBytes, maxConnections: options.maxConnections,
                 maxRequests: options.maxConnections),
@@ -229,6 +253,8 @@ struct Serve: ParsableCommand {
             idleTimeoutMillis: try millis(options.idleTimeout, "idle-timeout"),
             requestTimeoutMillis: try millis(options.requestTimeout, "request-timeout"),
             drainTimeoutMillis: try millis(options.drainTimeout, "drain-timeout"))
+        worker.ipTablePath = ipTablePath
+        worker.ipTableCapacity = options.ipTableSize
         // Workers never rebuild: the supervisor did it once, before they start.
         var workerArguments = Self.removingConfig(arguments).filter { $0 != "--rebuild-state" }
         if options.store.db == nil { workerArguments += ["--db", database] }

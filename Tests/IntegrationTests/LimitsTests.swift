@@ -16,7 +16,9 @@ final class LimitsTests {
 
     func ask(_ server: KeygateServer, _ secret: String, extra: [(String, String)] = []) throws -> CGIResponse {
         let socket = try FastCGISocket(path: server.socketPath)
-        socket.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", secret)] + extra)))
+        // Extra params go first: the first occurrence of a name wins.
+        let params = extra + FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", secret)])
+        socket.send(FastCGISocket.request(params))
         guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else { throw HarnessError("no answer") }
         return try #require(CGIResponse(parsing: stdout))
     }
@@ -156,6 +158,36 @@ final class LimitsTests {
         #expect(refused.stderr.contains("--rebuild-state"))
         let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1, extra: ["--counters", counters, "--rebuild-state"])
         #expect(server.stop() == 0)
+    }
+
+    @Test func keyGuessingIsThrottledPerIPWhileValidKeysPass() throws {
+        let key = try Harness.createKey(db: self.db)
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2, extra: ["--ip-limit", "3/min"])
+        defer { server.stop() }
+        let stranger = try Harness.createKey(db: self.scratch.file("elsewhere.db"))
+        let guesses = [
+            try self.ask(server, "kg_guess"), try self.ask(server, stranger.secret),
+            try self.ask(server, String(stranger.secret.dropLast()) + "x"),
+        ]
+        #expect(guesses.map(\.status) == [401, 401, 401])
+        let throttled = try self.ask(server, stranger.secret)
+        #expect(throttled.status == 429)
+        #expect(throttled.header("Retry-After") == "20")
+        #expect(throttled.header("RateLimit-Policy") == "\"per-ip\";q=3;w=60")
+        #expect(try self.ask(server, key.secret).status == 204)
+        // Another client address has its own budget.
+        #expect(try self.ask(server, "kg_guess", extra: [("REMOTE_ADDR", "127.0.0.2")]).status == 401)
+    }
+
+    @Test func aGlobalPerIPLimitAppliesToEveryRequest() throws {
+        let key = try Harness.createKey(db: self.db)
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1, extra: ["--global-ip-limit", "2/min"])
+        defer { server.stop() }
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret).status == 204)
+        let limited = try self.ask(server, key.secret)
+        #expect(limited.status == 429)
+        #expect(limited.header("RateLimit-Policy") == "\"per-ip-all\";q=2;w=60")
     }
 
     @Test func deniedRequestsNeverConsume() throws {

@@ -114,6 +114,30 @@ final class ProcessModelTests {
         #expect(CGIResponse(parsing: stdout)?.header("WWW-Authenticate") == "Bearer realm=\"second\"")
     }
 
+    @Test func adminConnectionsComingAndGoingNeverDisturbWorkers() throws {
+        // Regression: a worker that dropped SQLite's -shm lock (by closing a descriptor of that file) let the next
+        // connection truncate -shm, and the worker died of SIGBUS.
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)
+        defer { server.stop() }
+        let workers = Set(server.workers)
+        let request = FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", self.key.secret)]))
+        for round in 0..<8 {
+            #expect(try Harness.keygate(["keys", "list", "--db", self.db]).status == 0)
+            if round % 2 == 0 { _ = try Harness.createKey(db: self.db) }
+            for _ in 0..<4 {
+                let socket = try FastCGISocket(path: server.socketPath)
+                socket.send(request)
+                guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else {
+                    Issue.record("no answer in round \(round)")
+                    return
+                }
+                #expect(CGIResponse(parsing: stdout)?.status == 204)
+            }
+        }
+        #expect(Set(server.workers) == workers, "a worker died: \(server.log.suffix(2000))")
+        #expect(!server.log.contains("worker exited"))
+    }
+
     @Test func brokenConfigurationOnReloadKeepsTheRunningOne() throws {
         let config = self.scratch.file("keygate.conf")
         try "workers = 1\n".write(toFile: config, atomically: true, encoding: .utf8)

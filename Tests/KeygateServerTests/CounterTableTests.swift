@@ -81,7 +81,7 @@ struct CounterTableTests {
         free(argv[0])
         var status: Int32 = 0
         waitpid(child, &status, 0)
-        self.plantLease(table, slot: 1, pid: UInt64(child), expiryMillis: CounterTable.realtimeMillis() + 3_600_000)
+        self.plantLease(table, slot: 1, pid: UInt64(child), expiryMillis: Lease.realtimeMillis() + 3_600_000)
         #expect(table.admit(slot: 1, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
     }
 
@@ -89,7 +89,7 @@ struct CounterTableTests {
         let path = self.temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
-        self.plantLease(table, slot: 2, pid: UInt64(getppid()), expiryMillis: CounterTable.realtimeMillis() - 1_000)
+        self.plantLease(table, slot: 2, pid: UInt64(getppid()), expiryMillis: Lease.realtimeMillis() - 1_000)
         #expect(table.admit(slot: 2, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
     }
 
@@ -97,7 +97,7 @@ struct CounterTableTests {
         let path = self.temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
-        self.plantLease(table, slot: 2, pid: UInt64(getppid()), expiryMillis: CounterTable.realtimeMillis() + 3_600_000)
+        self.plantLease(table, slot: 2, pid: UInt64(getppid()), expiryMillis: Lease.realtimeMillis() + 3_600_000)
         #expect(table.admit(slot: 2, policies: self.policies, cost: 1, nowMicros: self.now) == nil)
     }
 

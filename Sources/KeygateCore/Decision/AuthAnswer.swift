@@ -31,8 +31,8 @@ public struct AuthAnswer: Sendable, Equatable {
     ) -> AuthAnswer {
         var answer = Self.renderingOutcome(decision, for: frontEnd, policy: policy, limitDenyStatus: limitDenyStatus)
         // Rate-limit fields go on every answer for a key whose limits were evaluated, allowed or not.
-        if let limits = decision.limits, let key = decision.key {
-            answer.headers += RateLimitHeaders(policies: key.policies, evaluation: limits).fields
+        if let limits = decision.limits, let policies = decision.limitPolicies ?? decision.key?.policies {
+            answer.headers += RateLimitHeaders(policies: policies, evaluation: limits).fields
         }
         return answer
     }

@@ -62,8 +62,17 @@ public struct GatePolicy: Sendable, Equatable {
     public var realm: String
     /// Send identity headers on allow (`X-Keygate-Key-Id` or `Variable-KEYGATE_KEY_ID`).
     public var identityHeaders: Bool
+    /// Limit per client IP on requests without a valid key (missing, malformed, unknown): throttles key guessing.
+    public var keylessIPLimit: RateLimitPolicy?
+    /// Limit per client IP on every request, checked first.
+    public var globalIPLimit: RateLimitPolicy?
 
-    public init(queryParameter: String? = nil, trustedProxies: [CIDR] = [], realm: String = "api", identityHeaders: Bool = true) {
+    public init(
+        queryParameter: String? = nil, trustedProxies: [CIDR] = [], realm: String = "api", identityHeaders: Bool = true,
+        keylessIPLimit: RateLimitPolicy? = nil, globalIPLimit: RateLimitPolicy? = nil
+    ) {
+        self.keylessIPLimit = keylessIPLimit
+        self.globalIPLimit = globalIPLimit
         self.queryParameter = queryParameter
         self.trustedProxies = trustedProxies
         self.realm = realm

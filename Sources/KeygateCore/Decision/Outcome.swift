@@ -60,6 +60,8 @@ public struct Decision: Sendable, Equatable {
     public var requiredScopes: [String]
     /// How the key's limits judged the request, when it has limits and got that far.
     public var limits: PolicySetEvaluation?
+    /// The policies `limits` evaluated, when they are not the key's own (per-IP limits).
+    public var limitPolicies: PolicySet?
 
     public init(_ outcome: Outcome, key: KeyRecord? = nil, requiredScopes: [String] = [], limits: PolicySetEvaluation? = nil) {
         self.outcome = outcome

@@ -1,0 +1,131 @@
+import Glibc
+import KeygateCore
+import Synchronization
+
+/// Per-client-IP rate-limit state in a fixed-size `MAP_SHARED` file: bounded memory whatever the traffic.
+///
+/// Entries are 64 bytes (one cache line): 0 lease, 1-2 the address, 3 the state of the limit on requests without a
+/// valid key, 4 the state of the global per-IP limit, 5 when the entry was last touched (µs; 0 = empty). An address
+/// lives in one of `probe` consecutive entries from its hash. When all of them hold other addresses, the policy is:
+/// reuse an entry whose limits have fully drained (it carries no information), otherwise evict the least recently
+/// touched one, counted in the header and logged by the caller. The table never grows; an evicted address merely
+/// starts again from a full bucket.
+public final class IPTable: @unchecked Sendable {
+    public static let magic: UInt64 = 0x3150_4954_4347_4B  // "KGCTIP1"
+    public static let layoutVersion: UInt32 = 1
+    public static let wordsPerEntry = 8
+    public static let probe = 8
+
+    /// Which of an entry's two limits a call is about.
+    public enum Limit: Int, Sendable {
+        case keyless = 3
+        case global = 4
+    }
+
+    public let mapping: Mapping
+    public let capacity: Int
+    private let words: UnsafeMutablePointer<Atomic<UInt64>>
+    private let evictionCounter: UnsafeMutablePointer<Atomic<UInt64>>
+    private let lease: Lease
+
+    public init(path: String, capacity: Int, rebuild: Bool = false) throws(SystemCallError) {
+        precondition(capacity >= Self.probe, "an IP table needs at least \(Self.probe) entries")
+        let header = Mapping.Header(
+            magic: Self.magic, layoutVersion: Self.layoutVersion,
+            byteCount: UInt64(Mapping.Header.size + capacity * Self.wordsPerEntry * 8), capacity: UInt64(capacity))
+        self.mapping = try Mapping(path: path, expecting: header, rebuild: rebuild)
+        self.capacity = capacity
+        // Header bytes 32-39 (unused by Mapping) count evictions.
+        self.evictionCounter = (self.mapping.base + 32).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        self.words = (self.mapping.base + Mapping.Header.size)
+            .bindMemory(to: Atomic<UInt64>.self, capacity: capacity * Self.wordsPerEntry)
+        self.lease = Lease()
+    }
+
+    /// Entries evicted while still holding undrained state, since the file was created.
+    public var evictions: UInt64 { self.evictionCounter.pointee.load(ordering: .relaxed) }
+
+    /// Result of one admission: the evaluation, and whether an undrained entry had to be evicted to make room.
+    public struct Admission: Sendable {
+        public var evaluation: PolicySetEvaluation
+        public var evicted: Bool
+    }
+
+    /// Admits one request from `address` against `policy` (one rate limit), committing its state if admitted.
+    /// `nil` when no entry could be locked (a stalled process holds them): callers fail open for IP limits.
+    public func admit(address: IPAddress, limit: Limit, policy: RateLimitPolicy, nowMicros: Int64) -> Admission? {
+        let policies = PolicySet(rateLimits: [policy])
+        let start = Self.hash(address) % self.capacity
+        for _ in 0..<3 {
+            // Find this address, or choose where it goes, without locking; then verify under the entry's lease.
+            var target = -1
+            var victim = -1
+            var victimScore = Int64.max
+            for step in 0..<Self.probe {
+                let index = (start + step) % self.capacity
+                let entry = self.words + index * Self.wordsPerEntry
+                let touched = Int64(bitPattern: entry[5].load(ordering: .relaxed))
+                if touched != 0 && entry[1].load(ordering: .relaxed) == address.high
+                    && entry[2].load(ordering: .relaxed) == address.low
+                {
+                    target = index
+                    break
+                }
+                // Empty first, then drained (score by how far back it was touched, drained ones first), then oldest.
+                let score: Int64
+                if touched == 0 {
+                    score = Int64.min
+                } else if self.isDrained(entry, nowMicros: nowMicros) {
+                    score = Int64.min / 2 + touched / 2
+                } else {
+                    score = touched
+                }
+                if score < victimScore {
+                    victimScore = score
+                    victim = index
+                }
+            }
+            let index = target >= 0 ? target : victim
+            let entry = self.words + index * Self.wordsPerEntry
+            guard let token = self.lease.acquire(entry) else { return nil }
+            let holds = entry[5].load(ordering: .relaxed) != 0 && entry[1].load(ordering: .relaxed) == address.high
+                && entry[2].load(ordering: .relaxed) == address.low
+            var evicted = false
+            if !holds {
+                if target >= 0 {
+                    // It moved under us: look again.
+                    self.lease.release(entry, token: token)
+                    continue
+                }
+                let touched = entry[5].load(ordering: .relaxed)
+                if touched != 0 && !self.isDrained(entry, nowMicros: nowMicros) {
+                    evicted = true
+                    self.evictionCounter.pointee.wrappingAdd(1, ordering: .relaxed)
+                }
+                entry[1].store(address.high, ordering: .relaxed)
+                entry[2].store(address.low, ordering: .relaxed)
+                entry[3].store(0, ordering: .relaxed)
+                entry[4].store(0, ordering: .relaxed)
+            }
+            let word = entry + limit.rawValue
+            let state = word.pointee.load(ordering: .relaxed)
+            let evaluation = policies.evaluating(states: [state], cost: 1, nowMicros: nowMicros)
+            if evaluation.admitted { word.pointee.store(evaluation.newStates[0], ordering: .relaxed) }
+            entry[5].store(UInt64(max(nowMicros, 1)), ordering: .relaxed)
+            self.lease.release(entry, token: token)
+            return Admission(evaluation: evaluation, evicted: evicted)
+        }
+        return nil
+    }
+
+    /// True when both limits' theoretical arrival times are in the past: the entry says nothing a fresh one would not.
+    private func isDrained(_ entry: UnsafeMutablePointer<Atomic<UInt64>>, nowMicros: Int64) -> Bool {
+        RateLimitPolicy.tatMicros(ofState: entry[3].load(ordering: .relaxed)) <= nowMicros
+            && RateLimitPolicy.tatMicros(ofState: entry[4].load(ordering: .relaxed)) <= nowMicros
+    }
+
+    static func hash(_ address: IPAddress) -> Int {
+        let mixed = (address.high ^ address.low &* 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: (mixed ^ mixed >> 31) & 0x7FFF_FFFF_FFFF_FFFF)
+    }
+}
