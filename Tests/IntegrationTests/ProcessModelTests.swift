@@ -120,20 +120,14 @@ final class ProcessModelTests {
         let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)
         defer { server.stop() }
         let workers = Set(server.workers)
-        let request = FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", self.key.secret)]))
-        for round in 0..<8 {
+        let load = Load(socketPath: server.socketPath, secret: self.key.secret, clients: 3)
+        for round in 0..<30 {
             #expect(try Harness.keygate(["keys", "list", "--db", self.db]).status == 0)
-            if round % 2 == 0 { _ = try Harness.createKey(db: self.db) }
-            for _ in 0..<4 {
-                let socket = try FastCGISocket(path: server.socketPath)
-                socket.send(request)
-                guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else {
-                    Issue.record("no answer in round \(round)")
-                    return
-                }
-                #expect(CGIResponse(parsing: stdout)?.status == 204)
-            }
+            if round % 3 == 0 { _ = try Harness.createKey(db: self.db) }
         }
+        let (answered, failed) = load.stop()
+        #expect(answered > 100)
+        #expect(failed == 0, "\(load.failures)")
         #expect(Set(server.workers) == workers, "a worker died: \(server.log.suffix(2000))")
         #expect(!server.log.contains("worker exited"))
     }
