@@ -56,8 +56,6 @@ public final class Supervisor {
     private var lastUsed: LastUsedTable?
     private var lastFlushMillis: Int64 = 0
     private var counters: CounterTable?
-    /// Admitted and rejected counts per slot already rolled up into `usage_daily`.
-    private var rolledUp: [(admitted: UInt64, rejected: UInt64)] = []
     /// Read ends of each worker's readiness pipe, by pid: a worker writes one byte once it accepts connections.
     private var readiness: [pid_t: CInt] = [:]
     private var ready: Set<pid_t> = []
@@ -90,8 +88,6 @@ public final class Supervisor {
         if let path = plan.countersPath {
             let table = try CounterTable(path: path, capacity: plan.countersCapacity)
             self.counters = table
-            // Counts from before this start were rolled up by the previous run (it flushes at shutdown).
-            self.rolledUp = (0..<table.capacity).map { table.counts(slot: $0) }
         }
     }
 
@@ -291,33 +287,7 @@ public final class Supervisor {
     /// Adds each key's admitted and rejected requests since the last roll-up to today's `usage_daily` row.
     private func rollUpUsage() {
         guard let table = self.counters else { return }
-        var deltas: [(slot: Int, admitted: Int64, rejected: Int64, now: (admitted: UInt64, rejected: UInt64))] = []
-        for slot in 0..<table.capacity {
-            let counts = table.counts(slot: slot)
-            let before = self.rolledUp[slot]
-            if counts != before {
-                // Counts that went down belong to a new owner of the slot: all of them are new.
-                let reset = counts.admitted < before.admitted || counts.rejected < before.rejected
-                deltas.append((
-                    slot, Int64(truncatingIfNeeded: reset ? counts.admitted : counts.admitted - before.admitted),
-                    Int64(truncatingIfNeeded: reset ? counts.rejected : counts.rejected - before.rejected), counts
-                ))
-            }
-        }
-        guard !deltas.isEmpty else { return }
-        let day = String(Timestamp.iso8601(Clock.nowSeconds()).prefix(10))
-        do {
-            let store = try KeyStore(path: self.plan.databasePath, create: false)
-            var rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)] = []
-            for delta in deltas {
-                guard let keyID = try store.keyID(forSlot: delta.slot) else { continue }
-                rows.append((keyID, day, delta.admitted, delta.rejected))
-            }
-            try store.addUsage(rows)
-            for delta in deltas { self.rolledUp[delta.slot] = delta.now }
-        } catch {
-            self.logger.warning("could not roll up usage; will retry", metadata: ["error": "\(error)"])
-        }
+        UsageRollup(databasePath: self.plan.databasePath, counters: table, logger: self.logger).run(nowSeconds: Clock.nowSeconds())
     }
 
     private func flushLastUsed() {

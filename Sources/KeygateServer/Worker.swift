@@ -23,6 +23,9 @@ public final class Worker {
     private var drainDeadlineMillis: Int64 = 0
     private var readBuffer: UnsafeMutableRawBufferPointer
     private var lastSweepMillis: Int64 = 0
+    /// Without a supervisor (mod_fcgid, `--workers 0`) the worker rolls usage up itself, under the shared lock.
+    private let rollup: UsageRollup?
+    private var lastRollupMillis: Int64 = 0
     /// Per listener: does it accept TCP connections (which need a lingering close)?
     private let listenerIsTCP: [Bool]
     /// How long a lingering close waits for the peer's EOF.
@@ -59,7 +62,9 @@ public final class Worker {
         var hasPendingOutput: Bool { self.outputSent < self.output.count }
     }
 
-    public init(configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger) throws {
+    public init(
+        configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, rollsUpUsage: Bool = false
+    ) throws {
         self.configuration = configuration
         self.listeners = listeners
         self.logger = logger
@@ -70,6 +75,8 @@ public final class Worker {
         let counters = try configuration.countersPath.map {
             try CounterTable(path: $0, capacity: configuration.countersCapacity)
         }
+        self.rollup = rollsUpUsage
+            ? counters.map { UsageRollup(databasePath: configuration.databasePath, counters: $0, logger: logger) } : nil
         self.gate = try Gate(
             databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
             counters: counters,
@@ -123,6 +130,10 @@ public final class Worker {
                 } else {
                     self.handle(fd: CInt(tag - Self.connectionBase), events: event.events, now: now)
                 }
+            }
+            if let rollup = self.rollup, now - self.lastRollupMillis >= 10_000 || (self.draining && self.openConnections == 0) {
+                self.lastRollupMillis = now
+                rollup.run(nowSeconds: Clock.nowSeconds())
             }
             if now - self.lastSweepMillis >= (self.draining ? 50 : 1000) {
                 self.sweep(now: now)

@@ -12,8 +12,8 @@ import Synchronization
 ///
 /// Record layout (64-bit words): 0 lease; 2-5 rate limits per second, minute, hour, day (GCRA state);
 /// 6 daily quota; 7 monthly quota; 8 credits; 9 admitted and 10 rejected request counts (for usage roll-ups);
-/// 11 the owning key's fingerprint (a slot reused by another key starts from zero); 12-15 rate limits with other
-/// periods. Unused words stay zero.
+/// 11 the owning key's fingerprint (a slot reused by another key starts from zero); 12 and 13 the admitted and
+/// rejected counts already rolled up into SQLite; 14-15 rate limits with other periods. Unused words stay zero.
 public final class CounterTable: @unchecked Sendable {
     public static let magic: UInt64 = 0x3152_544E_4347_4B  // "KGCNTR1" little-endian
     public static let layoutVersion: UInt32 = 1
@@ -23,6 +23,8 @@ public final class CounterTable: @unchecked Sendable {
     static let admittedWord = 9
     static let rejectedWord = 10
     static let ownerWord = 11
+    static let rolledAdmittedWord = 12
+    static let rolledRejectedWord = 13
 
     public let mapping: Mapping
     public let capacity: Int
@@ -44,7 +46,7 @@ public final class CounterTable: @unchecked Sendable {
     /// The word of `slot`'s record that holds the state of each policy, in `PolicySet` state order.
     static func wordIndices(for policies: PolicySet) -> [Int] {
         var indices: [Int] = []
-        var spare = 12
+        var spare = 14
         for limit in policies.rateLimits {
             switch limit.periodMicros {
             case 1_000_000: indices.append(2)
@@ -52,7 +54,7 @@ public final class CounterTable: @unchecked Sendable {
             case 3_600_000_000: indices.append(4)
             case 86_400_000_000: indices.append(5)
             default:
-                precondition(spare < 16, "more than four rate limits with unusual periods")
+                precondition(spare < 16, "more than two rate limits with unusual periods")
                 indices.append(spare)
                 spare += 1
             }
@@ -77,6 +79,7 @@ public final class CounterTable: @unchecked Sendable {
             // Another key had this slot (deleted since): its state is not this key's.
             for index in 2..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
             record[Self.ownerWord].store(owner, ordering: .relaxed)
+            // (Counts and the rolled-up marks both restart at zero: the old key's unrolled requests are dropped.)
         }
         var states = [UInt64](repeating: 0, count: indices.count)
         for (position, index) in indices.enumerated() { states[position] = record[index].load(ordering: .relaxed) }
@@ -100,6 +103,32 @@ public final class CounterTable: @unchecked Sendable {
         precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
         let record = self.words + slot * Self.wordsPerRecord
         return (record[Self.admittedWord].load(ordering: .relaxed), record[Self.rejectedWord].load(ordering: .relaxed))
+    }
+
+    /// Slots whose admitted or rejected counts moved since they were last marked rolled up, with the new requests.
+    ///
+    /// Call under the roll-up lock (``UsageRollupLock``) and mark each row with ``markRolledUp(slot:admitted:rejected:)``
+    /// once it is stored, so that any process (a supervisor, or one of mod_fcgid's copies) can roll up, one at a time.
+    public func pendingUsage() -> [(slot: Int, admitted: UInt64, rejected: UInt64, newAdmitted: UInt64, newRejected: UInt64)] {
+        var rows: [(slot: Int, admitted: UInt64, rejected: UInt64, newAdmitted: UInt64, newRejected: UInt64)] = []
+        for slot in 0..<self.capacity {
+            let record = self.words + slot * Self.wordsPerRecord
+            let admitted = record[Self.admittedWord].load(ordering: .relaxed)
+            let rejected = record[Self.rejectedWord].load(ordering: .relaxed)
+            let doneAdmitted = record[Self.rolledAdmittedWord].load(ordering: .relaxed)
+            let doneRejected = record[Self.rolledRejectedWord].load(ordering: .relaxed)
+            guard admitted != doneAdmitted || rejected != doneRejected else { continue }
+            rows.append((slot, admitted, rejected, admitted &- doneAdmitted, rejected &- doneRejected))
+        }
+        return rows
+    }
+
+    /// Records that `slot`'s counts up to `admitted`/`rejected` are stored in SQLite.
+    public func markRolledUp(slot: Int, admitted: UInt64, rejected: UInt64) {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
+        let record = self.words + slot * Self.wordsPerRecord
+        record[Self.rolledAdmittedWord].store(admitted, ordering: .relaxed)
+        record[Self.rolledRejectedWord].store(rejected, ordering: .relaxed)
     }
 
     /// Zeroes a slot's policy state (a key deleted and its slot reused), under its lease.

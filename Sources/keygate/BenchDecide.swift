@@ -4,6 +4,7 @@ import KeygateCore
 import KeygateCrypto
 import KeygateServer
 import KeygateStore
+import KeygateZone
 import Logging
 
 /// Times the in-process decision path (no sockets), for `bench/run`: ns per decision by outcome, against the
@@ -23,11 +24,20 @@ struct BenchDecide: ParsableCommand {
         let now = Clock.nowSeconds()
         let (_, secret) = try store.create(
             NewKey(name: "bench", owner: "bench", scopes: ["bench:read"]), now: now, actor: "bench")
+        // Three limits that never bind during the run, so every decision does the full admit-and-commit.
+        let (_, limited) = try store.create(
+            NewKey(
+                name: "bench-limits", owner: "bench", scopes: ["bench:read"],
+                rateLimits: [try RateLimitPolicy.parse("1000000000/s"), try RateLimitPolicy.parse("1000000000/hour")],
+                quotas: [try QuotaPolicy.parse("1000000000/day")]),
+            now: now, actor: "bench")
         let (_, unknown) = try KeyStore(path: path + "-other", create: true).create(NewKey(name: "x"), now: now, actor: "bench")
         for suffix in ["", "-wal", "-shm"] { unlink(path + "-other" + suffix) }
         var logger = Logger(label: "bench", factory: { StderrLogHandler(label: $0, level: .error) })
         logger.logLevel = .error
-        let gate = try Gate(databasePath: path, policy: GatePolicy(), lastUsed: nil, logger: logger)
+        let counters = try CounterTable(path: path + ".counters", capacity: 1024)
+        defer { unlink(path + ".counters") }
+        let gate = try Gate(databasePath: path, policy: GatePolicy(), lastUsed: nil, counters: counters, logger: logger)
         let hasher = try SHA256Hasher()
         let lookup = try KeyLookup(path: path)
 
@@ -51,6 +61,15 @@ struct BenchDecide: ParsableCommand {
             ("valid key, cached: decide", time { sink &+= gate.decide(request(secret), nowMicros: now * 1_000_000).outcome.httpStatus }),
             ("valid key, cached: decide + render answer + FastCGI encode", time {
                 let answer = gate.answer(request(secret), nowMicros: now * 1_000_000)
+                var out: [UInt8] = []
+                FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
+                sink &+= out.count
+            }),
+            ("valid key with three limits (2 rate limits + 1 quota), cached: decide", time {
+                sink &+= gate.decide(request(limited), nowMicros: Clock.nowMicros()).outcome.httpStatus
+            }),
+            ("valid key with three limits: decide + render (RateLimit fields) + FastCGI encode", time {
+                let answer = gate.answer(request(limited), nowMicros: Clock.nowMicros())
                 var out: [UInt8] = []
                 FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
                 sink &+= out.count

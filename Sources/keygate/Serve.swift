@@ -103,7 +103,7 @@ struct Serve: ParsableCommand {
             try ListeningSocket.open($0, unixMode: mode_t(resolved.options.socketMode, radix: 8) ?? 0o660)
         }
         if resolved.options.workerCount == 0 {
-            try Self.runWorker(resolved.worker, listeners: listeners, logger: logger)
+            try Self.runWorker(resolved.worker, listeners: listeners, logger: logger, rollsUpUsage: true)
             for listener in listeners { if let path = listener.createdPath { unlink(path) } }
             return
         }
@@ -116,11 +116,12 @@ struct Serve: ParsableCommand {
     }
 
     static func runWorker(
-        _ configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, readyFD: CInt? = nil
+        _ configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, readyFD: CInt? = nil,
+        rollsUpUsage: Bool = false
     ) throws {
         let worker: Worker
         do {
-            worker = try Worker(configuration: configuration, listeners: listeners, logger: logger)
+            worker = try Worker(configuration: configuration, listeners: listeners, logger: logger, rollsUpUsage: rollsUpUsage)
         } catch {
             logger.critical("worker cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(78)  // EX_CONFIG

@@ -95,6 +95,22 @@ final class LimitsTests {
         #expect(usage.stdout.contains("\"admitted\":5,\"rejected\":1"), "usage: \(usage.stdout)")
     }
 
+    @Test func independentProcessesWithoutASupervisorRollUpUsageOnce() throws {
+        let key = try Harness.createKey(db: self.db, ["--quota", "4/day"])
+        // Two single-process servers on two sockets sharing the database and counters, as mod_fcgid's copies do.
+        let first = try KeygateServer(db: self.db, scratch: self.scratch, workers: 0, socketName: "a.sock")
+        let second = try KeygateServer(db: self.db, scratch: self.scratch, workers: 0, socketName: "b.sock")
+        #expect(try self.ask(first, key.secret).status == 204)
+        #expect(try self.ask(second, key.secret).status == 204)
+        #expect(try self.ask(first, key.secret).status == 204)
+        #expect(try self.ask(second, key.secret).status == 204)
+        #expect(try self.ask(first, key.secret).status == 429)
+        #expect(first.stop() == 0)
+        #expect(second.stop() == 0)
+        let usage = try Harness.keygate(["usage", "--db", self.db, key.id, "--json"])
+        #expect(usage.stdout.contains("\"admitted\":4,\"rejected\":1"), "usage: \(usage.stdout)")
+    }
+
     @Test func changingLimitsTakesEffectAtOnceAndKeepsCounts() throws {
         let key = try Harness.createKey(db: self.db, ["--quota", "3/day"])
         let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)

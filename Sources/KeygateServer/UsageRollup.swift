@@ -1,0 +1,52 @@
+import Glibc
+import KeygateCore
+import KeygateStore
+import KeygateZone
+import Logging
+
+/// Moves request counts from the shared counters file into SQLite's `usage_daily`, one process at a time.
+///
+/// The lock is an `flock` on `<counters>.rollup`, taken without waiting: under keygate's supervisor only it rolls up,
+/// but under mod_fcgid (independent processes, no supervisor) whichever copy gets the lock does, and the others skip.
+/// What was already stored is marked in the counters file itself, so no count is stored twice or lost.
+public struct UsageRollup {
+    let databasePath: String
+    let counters: CounterTable
+    let logger: Logger
+
+    public init(databasePath: String, counters: CounterTable, logger: Logger) {
+        self.databasePath = databasePath
+        self.counters = counters
+        self.logger = logger
+    }
+
+    /// Rolls up pending counts into today's rows (UTC); returns false if another process holds the lock.
+    @discardableResult
+    public func run(nowSeconds: Int64) -> Bool {
+        let lockPath = self.counters.mapping.path + ".rollup"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            self.logger.warning("cannot open the usage roll-up lock", metadata: ["path": "\(lockPath)", "errno": "\(errno)"])
+            return false
+        }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
+        defer { flock(fd, LOCK_UN) }
+        let pending = self.counters.pendingUsage()
+        guard !pending.isEmpty else { return true }
+        let day = String(Timestamp.iso8601(nowSeconds).prefix(10))
+        do {
+            let store = try KeyStore(path: self.databasePath, create: false)
+            var rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)] = []
+            for row in pending {
+                guard let keyID = try store.keyID(forSlot: row.slot) else { continue }
+                rows.append((keyID, day, Int64(truncatingIfNeeded: row.newAdmitted), Int64(truncatingIfNeeded: row.newRejected)))
+            }
+            try store.addUsage(rows)
+            for row in pending { self.counters.markRolledUp(slot: row.slot, admitted: row.admitted, rejected: row.rejected) }
+        } catch {
+            self.logger.warning("could not roll up usage; will retry", metadata: ["error": "\(error)"])
+        }
+        return true
+    }
+}
