@@ -131,6 +131,22 @@ public final class CounterTable: @unchecked Sendable {
         record[Self.rolledRejectedWord].store(rejected, ordering: .relaxed)
     }
 
+    /// Sets `slot`'s quota words from request counts kept elsewhere (SQLite's `usage_daily`), when this file had to be
+    /// recreated: a lost counters file must not hand out a fresh month.
+    public func seedQuotas(slot: Int, owner: UInt64, quotas: [QuotaPolicy], usedToday: Int64, usedThisMonth: Int64,
+                           nowMicros: Int64) {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
+        let record = self.words + slot * Self.wordsPerRecord
+        guard let token = self.lease.acquire(record) else { return }
+        record[Self.ownerWord].store(owner, ordering: .relaxed)
+        for quota in quotas {
+            let used = max(0, min(quota.window == .day ? usedToday : usedThisMonth, Int64(UInt32.max)))
+            let window = UInt64(quota.windowIndex(containing: nowMicros)) << 32
+            record[quota.window == .day ? 6 : 7].store(window | UInt64(used), ordering: .relaxed)
+        }
+        self.lease.release(record, token: token)
+    }
+
     /// Zeroes a slot's policy state (a key deleted and its slot reused), under its lease.
     public func reset(slot: Int) {
         precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")

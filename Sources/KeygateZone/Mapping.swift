@@ -10,6 +10,8 @@ public final class Mapping: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     public let byteCount: Int
     public let path: String
+    /// True when this call created (or rebuilt) the file: its contents start from zero.
+    public let created: Bool
 
     /// Fixed header at offset 0 of every keygate shared file.
     public struct Header: Equatable, Sendable {
@@ -57,6 +59,7 @@ public final class Mapping: @unchecked Sendable {
         guard let mapped = mmap(nil, self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED
         else { throw SystemCallError(call: "mmap", errno: currentErrno(), detail: path) }
         self.base = mapped
+        self.created = fresh
         if fresh {
             // The body is zero (ftruncate); the header goes last so a reader never sees a header over garbage.
             self.base.storeBytes(of: header.layoutVersion, toByteOffset: 8, as: UInt32.self)

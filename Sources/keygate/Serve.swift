@@ -216,13 +216,15 @@ struct Serve: ParsableCommand {
         }
         if let countersPath {
             // Fail now, with the file's own message, if it has another geometry or cannot be created.
+            let table: CounterTable
             do {
-                _ = try CounterTable(
+                table = try CounterTable(
                     path: countersPath, capacity: options.countersCapacity,
                     rebuild: options.rebuildState && options.workerFDs == nil)
             } catch {
                 throw CLIError("--counters: \(error)")
             }
+            if table.mapping.created { try Self.seedQuotas(table, database: database) }
         }
         let ipTablePath: String? = keylessIPLimit == nil && globalIPLimit == nil ? nil : database + ".ipcounters"
         if let ipTablePath {
@@ -260,6 +262,23 @@ struct Serve: ParsableCommand {
         var workerArguments = Self.removingConfig(arguments).filter { $0 != "--rebuild-state" }
         if options.store.db == nil { workerArguments += ["--db", database] }
         return ResolvedServe(options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments)
+    }
+
+    /// A new (or rebuilt) counters file starts from zero: restore each key's quota use from `usage_daily`, so losing
+    /// the file never grants a fresh day or month. (Counted in requests: exact when each request costs 1.)
+    static func seedQuotas(_ table: CounterTable, database: String) throws {
+        let store: KeyStore
+        do { store = try KeyStore(path: database, create: false) } catch { return }  // read-only database: nothing to seed from
+        let nowMicros = Clock.nowMicros()
+        let today = String(Timestamp.iso8601(nowMicros / 1_000_000).prefix(10))
+        let monthStart = String(today.prefix(8)) + "01"
+        for key in try store.list(includeRevoked: false) where !key.policies.quotas.isEmpty && key.slot < table.capacity {
+            let days = try store.usage(keyID: key.id, sinceDay: monthStart)
+            table.seedQuotas(
+                slot: key.slot, owner: CounterTable.fingerprint(of: key.id), quotas: key.policies.quotas,
+                usedToday: days.filter { $0.day == today }.reduce(0) { $0 + $1.admitted },
+                usedThisMonth: days.reduce(0) { $0 + $1.admitted }, nowMicros: nowMicros)
+        }
     }
 
     static func removingConfig(_ arguments: [String]) -> [String] {

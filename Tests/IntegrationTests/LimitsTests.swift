@@ -111,6 +111,21 @@ final class LimitsTests {
         #expect(usage.stdout.contains("\"admitted\":4,\"rejected\":1"), "usage: \(usage.stdout)")
     }
 
+    @Test func aLostCountersFileIsRebuiltForQuotasFromUsage() throws {
+        let key = try Harness.createKey(db: self.db, ["--quota", "5/day", "--quota", "7/month"])
+        var server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)
+        for _ in 0..<3 { #expect(try self.ask(server, key.secret).status == 204) }
+        #expect(server.stop() == 0)  // rolls the 3 requests up into usage_daily
+        unlink(self.db + ".counters")
+        server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)
+        defer { server.stop() }
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret).status == 204)
+        let limited = try self.ask(server, key.secret)
+        #expect(limited.status == 429, "the rebuilt file forgot the day's use")
+        #expect(limited.header("RateLimit")?.contains("\"7-per-month\";r=2") == true)
+    }
+
     @Test func changingLimitsTakesEffectAtOnceAndKeepsCounts() throws {
         let key = try Harness.createKey(db: self.db, ["--quota", "3/day"])
         let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2)
