@@ -40,22 +40,7 @@ enum FastCGITesting {
         ("HTTP_AUTHORIZATION", "Bearer kg_AbC123secretsecretsecret"),
     ]
 
-    /// SplitMix64: a deterministic generator, so every split and mutation reproduces from its seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-
-        init(seed: UInt64) {
-            self.state = seed
-        }
-
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SeededRandom
 
     /// How a stream is cut into the chunks handed to ``FastCGIConnection/consume(_:output:onRequest:)``.
     enum Feeding: Sendable, CustomTestStringConvertible {

@@ -162,7 +162,7 @@ struct LimitCreditPolicyTests {
     }
 
     @Test func arbitraryWordsAndClocksNeverTrap() {
-        var random = LimitRandom(state: 11)
+        var random = SeededRandom(seed: 11)
         let policies = [
             CreditPolicy(initial: 5), CreditPolicy(initial: -5, refill: .daily(amount: .max)),
             CreditPolicy(initial: .max, refill: .monthly(amount: 7, day: 0)),

@@ -75,7 +75,7 @@ struct LimitPolicySetTests {
         // 2/s, 5/day and 10 credits, hammered for two days: every word counts exactly the admitted requests.
         var states: [UInt64] = [0, 0, 0, 0]
         var admitted = 0
-        var random = LimitRandom(state: 3)
+        var random = SeededRandom(seed: 3)
         var now = Self.now
         for _ in 0..<2_000 {
             now += Int64(random.next() % UInt64(2 * T.minute))

@@ -150,7 +150,7 @@ struct LimitQuotaPolicyTests {
     }
 
     @Test func arbitraryWordsAndClocksNeverTrap() {
-        var random = LimitRandom(state: 7)
+        var random = SeededRandom(seed: 7)
         let quotas = [
             QuotaPolicy(limit: 10, window: .day), QuotaPolicy(limit: 1_000_000_000, window: .month),
             QuotaPolicy(limit: -3, window: .day), QuotaPolicy(limit: .max, window: .month),

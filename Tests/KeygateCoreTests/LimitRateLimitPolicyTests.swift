@@ -119,7 +119,7 @@ struct LimitRateLimitPolicyTests {
     ])
     func anySlidingWindowHoldsAtMostTheBurstPlusTheRate(spec: String, seed: UInt64) throws {
         let policy = try RateLimitPolicy.parse(spec)
-        var random = LimitRandom(state: seed)
+        var random = SeededRandom(seed: seed)
         let period = policy.periodMicros
         // Arrivals over two periods: clusters at period edges, random gaps of very different scales.
         var arrivals: [Int64] = []
@@ -236,7 +236,7 @@ struct LimitRateLimitPolicyTests {
     }
 
     @Test func arbitraryWordsAndClocksNeverTrap() throws {
-        var random = LimitRandom(state: 42)
+        var random = SeededRandom(seed: 42)
         let policies =
             try ["100/min", "7/s", "4099/s", "1000000000/s", "1/day,burst=1000000000"].map {
                 try RateLimitPolicy.parse($0)

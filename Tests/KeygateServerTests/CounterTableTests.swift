@@ -10,17 +10,8 @@ struct CounterTableTests {
         quotas: [QuotaPolicy(limit: 3, window: .day)])
     let now: Int64 = 1_800_000_000_000_000
 
-    func temporaryPath() -> String {
-        var template = Array("/tmp/keygate-counters-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        close(fd)
-        let path = String(cString: template)
-        unlink(path)
-        return path
-    }
-
     @Test func admitsUntilTheTightestPolicyAndCountsBoth() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
         let outcomes = (0..<5).map { _ in table.admit(slot: 3, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted }
@@ -33,7 +24,7 @@ struct CounterTableTests {
     }
 
     @Test func aSlotReusedByAnotherKeyStartsFromZero() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
         let old = CounterTable.fingerprint(of: "kid_old"), new = CounterTable.fingerprint(of: "kid_new")
@@ -44,7 +35,7 @@ struct CounterTableTests {
     }
 
     @Test func dryRunChangesNothing() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
         for _ in 0..<10 {
@@ -55,7 +46,7 @@ struct CounterTableTests {
     }
 
     @Test func changingLimitsKeepsTheCounts() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
         for _ in 0..<3 { _ = table.admit(slot: 0, policies: self.policies, cost: 1, nowMicros: self.now) }
@@ -71,7 +62,7 @@ struct CounterTableTests {
     }
 
     @Test func aLeaseLeftByADeadProcessIsTakenOver() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
         // A child that exits at once leaves a pid that no longer exists, with a lease far from expiry.
@@ -86,7 +77,7 @@ struct CounterTableTests {
     }
 
     @Test func anExpiredLeaseOfALiveProcessIsTakenOver() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
         self.plantLease(table, slot: 2, pid: UInt64(getppid()), expiryMillis: Lease.realtimeMillis() - 1_000)
@@ -94,7 +85,7 @@ struct CounterTableTests {
     }
 
     @Test func aLiveUnexpiredLeaseIsRespected() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
         self.plantLease(table, slot: 2, pid: UInt64(getppid()), expiryMillis: Lease.realtimeMillis() + 3_600_000)
@@ -102,7 +93,7 @@ struct CounterTableTests {
     }
 
     @Test func aFileOfAnotherGeometryIsRefused() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         _ = try CounterTable(path: path, capacity: 8)
         #expect(throws: SystemCallError.self) { try CounterTable(path: path, capacity: 16) }

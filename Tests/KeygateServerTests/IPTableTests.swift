@@ -7,19 +7,10 @@ import Testing
 struct IPTableTests {
     let now: Int64 = 1_800_000_000_000_000
 
-    func temporaryPath() -> String {
-        var template = Array("/tmp/keygate-ip-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        close(fd)
-        let path = String(cString: template)
-        unlink(path)
-        return path
-    }
-
     func address(_ index: Int) -> IPAddress { IPAddress(ipv4: 0x0A00_0000 | UInt32(index)) }
 
     @Test func eachAddressHasItsOwnBucketsPerLimit() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try IPTable(path: path, capacity: 64)
         let twoPerMinute = RateLimitPolicy(limit: 2, periodMicros: 60_000_000)
@@ -33,7 +24,7 @@ struct IPTableTests {
     }
 
     @Test func aSprayOfAddressesNeverGrowsTheTableAndEvictionsAreCounted() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try IPTable(path: path, capacity: 64)
         var before = stat()
@@ -52,7 +43,7 @@ struct IPTableTests {
     }
 
     @Test func drainedEntriesAreReusedBeforeAnyEviction() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let table = try IPTable(path: path, capacity: 64)
         let fast = RateLimitPolicy(limit: 1000, periodMicros: 1_000_000)

@@ -4,17 +4,8 @@ import Testing
 @testable import KeygateZone
 
 struct LastUsedTableTests {
-    func temporaryPath() -> String {
-        var template = Array("/tmp/keygate-zone-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        close(fd)
-        let path = String(cString: template)
-        unlink(path)
-        return path
-    }
-
     @Test func recordsTheLatestTimeAndSharesItThroughTheFile() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let writer = try LastUsedTable(path: path, capacity: 16)
         let reader = try LastUsedTable(path: path, capacity: 16)
@@ -34,7 +25,7 @@ struct LastUsedTableTests {
     }
 
     @Test func aFileOfAnotherGeometryIsRefusedUnlessRebuilt() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let first = try LastUsedTable(path: path, capacity: 16)
         first.record(slot: 1, seconds: 5)
@@ -49,7 +40,7 @@ struct LastUsedTableTests {
     }
 
     @Test func garbageIsRefused() throws {
-        let path = self.temporaryPath()
+        let path = temporaryPath()
         defer { unlink(path) }
         let fd = open(path, O_CREAT | O_WRONLY, 0o600)
         let junk = [UInt8](repeating: 0xAB, count: 200)
