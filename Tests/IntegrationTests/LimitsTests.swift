@@ -221,6 +221,22 @@ final class LimitsTests {
         #expect(limited.header("RateLimit-Policy") == "\"per-ip-all\";q=2;w=60")
     }
 
+    @Test func dryRunExplainsWithoutConsuming() throws {
+        let key = try Harness.createKey(db: self.db, ["--quota", "2/day"])
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)
+        defer { server.stop() }
+        for _ in 0..<5 {
+            let explained = try self.ask(server, key.secret, extra: [("KEYGATE_DRY_RUN", "1")])
+            #expect(explained.status == 204)
+            // What would remain after this request, unchanged by the explains before it.
+            #expect(explained.header("RateLimit")?.hasPrefix("\"2-per-day\";r=1;") == true)
+        }
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret).status == 204)
+        #expect(try self.ask(server, key.secret, extra: [("KEYGATE_DRY_RUN", "1")]).status == 429)
+        #expect(try self.ask(server, key.secret).status == 429)
+    }
+
     @Test func deniedRequestsNeverConsume() throws {
         let key = try Harness.createKey(db: self.db, ["--quota", "2/day", "--scope", "a"])
         let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)

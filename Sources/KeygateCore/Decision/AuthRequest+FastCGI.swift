@@ -23,6 +23,8 @@ extension AuthRequest {
             frontEnd: request.role == .authorizer ? .apacheAuthorizer : .nginx,
             // An empty or malformed KEYGATE_COST (an unset nginx variable) counts as the default cost of 1.
             cost: params["KEYGATE_COST"].flatMap { try? PolicySet.parseCost($0) } ?? 1,
-            limitDenyStatus: params["KEYGATE_DENY_STATUS"] == "403" ? 403 : 429)
+            limitDenyStatus: params["KEYGATE_DENY_STATUS"] == "403" ? 403 : 429,
+            // A read-only explain: the decision and headers, consuming nothing (set by server config, never by clients).
+            dryRun: params["KEYGATE_DRY_RUN"] == "1")
     }
 }
