@@ -26,6 +26,8 @@ export KEYGATE_DB="$dir/keys.db"
 key_json="$("$bin" keys create --name "demo client" --owner demo@example.com --scope reports:read --expires 30d --json)"
 key="$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$key_json")"
 id="$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$key_json")"
+limited_json="$("$bin" keys create --name "limited demo" --limit 3/min --quota 1000/day --json)"
+limited_key="$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$limited_json")"
 other_json="$("$bin" keys create --name "revoked demo" --json)"
 other_key="$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$other_json")"
 "$bin" keys revoke "$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$other_json")" >/dev/null
@@ -58,6 +60,12 @@ show curl -sS -i -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/rep
 show curl -sS -i "http://127.0.0.1:$port/api/reports"
 show curl -sS -i -H "X-API-Key: $other_key" "http://127.0.0.1:$port/api/reports"
 show curl -sS -i -H "X-API-Key: $key" "http://127.0.0.1:$port/api/admin"
+echo
+echo "# a key limited to 3/min (and 1000/day): the 4th request in a minute gets a true 429 through nginx"
+for i in 1 2 3 4; do
+    echo "\$ curl -sS -o /dev/null -D - -H 'X-API-Key: $limited_key' http://127.0.0.1:$port/api/things   # request $i"
+    curl -sS -o /dev/null -D - -H "X-API-Key: $limited_key" "http://127.0.0.1:$port/api/things" | grep -iE '^(HTTP|retry-after|ratelimit)' | sed 's/^/  /'
+done
 show "$bin" check --key "$key" --uri /api/reports --scope reports:read
 
 cat <<TEXT
@@ -65,6 +73,7 @@ cat <<TEXT
 Try it yourself (KEYGATE_DB=$dir/keys.db):
   curl -i -H "Authorization: Bearer $key" http://127.0.0.1:$port/api/reports
   curl -i http://127.0.0.1:$port/api/reports
+  curl -i -H "X-API-Key: $limited_key" http://127.0.0.1:$port/api/things     # limited to 3/min
   $bin keys list --db $dir/keys.db
   $bin keys revoke --db $dir/keys.db $id      # the next request with the key gets 401
 Logs: $dir/logs/   Stop: Ctrl-C
