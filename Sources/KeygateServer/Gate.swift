@@ -102,7 +102,10 @@ public final class Gate {
         _ client: IPAddress, _ which: IPTable.Limit, _ limit: RateLimitPolicy, request: AuthRequest, nowMicros: Int64
     ) -> Decision? {
         guard let table = self.ipTable else { return nil }
-        guard let admission = table.admit(address: client, limit: which, policy: limit, nowMicros: nowMicros) else {
+        guard
+            let admission = table.admit(
+                address: client, limit: which, policy: limit, nowMicros: nowMicros, dryRun: request.dryRun)
+        else {
             self.logger.warning("per-IP table entry unavailable; not limiting this request", metadata: ["client": "\(client)"])
             return nil
         }

@@ -14,13 +14,32 @@ enum Session {
             self = .detached
             defer { self = .fastCGI(connection) }
             try connection.consume(bytes, output: &output) { request, out in
-                let answer = gate.answer(AuthRequest(fastCGI: request), nowMicros: nowMicros)
+                var authRequest = AuthRequest(fastCGI: request)
+                let answer: AuthAnswer
+                if gate.policy.explainOnly {
+                    answer = Self.explaining(&authRequest, gate: gate, nowMicros: nowMicros)
+                } else {
+                    answer = gate.answer(authRequest, nowMicros: nowMicros)
+                }
                 FastCGIResponseWriter.appendResponse(
                     requestID: request.requestID, head: answer.cgiHead(), body: answer.body, to: &out)
             }
         case .detached:
             preconditionFailure("receive on a detached session")
         }
+    }
+
+    /// The ErrorDocument pass: only for Apache's internal redirects of a denial, and never consuming anything, so it
+    /// can neither be called directly to skip counting nor to spend someone's quota twice.
+    static func explaining(_ request: inout AuthRequest, gate: Gate, nowMicros: Int64) -> AuthAnswer {
+        guard let status = request.redirectStatus, [401, 403, 429].contains(status) else {
+            let problem = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}"
+            return AuthAnswer(
+                status: 404, headers: [("Content-Type", "application/problem+json")], body: Array(problem.utf8) + [10])
+        }
+        request.dryRun = true
+        request.frontEnd = .apacheExplain
+        return gate.answer(request, nowMicros: nowMicros)
     }
 
     /// True once the protocol says the connection ends after the pending output is sent.

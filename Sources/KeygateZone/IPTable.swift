@@ -53,7 +53,9 @@ public final class IPTable: @unchecked Sendable {
 
     /// Admits one request from `address` against `policy` (one rate limit), committing its state if admitted.
     /// `nil` when no entry could be locked (a stalled process holds them): callers fail open for IP limits.
-    public func admit(address: IPAddress, limit: Limit, policy: RateLimitPolicy, nowMicros: Int64) -> Admission? {
+    public func admit(
+        address: IPAddress, limit: Limit, policy: RateLimitPolicy, nowMicros: Int64, dryRun: Bool = false
+    ) -> Admission? {
         let policies = PolicySet(rateLimits: [policy])
         let start = Self.hash(address) % self.capacity
         for _ in 0..<3 {
@@ -91,6 +93,12 @@ public final class IPTable: @unchecked Sendable {
             let holds = entry[5].load(ordering: .relaxed) != 0 && entry[1].load(ordering: .relaxed) == address.high
                 && entry[2].load(ordering: .relaxed) == address.low
             var evicted = false
+            if !holds && dryRun {
+                // An address without an entry has a full bucket; a dry run claims nothing.
+                self.lease.release(entry, token: token)
+                let evaluation = policies.evaluating(states: [0], cost: 1, nowMicros: nowMicros)
+                return Admission(evaluation: evaluation, evicted: false)
+            }
             if !holds {
                 if target >= 0 {
                     // It moved under us: look again.
@@ -110,8 +118,10 @@ public final class IPTable: @unchecked Sendable {
             let word = entry + limit.rawValue
             let state = word.pointee.load(ordering: .relaxed)
             let evaluation = policies.evaluating(states: [state], cost: 1, nowMicros: nowMicros)
-            if evaluation.admitted { word.pointee.store(evaluation.newStates[0], ordering: .relaxed) }
-            entry[5].store(UInt64(max(nowMicros, 1)), ordering: .relaxed)
+            if !dryRun {
+                if evaluation.admitted { word.pointee.store(evaluation.newStates[0], ordering: .relaxed) }
+                entry[5].store(UInt64(max(nowMicros, 1)), ordering: .relaxed)
+            }
             self.lease.release(entry, token: token)
             return Admission(evaluation: evaluation, evicted: evicted)
         }

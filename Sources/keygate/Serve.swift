@@ -31,6 +31,8 @@ struct ServeOptions: ParsableArguments {
     var globalIPLimit: String?
     @Option(name: .customLong("ip-table-size"), help: "Entries of the per-IP table (64 bytes each; fixed, never grows).")
     var ipTableSize: Int = 65_536
+    @Flag(name: .customLong("explain-only"), help: "Only explain Apache ErrorDocument redirects, read-only (as keygate-explain).")
+    var explainOnly = false
     @Flag(name: .customLong("rebuild-state"), help: "Recreate a counters or state file of another layout or size (its counts are lost).")
     var rebuildState = false
     @Option(name: .customLong("trust-proxy"), help: "A proxy whose X-Forwarded-For is believed (repeatable; CIDR).")
@@ -57,7 +59,7 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("worker-ready-fd"), help: .hidden) var workerReadyFD: Int32?
 
     /// Names in a config file that are flags (`name = true`) rather than options.
-    static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback", "rebuild-state"]
+    static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback", "rebuild-state", "explain-only"]
 
     var level: Logger.Level? { Logger.Level(rawValue: self.logLevel) }
 }
@@ -84,8 +86,12 @@ struct Serve: ParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() throws {
-        let commandLine = Array(CommandLine.arguments.dropFirst().drop { $0 != "serve" }.dropFirst())
-        let resolved = try Self.resolve(commandLine: CommandLine.arguments.count == 1 ? ["--listen", "fd:0", "--workers", "0"] : commandLine)
+        var commandLine = Array(CommandLine.arguments.dropFirst().drop { $0 != "serve" }.dropFirst())
+        if CommandLine.arguments.count == 1 {
+            commandLine = ["--listen", "fd:0", "--workers", "0"]
+            if CommandLine.arguments[0].split(separator: "/").last == "keygate-explain" { commandLine.append("--explain-only") }
+        }
+        let resolved = try Self.resolve(commandLine: commandLine)
         StderrLogHandler.bootstrap(level: resolved.level)
         let logger = Logger(label: "keygate")
 
@@ -144,7 +150,7 @@ struct Serve: ParsableCommand {
         var arguments = commandLine
         let first = try ServeOptions.parse(commandLine)
         var configPath = first.config
-        if configPath == nil, first.listen == ["fd:0"] || commandLine.isEmpty, let fromEnv = getenv("KEYGATE_CONFIG") {
+        if configPath == nil, first.listen == ["fd:0"], let fromEnv = getenv("KEYGATE_CONFIG") {
             configPath = String(cString: fromEnv)
         }
         if let configPath {
@@ -257,6 +263,7 @@ struct Serve: ParsableCommand {
             requestTimeoutMillis: try millis(options.requestTimeout, "request-timeout"),
             drainTimeoutMillis: try millis(options.drainTimeout, "drain-timeout"))
         worker.ipTablePath = ipTablePath
+        worker.policy.explainOnly = options.explainOnly
         worker.ipTableCapacity = options.ipTableSize
         // Workers never rebuild: the supervisor did it once, before they start.
         var workerArguments = Self.removingConfig(arguments).filter { $0 != "--rebuild-state" }

@@ -30,6 +30,7 @@ public struct AuthAnswer: Sendable, Equatable {
         _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int = 429
     ) -> AuthAnswer {
         var answer = Self.renderingOutcome(decision, for: frontEnd, policy: policy, limitDenyStatus: limitDenyStatus)
+        if frontEnd == .apacheAccessChecker && decision.outcome != .allow { return answer }
         // Rate-limit fields go on every answer for a key whose limits were evaluated, allowed or not.
         if let limits = decision.limits, let policies = decision.limitPolicies ?? decision.key?.policies {
             answer.headers += RateLimitHeaders(policies: policies, evaluation: limits).fields
@@ -41,20 +42,27 @@ public struct AuthAnswer: Sendable, Equatable {
         _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int
     ) -> AuthAnswer {
         let outcome = decision.outcome
+        if frontEnd == .apacheAccessChecker && outcome != .allow {
+            // mod_fcgid answers every denial with 401 and leaks our headers; the explain pass adds the real ones.
+            return AuthAnswer(status: outcome.httpStatus)
+        }
         if outcome == .rateLimited {
             let problem = RateLimitHeaders.problemJSON(violatedPolicies: decision.limits?.violated ?? [])
+            var headers: [(name: String, value: String)] = [("X-Keygate-Reason", outcome.rawValue)]
+            // nginx drops an auth response's body: it returns this copy of it (Apache relays the body itself).
+            if frontEnd == .nginx { headers.append(("X-Keygate-Problem", problem)) }
+            headers += [("Content-Type", "application/problem+json"), ("Cache-Control", "no-store")]
+            return AuthAnswer(status: limitDenyStatus, headers: headers, body: Array(problem.utf8) + [UInt8(ascii: "\n")])
+        }
+        if frontEnd == .apacheExplain && outcome == .allow {
+            // Denied a moment ago, allowed now (a window turned over): ask the client to retry at once.
             return AuthAnswer(
-                status: limitDenyStatus,
-                headers: [
-                    ("X-Keygate-Reason", outcome.rawValue), ("X-Keygate-Problem", problem),
-                    ("Content-Type", "application/problem+json"), ("Cache-Control", "no-store"),
-                ],
-                body: Array(problem.utf8) + [UInt8(ascii: "\n")])
+                status: 503, headers: [("Retry-After", "1"), ("X-Keygate-Reason", "retry"), ("Cache-Control", "no-store")])
         }
         if outcome == .allow {
             var answer = AuthAnswer(status: frontEnd == .nginx ? 204 : 200)
             if policy.identityHeaders, let key = decision.key {
-                let names = frontEnd == .nginx ? Self.nginxIdentityNames : Self.apacheIdentityNames
+                let names = frontEnd == .nginx || frontEnd == .apacheExplain ? Self.nginxIdentityNames : Self.apacheIdentityNames
                 answer.headers.reserveCapacity(4)
                 answer.headers.append((names[0], headerSafe(key.id)))
                 answer.headers.append((names[1], headerSafe(key.name)))
@@ -73,7 +81,7 @@ public struct AuthAnswer: Sendable, Equatable {
             answer.headers.append(("WWW-Authenticate", challenge))
         }
         let problem = problemJSON(outcome: outcome, missingScopes: missingScopes)
-        answer.headers.append(("X-Keygate-Problem", problem))
+        if frontEnd == .nginx { answer.headers.append(("X-Keygate-Problem", problem)) }
         answer.headers.append(("Content-Type", "application/problem+json"))
         answer.headers.append(("Cache-Control", "no-store"))
         answer.body = Array(problem.utf8) + [UInt8(ascii: "\n")]

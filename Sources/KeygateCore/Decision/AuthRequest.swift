@@ -2,8 +2,14 @@
 public enum FrontEnd: Sendable, Equatable {
     /// nginx `auth_request` (FastCGI RESPONDER or HTTP): allow is 204, identity in `X-Keygate-*` headers.
     case nginx
-    /// An Apache FastCGI authorizer (mod_fcgid, mod_authnz_fcgi): allow must be exactly 200; identity as `Variable-*`.
+    /// An Apache FastCGI authorizer (mod_authnz_fcgi): allow must be exactly 200; identity as `Variable-*`; Apache
+    /// relays a denial's status, headers and body.
     case apacheAuthorizer
+    /// mod_fcgid's `FcgidAccessChecker`: allow is exactly 200; a denial carries nothing, since mod_fcgid turns every
+    /// denial into a 401 and leaks every header; the `ErrorDocument 401` explain pass (``apacheExplain``) answers.
+    case apacheAccessChecker
+    /// keygate as the `ErrorDocument 401` handler behind mod_fcgid: re-derives the denial read-only and answers it.
+    case apacheExplain
 }
 
 /// The facts about one request that a decision reads, independent of the wire protocol that carried them.
@@ -30,6 +36,8 @@ public struct AuthRequest: Sendable, Equatable {
     public var limitDenyStatus: Int
     /// Evaluate limits without consuming anything (explain paths, `keygate check --dry-run`).
     public var dryRun: Bool
+    /// `REDIRECT_STATUS` of an Apache internal redirect (the status an `ErrorDocument` handler explains).
+    public var redirectStatus: Int?
 
     public init(
         authorization: String? = nil, apiKeyHeader: String? = nil, uri: String = "/", method: String = "GET",
@@ -66,6 +74,9 @@ public struct GatePolicy: Sendable, Equatable {
     public var keylessIPLimit: RateLimitPolicy?
     /// Limit per client IP on every request, checked first.
     public var globalIPLimit: RateLimitPolicy?
+    /// This process only explains denials (installed as `keygate-explain`, the ErrorDocument handler behind mod_fcgid):
+    /// read-only decisions, and 404 for anything that is not an Apache error redirect.
+    public var explainOnly: Bool = false
 
     public init(
         queryParameter: String? = nil, trustedProxies: [CIDR] = [], realm: String = "api", identityHeaders: Bool = true,
