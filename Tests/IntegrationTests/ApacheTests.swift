@@ -78,6 +78,15 @@ final class ApacheTests {
         }
     }
 
+    @Test func perRouteCostFromSetEnvIfSpendsCredits() throws {
+        let key = try self.apache.createKey(["--credits", "6"])
+        #expect(try Curl.get(self.apache.url("/api/export/index.txt"), headers: ["X-Api-Key": key.secret]).status == 200)
+        let broke = try Curl.get(self.apache.url("/api/export/index.txt"), headers: ["X-Api-Key": key.secret])
+        #expect(broke.status == 429, "the shipped SetEnvIf KEYGATE_COST=5 did not reach keygate")
+        #expect(broke.header("RateLimit")?.contains("\"credits\";r=1") == true)
+        #expect(try Curl.get(self.apache.url("/api/index.txt"), headers: ["X-Api-Key": key.secret]).status == 200)
+    }
+
     @Test func theExplainHandlerCannotBeCalledDirectly() throws {
         let key = try self.apache.createKey(["--quota", "1/day"])
         let direct = try Curl.get(self.apache.url("/keygate-explain"), headers: ["X-Api-Key": key.secret])

@@ -20,7 +20,7 @@ final class ApacheServer {
         self.port = Harness.freePort()
         self.authnzPort = Harness.freePort()
         let fm = FileManager.default
-        for sub in ["logs", "htdocs/api/reports", "htdocs/authnz", "fcgidsock", "explain", "data", "bin"] {
+        for sub in ["logs", "htdocs/api/reports", "htdocs/api/export", "htdocs/authnz", "fcgidsock", "explain", "data", "bin"] {
             try fm.createDirectory(atPath: self.directory + "/" + sub, withIntermediateDirectories: true)
         }
         chmod(self.directory, 0o755)
@@ -33,6 +33,7 @@ final class ApacheServer {
         try fm.createSymbolicLink(atPath: self.directory + "/explain/keygate-explain", withDestinationPath: self.keygate)
         try "protected\n".write(toFile: self.directory + "/htdocs/api/index.txt", atomically: true, encoding: .utf8)
         try "reports\n".write(toFile: self.directory + "/htdocs/api/reports/index.txt", atomically: true, encoding: .utf8)
+        try "export\n".write(toFile: self.directory + "/htdocs/api/export/index.txt", atomically: true, encoding: .utf8)
         try "authnz\n".write(toFile: self.directory + "/htdocs/authnz/index.txt", atomically: true, encoding: .utf8)
         self.db = self.directory + "/data/keys.db"
         let nobody = getpwnam("nobody")!.pointee
