@@ -13,11 +13,22 @@ public struct UsageRollup {
     let databasePath: String
     let counters: CounterTable
     let logger: Logger
+    /// Last-used times to flush too, when no supervisor does (mod_fcgid); with this process's view of what it sent.
+    let lastUsed: LastUsedTable?
+    private let lastUsedSent: LastUsedSnapshot?
 
-    public init(databasePath: String, counters: CounterTable, logger: Logger) {
+    /// What this process already wrote of the last-used table (writes take the max, so overlap between processes is harmless).
+    final class LastUsedSnapshot {
+        var values: [Int64]
+        init(capacity: Int) { self.values = [Int64](repeating: 0, count: capacity) }
+    }
+
+    public init(databasePath: String, counters: CounterTable, logger: Logger, lastUsed: LastUsedTable? = nil) {
         self.databasePath = databasePath
         self.counters = counters
         self.logger = logger
+        self.lastUsed = lastUsed
+        self.lastUsedSent = lastUsed.map { LastUsedSnapshot(capacity: $0.capacity) }
     }
 
     /// Rolls up pending counts into today's rows (UTC); returns false if another process holds the lock.
@@ -32,6 +43,7 @@ public struct UsageRollup {
         defer { close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
         defer { flock(fd, LOCK_UN) }
+        self.flushLastUsed()
         let pending = self.counters.pendingUsage()
         guard !pending.isEmpty else { return true }
         let day = String(Timestamp.iso8601(nowSeconds).prefix(10))
@@ -48,5 +60,18 @@ public struct UsageRollup {
             self.logger.warning("could not roll up usage; will retry", metadata: ["error": "\(error)"])
         }
         return true
+    }
+
+    private func flushLastUsed() {
+        guard let table = self.lastUsed, let sent = self.lastUsedSent else { return }
+        var previous = sent.values
+        let changes = table.changes(since: &previous).filter { $0.seconds > 0 }
+        guard !changes.isEmpty else { return }
+        do {
+            try KeyStore(path: self.databasePath, create: false).recordLastUsed(changes)
+            sent.values = previous
+        } catch {
+            self.logger.warning("could not record last-used times; will retry", metadata: ["error": "\(error)"])
+        }
     }
 }

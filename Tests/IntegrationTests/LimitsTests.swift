@@ -93,6 +93,8 @@ final class LimitsTests {
         let usage = try Harness.keygate(["usage", "--db", self.db, key.id, "--json"])
         #expect(usage.status == 0)
         #expect(usage.stdout.contains("\"admitted\":5,\"rejected\":1"), "usage: \(usage.stdout)")
+        let shown = try Harness.keygate(["keys", "show", "--db", self.db, key.id, "--json"])
+        #expect(!shown.stdout.contains("\"last_used_at\":null"), "the supervisor did not record last use: \(shown.stdout)")
     }
 
     @Test func independentProcessesWithoutASupervisorRollUpUsageOnce() throws {
@@ -109,6 +111,9 @@ final class LimitsTests {
         #expect(second.stop() == 0)
         let usage = try Harness.keygate(["usage", "--db", self.db, key.id, "--json"])
         #expect(usage.stdout.contains("\"admitted\":4,\"rejected\":1"), "usage: \(usage.stdout)")
+        // Last-used times are written too, with no supervisor to do it.
+        let shown = try Harness.keygate(["keys", "show", "--db", self.db, key.id, "--json"])
+        #expect(!shown.stdout.contains("\"last_used_at\":null"), "\(shown.stdout)")
     }
 
     @Test func aLostCountersFileIsRebuiltForQuotasFromUsage() throws {
