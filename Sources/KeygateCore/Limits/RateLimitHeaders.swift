@@ -38,23 +38,34 @@ public struct RateLimitHeaders: Sendable, Equatable {
         let names = policies.names
         let evaluations = evaluation.evaluations
         if !evaluations.isEmpty, names.count == evaluations.count {
-            var policyItems: [String] = []
-            var rateLimitItems: [String] = []
-            for (name, item) in zip(names, evaluations) {
-                let quoted = Self.structuredString(name)
-                var policyItem = "\(quoted);q=\(Self.integer(item.limit))"
+            // Built by appending, not interpolating: this runs on every answer for a key with limits.
+            var policy = ""
+            var rateLimit = ""
+            policy.reserveCapacity(48 * evaluations.count)
+            rateLimit.reserveCapacity(40 * evaluations.count)
+            for (index, item) in evaluations.enumerated() {
+                let quoted = Self.structuredString(names[index])
+                if index > 0 {
+                    policy.append(", ")
+                    rateLimit.append(", ")
+                }
+                policy.append(quoted)
+                policy.append(";q=")
+                policy.append(String(Self.integer(item.limit)))
                 if item.windowMicros > 0 {
-                    policyItem += ";w=\(Self.integer(max(item.windowMicros.secondsRoundingUp, 1)))"
+                    policy.append(";w=")
+                    policy.append(String(Self.integer(max(item.windowMicros.secondsRoundingUp, 1))))
                 }
-                policyItems.append(policyItem)
-                var rateLimitItem = "\(quoted);r=\(Self.integer(item.remaining))"
+                rateLimit.append(quoted)
+                rateLimit.append(";r=")
+                rateLimit.append(String(Self.integer(item.remaining)))
                 if item.resetMicros != .max {
-                    rateLimitItem += ";t=\(Self.integer(item.resetMicros.secondsRoundingUp))"
+                    rateLimit.append(";t=")
+                    rateLimit.append(String(Self.integer(item.resetMicros.secondsRoundingUp)))
                 }
-                rateLimitItems.append(rateLimitItem)
             }
-            self.policy = policyItems.joined(separator: ", ")
-            self.rateLimit = rateLimitItems.joined(separator: ", ")
+            self.policy = policy
+            self.rateLimit = rateLimit
 
             let constrained = Self.mostConstrained(evaluations)
             self.legacyLimit = String(Self.integer(constrained.limit))
@@ -96,6 +107,8 @@ public struct RateLimitHeaders: Sendable, Equatable {
 
     /// `text` as an RFC 8941 sf-string: quoted, `"` and `\` escaped, anything but printable ASCII replaced by `?`.
     public static func structuredString(_ text: String) -> String {
+        // The common case, a plain printable name, needs no escaping.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
