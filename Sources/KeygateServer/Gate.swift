@@ -55,10 +55,17 @@ public final class Gate {
     public func decide(_ request: AuthRequest, nowMicros: Int64) -> Decision {
         let nowSeconds = nowMicros / 1_000_000
         self.statistics.decisions += 1
-        let client = ClientAddress.resolve(
-            remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
-            trustedProxies: self.policy.trustedProxies)
-        if let limit = self.policy.globalIPLimit, let client,
+        // The client address is parsed only when something reads it: per-IP limits or a key's network allowlist.
+        var resolved: IPAddress?? = nil
+        func client() -> IPAddress? {
+            if let resolved { return resolved }
+            let address = ClientAddress.resolve(
+                remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
+                trustedProxies: self.policy.trustedProxies)
+            resolved = .some(address)
+            return address
+        }
+        if let limit = self.policy.globalIPLimit, let client = client(),
             let limited = self.limitingIP(client, .global, limit, request: request, nowMicros: nowMicros)
         {
             return limited
@@ -78,7 +85,10 @@ public final class Gate {
             self.logger.error("key lookup failed; answering 500", metadata: ["error": "\(error)"])
             return Decision(.storeUnavailable, requiredScopes: request.requiredScopes)
         }
-        var decision = Decider.judge(match, request: request, clientAddress: client, nowSeconds: nowSeconds)
+        // Decider reads the address only for a key with a network allowlist.
+        let needsAddress = match.map { !$0.key.allowedNetworks.isEmpty } ?? false
+        var decision = Decider.judge(
+            match, request: request, clientAddress: needsAddress ? client() : nil, nowSeconds: nowSeconds)
         if decision.outcome == .unknown { return self.keyless(decision, client, request, nowMicros) }
         // Only a request that passes every other check reaches the limits: denied requests never consume quota.
         if decision.outcome == .allow, let key = decision.key, !key.policies.isEmpty {
@@ -91,8 +101,10 @@ public final class Gate {
     }
 
     /// A request without a valid key spends from its IP's keyless limit; over it, the answer becomes 429.
-    private func keyless(_ decision: Decision, _ client: IPAddress?, _ request: AuthRequest, _ nowMicros: Int64) -> Decision {
-        guard let limit = self.policy.keylessIPLimit, let client else { return decision }
+    private func keyless(
+        _ decision: Decision, _ client: () -> IPAddress?, _ request: AuthRequest, _ nowMicros: Int64
+    ) -> Decision {
+        guard let limit = self.policy.keylessIPLimit, let client = client() else { return decision }
         return self.limitingIP(client, .keyless, limit, request: request, nowMicros: nowMicros) ?? decision
     }
 

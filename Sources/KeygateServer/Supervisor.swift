@@ -52,10 +52,11 @@ public final class Supervisor {
     private var restartTimes: [Int: [Int64]] = [:]
     private var pendingRestarts: [Int: Int64] = [:]
     private var stopping = false
-    private var lastUsedSnapshot: [Int64] = []
     private var lastUsed: LastUsedTable?
     private var lastFlushMillis: Int64 = 0
     private var counters: CounterTable?
+    /// Writes usage and last-used times to SQLite every ``flushIntervalMillis`` and at shutdown.
+    private var rollup: UsageRollup?
     /// Read ends of each worker's readiness pipe, by pid: a worker writes one byte once it accepts connections.
     private var readiness: [pid_t: CInt] = [:]
     private var ready: Set<pid_t> = []
@@ -82,13 +83,12 @@ public final class Supervisor {
         if let path = plan.lastUsedPath {
             let table = try LastUsedTable(path: path, capacity: plan.lastUsedCapacity)
             self.lastUsed = table
-            self.lastUsedSnapshot = [Int64](repeating: 0, count: table.capacity)
-            _ = table.changes(since: &self.lastUsedSnapshot)  // start from what is already stored
         }
         if let path = plan.countersPath {
-            let table = try CounterTable(path: path, capacity: plan.countersCapacity)
-            self.counters = table
+            self.counters = try CounterTable(path: path, capacity: plan.countersCapacity)
         }
+        self.rollup = UsageRollup(
+            databasePath: plan.databasePath, counters: self.counters, logger: logger, lastUsed: self.lastUsed)
     }
 
     /// Runs until SIGTERM/SIGINT and every worker has drained; returns the process exit status.
@@ -149,13 +149,11 @@ public final class Supervisor {
                 self.spawn(slot: slot)
             }
             if now - self.lastFlushMillis >= Self.flushIntervalMillis {
-                self.flushLastUsed()
-                self.rollUpUsage()
+                self.rollup?.run(nowSeconds: Clock.nowSeconds())
                 self.lastFlushMillis = now
             }
         }
-        self.flushLastUsed()
-        self.rollUpUsage()
+        self.rollup?.run(nowSeconds: Clock.nowSeconds())
         try? self.lastUsed?.mapping.flush()
         try? self.counters?.mapping.flush()
         for listener in self.listeners {
@@ -285,22 +283,4 @@ public final class Supervisor {
     }
 
     /// Adds each key's admitted and rejected requests since the last roll-up to today's `usage_daily` row.
-    private func rollUpUsage() {
-        guard let table = self.counters else { return }
-        UsageRollup(databasePath: self.plan.databasePath, counters: table, logger: self.logger).run(nowSeconds: Clock.nowSeconds())
-    }
-
-    private func flushLastUsed() {
-        guard let table = self.lastUsed else { return }
-        let changes = table.changes(since: &self.lastUsedSnapshot).filter { $0.seconds > 0 }
-        guard !changes.isEmpty else { return }
-        do {
-            let store = try KeyStore(path: self.plan.databasePath, create: false)
-            try store.recordLastUsed(changes)
-        } catch {
-            // Keep the changes for the next attempt.
-            for change in changes { self.lastUsedSnapshot[change.slot] = 0 }
-            self.logger.warning("could not record last-used times", metadata: ["error": "\(error)"])
-        }
-    }
 }

@@ -4,18 +4,20 @@ import KeygateStore
 import KeygateZone
 import Logging
 
-/// Moves request counts from the shared counters file into SQLite's `usage_daily`, one process at a time.
+/// Moves request counts from the shared counters file into SQLite's `usage_daily`, and last-used times from the
+/// shared state file into `keys.last_used_at`, one process at a time.
 ///
-/// The lock is an `flock` on `<counters>.rollup`, taken without waiting: under keygate's supervisor only it rolls up,
+/// The lock is an `flock` on `<counters>.rollup` (or `<state>.rollup` without counters), taken without waiting: under keygate's supervisor only it rolls up,
 /// but under mod_fcgid (independent processes, no supervisor) whichever copy gets the lock does, and the others skip.
 /// What was already stored is marked in the counters file itself, so no count is stored twice or lost.
 public struct UsageRollup {
     let databasePath: String
-    let counters: CounterTable
+    let counters: CounterTable?
     let logger: Logger
-    /// Last-used times to flush too, when no supervisor does (mod_fcgid); with this process's view of what it sent.
+    /// Last-used times to flush, with this process's view of what it already sent.
     let lastUsed: LastUsedTable?
     private let lastUsedSent: LastUsedSnapshot?
+    private let lockPath: String
 
     /// What this process already wrote of the last-used table (writes take the max, so overlap between processes is harmless).
     final class LastUsedSnapshot {
@@ -23,7 +25,10 @@ public struct UsageRollup {
         init(capacity: Int) { self.values = [Int64](repeating: 0, count: capacity) }
     }
 
-    public init(databasePath: String, counters: CounterTable, logger: Logger, lastUsed: LastUsedTable? = nil) {
+    /// `nil` when there is nothing to roll up (neither counters nor last-used times are kept).
+    public init?(databasePath: String, counters: CounterTable?, logger: Logger, lastUsed: LastUsedTable? = nil) {
+        guard let anchor = counters?.mapping.path ?? lastUsed?.mapping.path else { return nil }
+        self.lockPath = anchor + ".rollup"
         self.databasePath = databasePath
         self.counters = counters
         self.logger = logger
@@ -34,7 +39,7 @@ public struct UsageRollup {
     /// Rolls up pending counts into today's rows (UTC); returns false if another process holds the lock.
     @discardableResult
     public func run(nowSeconds: Int64) -> Bool {
-        let lockPath = self.counters.mapping.path + ".rollup"
+        let lockPath = self.lockPath
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             self.logger.warning("cannot open the usage roll-up lock", metadata: ["path": "\(lockPath)", "errno": "\(errno)"])
@@ -44,7 +49,8 @@ public struct UsageRollup {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
         defer { flock(fd, LOCK_UN) }
         self.flushLastUsed()
-        let pending = self.counters.pendingUsage()
+        guard let counters = self.counters else { return true }
+        let pending = counters.pendingUsage()
         guard !pending.isEmpty else { return true }
         let day = String(Timestamp.iso8601(nowSeconds).prefix(10))
         do {
@@ -55,7 +61,7 @@ public struct UsageRollup {
                 rows.append((keyID, day, Int64(truncatingIfNeeded: row.newAdmitted), Int64(truncatingIfNeeded: row.newRejected)))
             }
             try store.addUsage(rows)
-            for row in pending { self.counters.markRolledUp(slot: row.slot, admitted: row.admitted, rejected: row.rejected) }
+            for row in pending { counters.markRolledUp(slot: row.slot, admitted: row.admitted, rejected: row.rejected) }
         } catch {
             self.logger.warning("could not roll up usage; will retry", metadata: ["error": "\(error)"])
         }

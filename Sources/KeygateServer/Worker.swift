@@ -76,9 +76,8 @@ public final class Worker {
             try CounterTable(path: $0, capacity: configuration.countersCapacity)
         }
         self.rollup = rollsUpUsage
-            ? counters.map {
-                UsageRollup(databasePath: configuration.databasePath, counters: $0, logger: logger, lastUsed: lastUsed)
-            } : nil
+            ? UsageRollup(databasePath: configuration.databasePath, counters: counters, logger: logger, lastUsed: lastUsed)
+            : nil
         self.gate = try Gate(
             databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
             counters: counters,

@@ -45,10 +45,8 @@ struct Check: ParsableCommand {
             authorization: secret.map { "Bearer " + $0 }, uri: self.uri, method: self.method, remoteAddress: self.remoteAddr,
             origin: self.origin, requiredScopes: try KeyArguments.scopes(self.scopes),
             frontEnd: self.frontend == "apache" ? .apacheAuthorizer : .nginx, cost: self.cost, dryRun: self.dryRun)
-        let now = Clock.nowSeconds()
         let decision = gate.decide(request, nowMicros: Clock.nowMicros())
         let answer = AuthAnswer.rendering(decision, for: request.frontEnd, policy: gate.policy)
-        _ = now
         if self.json {
             print(JSONValue.object([
                 ("outcome", .string(decision.outcome.rawValue)),

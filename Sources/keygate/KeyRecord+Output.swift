@@ -14,14 +14,14 @@ enum JSONValue {
 
     var text: String {
         switch self {
-        case .string(let value): return "\"" + AuthAnswer.jsonEscaped(value) + "\""
+        case .string(let value): return JSONText.quoted(value)
         case .int(let value): return "\(value)"
         case .bool(let value): return value ? "true" : "false"
         case .null: return "null"
         case .raw(let value): return value
         case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
         case .object(let fields):
-            return "{" + fields.map { "\"\(AuthAnswer.jsonEscaped($0.0))\":\($0.1.text)" }.joined(separator: ",") + "}"
+            return "{" + fields.map { JSONText.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
         }
     }
 

@@ -246,6 +246,6 @@ struct AuthAnswerTests {
     }
 
     @Test func jsonEscaping() {
-        #expect(AuthAnswer.jsonEscaped("a\"b\\c\nd\u{1}é") == "a\\\"b\\\\c\\nd\\u0001\\u00e9")
+        #expect(JSONText.quoted("a\"b\\c\nd\u{1}é") == "\"a\\\"b\\\\c\\nd\\u0001\\u00e9\"")
     }
 }

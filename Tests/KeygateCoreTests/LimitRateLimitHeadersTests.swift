@@ -150,7 +150,7 @@ struct LimitRateLimitHeadersTests {
         ("line\nbreak\r\t", #""line\nbreak\r\t""#), ("\u{1}\u{7F}", #""\u0001\u007f""#),
     ])
     func problemJSONIsASCIIOnly(name: String, json: String) {
-        #expect(RateLimitHeaders.jsonString(name) == json)
+        #expect(JSONText.quoted(name) == json)
         let problem = RateLimitHeaders.problemJSON(violatedPolicies: [name, "b"])
         #expect(problem.hasSuffix("\"violated-policies\":[\(json),\"b\"]}"))
         #expect(problem.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) })

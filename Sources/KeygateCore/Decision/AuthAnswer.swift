@@ -29,8 +29,11 @@ public struct AuthAnswer: Sendable, Equatable {
     public static func rendering(
         _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int = 429
     ) -> AuthAnswer {
+        if frontEnd == .apacheAccessChecker && decision.outcome != .allow {
+            // mod_fcgid answers every denial with 401 and leaks our headers; the explain pass adds the real ones.
+            return AuthAnswer(status: decision.outcome.httpStatus)
+        }
         var answer = Self.renderingOutcome(decision, for: frontEnd, policy: policy, limitDenyStatus: limitDenyStatus)
-        if frontEnd == .apacheAccessChecker && decision.outcome != .allow { return answer }
         // Rate-limit fields go on every answer for a key whose limits were evaluated, allowed or not.
         if let limits = decision.limits, let policies = decision.limitPolicies ?? decision.key?.policies {
             answer.headers += RateLimitHeaders(policies: policies, evaluation: limits).fields
@@ -42,10 +45,6 @@ public struct AuthAnswer: Sendable, Equatable {
         _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int
     ) -> AuthAnswer {
         let outcome = decision.outcome
-        if frontEnd == .apacheAccessChecker && outcome != .allow {
-            // mod_fcgid answers every denial with 401 and leaks our headers; the explain pass adds the real ones.
-            return AuthAnswer(status: outcome.httpStatus)
-        }
         if outcome == .rateLimited {
             let problem = RateLimitHeaders.problemJSON(violatedPolicies: decision.limits?.violated ?? [])
             var headers: [(name: String, value: String)] = [("X-Keygate-Reason", outcome.rawValue)]
@@ -112,7 +111,7 @@ public struct AuthAnswer: Sendable, Equatable {
         var json = "{\"type\":\"urn:keygate:problem:\(outcome.rawValue)\",\"title\":\"\(outcome.title)\""
         json += ",\"status\":\(outcome.httpStatus),\"reason\":\"\(outcome.rawValue)\""
         if !missingScopes.isEmpty {
-            json += ",\"missing_scopes\":[" + missingScopes.map { "\"\(jsonEscaped($0))\"" }.joined(separator: ",") + "]"
+            json += ",\"missing_scopes\":[" + missingScopes.map(JSONText.quoted).joined(separator: ",") + "]"
         }
         return json + "}"
     }
@@ -125,30 +124,6 @@ public struct AuthAnswer: Sendable, Equatable {
 
     static func quotedSafe(_ value: String) -> String {
         String(decoding: headerSafe(value).utf8.map { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") ? UInt8(ascii: "'") : $0 }, as: UTF8.self)
-    }
-
-    /// Escapes for a JSON string, and escapes non-ASCII as \u so the text stays a valid header value.
-    public static func jsonEscaped(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value >= 0x7F {
-                    for unit in String(scalar).utf16 {
-                        let hex = String(unit, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    }
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {

@@ -122,29 +122,9 @@ public struct RateLimitHeaders: Sendable, Equatable {
 
     /// The RFC 9457 problem body for a rejection by `violatedPolicies`, with draft-11's `violated-policies` member.
     public static func problemJSON(violatedPolicies: [String]) -> String {
-        let policies = violatedPolicies.map(Self.jsonString).joined(separator: ",")
-        return "{\"type\":\(Self.jsonString(Self.problemType)),\"title\":\(Self.jsonString(Self.problemTitle)),"
+        let policies = violatedPolicies.map(JSONText.quoted).joined(separator: ",")
+        return "{\"type\":\(JSONText.quoted(Self.problemType)),\"title\":\(JSONText.quoted(Self.problemTitle)),"
             + "\"status\":429,\"violated-policies\":[\(policies)]}"
-    }
-
-    /// `text` as an ASCII-only JSON string: control and non-ASCII characters as `\uXXXX` (surrogate pairs above
-    /// U+FFFF).
-    public static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for unit in text.utf16 {
-            switch unit {
-            case 0x22: result += "\\\""
-            case 0x5C: result += "\\\\"
-            case 0x0A: result += "\\n"
-            case 0x0D: result += "\\r"
-            case 0x09: result += "\\t"
-            case 0x20...0x7E: result.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            default:
-                let hex = String(unit, radix: 16, uppercase: false)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            }
-        }
-        return result + "\""
     }
 
     /// `value` clamped to the sf-integer range `0...999_999_999_999_999`.
