@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The keygate demo: builds keygate, creates a database with a demo key, starts `keygate serve` and nginx on
-# 127.0.0.1:8080 in front of a small echo upstream, shows a few requests, and keeps running until Ctrl-C.
+# The keygate demo: builds keygate, creates a database with a demo key, starts `keygate serve` (HTTP on
+# 127.0.0.1:8082, the fast path, and FastCGI on a unix socket) and nginx on 127.0.0.1:8080 in front of a small echo
+# upstream, shows a few requests, and keeps running until Ctrl-C.
 #   bash nginx/demo.sh            # run it (installs Debian packages it needs: nginx, curl, sqlite/openssl headers)
 #   KEYGATE_DEMO_PORT=9080 bash nginx/demo.sh
 #   KEYGATE_DEMO_ONCE=1 bash nginx/demo.sh   # show the requests and stop (no waiting)
@@ -8,6 +9,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 port="${KEYGATE_DEMO_PORT:-8080}"
 upstream_port=$((port + 1))
+keygate_port=$((port + 2))
 dir="${KEYGATE_DEMO_DIR:-/tmp/keygate-demo}"
 
 bash "$repo/.ci/install-deps.sh"
@@ -32,12 +34,14 @@ other_json="$("$bin" keys create --name "revoked demo" --json)"
 other_key="$(sed -E 's/.*"key":"([^"]+)".*/\1/' <<<"$other_json")"
 "$bin" keys revoke "$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$other_json")" >/dev/null
 
-"$bin" serve --listen "unix:$dir/keygate.sock" --socket-mode 0666 --workers 2 2>"$dir/logs/keygate.log" &
+"$bin" serve --listen "http://127.0.0.1:$keygate_port" --listen "unix:$dir/keygate.sock" --socket-mode 0666 --workers 1 \
+    2>"$dir/logs/keygate.log" &
 echo $! >"$dir/keygate.pid"
 for _ in $(seq 50); do [[ -S $dir/keygate.sock ]] && break; sleep 0.1; done
 
-sed "s#unix:/run/keygate/keygate.sock#unix:$dir/keygate.sock#" "$repo/nginx/keygate.conf" >"$dir/keygate.conf"
-cp "$repo/nginx/protect.conf" "$dir/protect.conf"
+cp "$repo/nginx/protect.conf" "$repo/nginx/keygate-http.conf" "$dir/"
+sed "s#server 127.0.0.1:9000;#server 127.0.0.1:$keygate_port;#" "$repo/nginx/keygate-http-upstream.conf" \
+    >"$dir/keygate-http-upstream.conf"
 sed -e "s#@DIR@#$dir#g" -e "s#@PORT@#$port#g" -e "s#@UPSTREAM_PORT@#$upstream_port#g" \
     "$repo/nginx/example-nginx.conf" >"$dir/nginx.conf"
 nginx -p "$dir" -c "$dir/nginx.conf"
@@ -52,7 +56,8 @@ trap stop EXIT
 show() { echo; echo "\$ $*"; "$@" 2>&1 | sed 's/^/  /'; }
 cat <<TEXT
 
-keygate demo running: nginx on http://127.0.0.1:$port, keygate on unix:$dir/keygate.sock
+keygate demo running: nginx on http://127.0.0.1:$port, keygate on http://127.0.0.1:$keygate_port (used by nginx,
+kept alive) and unix:$dir/keygate.sock (FastCGI, for Apache or fastcgi_pass)
 demo key ($id, scope reports:read): $key
 
 TEXT
@@ -66,6 +71,9 @@ for i in 1 2 3 4; do
     echo "\$ curl -sS -o /dev/null -D - -H 'X-API-Key: $limited_key' http://127.0.0.1:$port/api/things   # request $i"
     curl -sS -o /dev/null -D - -H "X-API-Key: $limited_key" "http://127.0.0.1:$port/api/things" | grep -iE '^(HTTP|retry-after|ratelimit)' | sed 's/^/  /'
 done
+echo
+echo "# keygate's HTTP listener answers curl directly, the way nginx asks it (204 = allow; never a body)"
+show curl -sS -i -H "X-API-Key: $key" -H "X-Original-URI: /api/reports" "http://127.0.0.1:$keygate_port/_keygate"
 show "$bin" check --key "$key" --uri /api/reports --scope reports:read
 
 cat <<TEXT
@@ -74,6 +82,7 @@ Try it yourself (KEYGATE_DB=$dir/keys.db):
   curl -i -H "Authorization: Bearer $key" http://127.0.0.1:$port/api/reports
   curl -i http://127.0.0.1:$port/api/reports
   curl -i -H "X-API-Key: $limited_key" http://127.0.0.1:$port/api/things     # limited to 3/min
+  curl -i -H "X-API-Key: $key" http://127.0.0.1:$keygate_port/_keygate        # ask keygate itself
   $bin keys list --db $dir/keys.db
   $bin keys revoke --db $dir/keys.db $id      # the next request with the key gets 401
 Logs: $dir/logs/   Stop: Ctrl-C

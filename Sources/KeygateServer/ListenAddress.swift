@@ -67,11 +67,72 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A configuration mistake, found at startup; the message says what to fix.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var description: String
+/// The wire protocol spoken on a listener.
+public enum WireProtocol: Equatable, Sendable {
+    /// FastCGI (nginx `fastcgi_pass`, Apache mod_fcgid and mod_authnz_fcgi).
+    case fastCGI
+    /// HTTP/1.1 forward auth, kept alive, in the given front end's style.
+    case http(ForwardAuthStyle)
+}
 
-    public init(_ description: String) {
-        self.description = description
+/// One `--listen` value: an address and the protocol spoken there.
+public struct ListenerSpec: Equatable, Sendable, CustomStringConvertible {
+    public var address: ListenAddress
+    public var wire: WireProtocol
+
+    public init(address: ListenAddress, wire: WireProtocol = .fastCGI) {
+        self.address = address
+        self.wire = wire
+    }
+
+    /// Parses a FastCGI address (see ``ListenAddress/parse(_:)``), or an HTTP one: `http://HOST:PORT` or
+    /// `http+unix:PATH`, optionally followed by `?for=nginx|caddy|traefik|envoy&allow=204|200&client-ip=…`.
+    public static func parse(_ text: String) -> Result<ListenerSpec, ConfigurationError> {
+        let rest: Substring
+        let unix: Bool
+        if text.hasPrefix("http://") {
+            rest = text.dropFirst("http://".count)
+            unix = false
+        } else if text.hasPrefix("http+unix:") {
+            rest = text.dropFirst("http+unix:".count)
+            unix = true
+        } else if text.hasPrefix("https://") {
+            return .failure(ConfigurationError(
+                "--listen \(text): keygate speaks plain HTTP on loopback or a unix socket; use http://127.0.0.1:PORT"))
+        } else {
+            return ListenAddress.parse(text).map { ListenerSpec(address: $0) }
+        }
+        let query = rest.firstIndex(of: "?").map { rest[rest.index(after: $0)...] } ?? ""
+        let location = String(rest.prefix { $0 != "?" })
+        let style: ForwardAuthStyle
+        switch ForwardAuthStyle.parse(query) {
+        case .success(let parsed): style = parsed
+        case .failure(let error): return .failure(ConfigurationError("--listen \(text): \(error.description)"))
+        }
+        if !unix && location.contains("/") {
+            return .failure(ConfigurationError("--listen \(text): give no path after the port (http://127.0.0.1:9000)"))
+        }
+        let address: ListenAddress
+        switch ListenAddress.parse(unix ? "unix:" + location : location) {
+        case .success(let parsed): address = parsed
+        case .failure(let error):
+            // Name what the user typed, not the inner address.
+            let inner = "--listen \(unix ? "unix:" : "")\(location)"
+            let detail = error.description.hasPrefix(inner) ? String(error.description.dropFirst(inner.count)) : ": " + error.description
+            return .failure(ConfigurationError("--listen \(text)" + detail))
+        }
+        if case .tcp = address {} else if case .unix = address {} else {
+            return .failure(ConfigurationError("--listen \(text): HTTP listens on http://HOST:PORT or http+unix:PATH"))
+        }
+        return .success(ListenerSpec(address: address, wire: .http(style)))
+    }
+
+    public var description: String {
+        switch self.wire {
+        case .fastCGI: return self.address.description
+        case .http(let style):
+            if case .unix(let path) = self.address { return "http+unix:\(path)?\(style)" }
+            return "http://\(self.address)?\(style)"
+        }
     }
 }

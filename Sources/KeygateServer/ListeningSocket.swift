@@ -9,11 +9,43 @@ public struct ListeningSocket: Sendable {
     public var address: ListenAddress
     /// The unix socket path keygate created and must remove at shutdown.
     public var createdPath: String?
+    /// The protocol spoken on connections accepted here.
+    public var wire: WireProtocol
 
-    public init(fd: CInt, address: ListenAddress, createdPath: String?) {
+    public init(fd: CInt, address: ListenAddress, createdPath: String?, wire: WireProtocol = .fastCGI) {
         self.fd = fd
         self.address = address
         self.createdPath = createdPath
+        self.wire = wire
+    }
+
+    /// Opens the sockets for `spec`, each speaking its protocol.
+    public static func open(_ spec: ListenerSpec, unixMode: mode_t, backlog: CInt = 1024) throws -> [ListeningSocket] {
+        try Self.open(spec.address, unixMode: unixMode, backlog: backlog).map {
+            var socket = $0
+            socket.wire = spec.wire
+            return socket
+        }
+    }
+
+    /// How a supervisor names this socket to a worker it spawns: `3` for FastCGI, `3?for=nginx&…` for HTTP.
+    public var workerToken: String {
+        switch self.wire {
+        case .fastCGI: return "\(self.fd)"
+        case .http(let style): return "\(self.fd)?\(style)"
+        }
+    }
+
+    /// Reads a ``workerToken``; `nil` if it is not one.
+    public static func fromWorkerToken(_ token: Substring) -> ListeningSocket? {
+        let fdText = token.prefix { $0 != "?" }
+        guard let fd = CInt(fdText), fd >= 0 else { return nil }
+        var wire = WireProtocol.fastCGI
+        if fdText.count < token.count {
+            guard case .success(let style) = ForwardAuthStyle.parse(token.dropFirst(fdText.count + 1)) else { return nil }
+            wire = .http(style)
+        }
+        return ListeningSocket(fd: fd, address: .inherited(fd: fd), createdPath: nil, wire: wire)
     }
 
     /// Opens the sockets for `address` (several for systemd), nonblocking, with `unixMode` for unix socket files.

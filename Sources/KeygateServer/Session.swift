@@ -1,15 +1,26 @@
 import KeygateCore
 
 /// The wire protocol state of one connection. Each protocol turns bytes into `AuthRequest`s and answers back;
-/// the decision path (``Gate``) and the event loop are shared. An HTTP/1.1 forward-auth case slots in here.
+/// the decision path (``Gate``) and the event loop are shared.
 enum Session {
     case fastCGI(FastCGIConnection)
+    /// HTTP/1.1 forward auth (nginx `auth_request` to an HTTP upstream, Caddy, Traefik, Envoy), kept alive.
+    case http(HTTPConnection, ForwardAuthStyle)
     /// Transient: holds no buffers while the real state is being mutated (keeps that state uniquely referenced).
     case detached
 
-    /// Feeds received bytes, appending answers to `output`; throws a description of a protocol violation.
+    /// Feeds received bytes, appending answers to `output`; throws a description of a protocol violation (for HTTP,
+    /// after the fixed 400/431 answer was appended: the caller sends it, then closes).
     mutating func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8], gate: Gate, nowMicros: Int64) throws {
         switch self {
+        case .http(var connection, let style):
+            self = .detached
+            defer { self = .http(connection, style) }
+            let failure = connection.consume(bytes, output: &output) { head, out in
+                gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
+                    .appendHTTP(answering: head, style: style, to: &out)
+            }
+            if let failure { throw failure }
         case .fastCGI(var connection):
             self = .detached
             defer { self = .fastCGI(connection) }
@@ -46,6 +57,7 @@ enum Session {
     var wantsClose: Bool {
         switch self {
         case .fastCGI(let connection): return connection.wantsClose
+        case .http(let connection, _): return connection.wantsClose
         case .detached: return true
         }
     }
@@ -54,6 +66,7 @@ enum Session {
     var isMidRequest: Bool {
         switch self {
         case .fastCGI(let connection): return connection.isMidRequest || connection.bufferedByteCount > 0
+        case .http(let connection, _): return connection.isMidRequest
         case .detached: return false
         }
     }

@@ -16,12 +16,12 @@ public struct SupervisorPlan: Sendable {
     public var countersPath: String?
     public var countersCapacity: Int
     public var drainTimeoutMillis: Int64
-    public var listenAddresses: [ListenAddress]
+    public var listenAddresses: [ListenerSpec]
 
     public init(
         workerCount: Int, workerArguments: [String], databasePath: String, lastUsedPath: String?, lastUsedCapacity: Int,
         countersPath: String? = nil, countersCapacity: Int = 65_536, drainTimeoutMillis: Int64,
-        listenAddresses: [ListenAddress]
+        listenAddresses: [ListenerSpec]
     ) {
         self.countersPath = countersPath
         self.countersCapacity = countersCapacity
@@ -242,7 +242,8 @@ public final class Supervisor {
         var fdList: [String] = []
         for (index, fd) in self.listenerFDs.enumerated() {
             posix_spawn_file_actions_adddup2(&actions, fd, CInt(3 + index))
-            fdList.append("\(3 + index)")
+            fdList.append(ListeningSocket(fd: CInt(3 + index), address: .inherited(fd: CInt(3 + index)), createdPath: nil,
+                wire: self.listeners[index].wire).workerToken)
         }
         var pipeFDs: [CInt] = [-1, -1]
         let readyFD = CInt(3 + self.listenerFDs.count)

@@ -18,6 +18,8 @@ public final class Worker {
     /// Connections by descriptor (descriptors are small integers, so an array is the cheapest map).
     private var connections: [Connection?] = []
     private var openConnections = 0
+    /// Connections accepted over the worker's life (logged at exit: shows whether front ends reuse connections).
+    private var acceptedConnections = 0
     private var acceptingPaused = false
     private var draining = false
     private var drainDeadlineMillis: Int64 = 0
@@ -110,7 +112,7 @@ public final class Worker {
         }
         self.logger.info(
             "worker ready",
-            metadata: ["listen": "\(self.listeners.map { $0.address.description }.joined(separator: ","))"])
+            metadata: ["listen": "\(self.listeners.map { $0.workerToken }.joined(separator: ","))"])
         var events = [epoll_event](repeating: epoll_event(), count: 128)
         while true {
             let timeout: CInt = self.draining ? 50 : 1000
@@ -149,7 +151,9 @@ public final class Worker {
                 }
             }
         }
-        self.logger.info("worker stopped", metadata: ["decisions": "\(self.gate.statistics.decisions)"])
+        self.logger.info(
+            "worker stopped",
+            metadata: ["decisions": "\(self.gate.statistics.decisions)", "connections": "\(self.acceptedConnections)"])
     }
 
     // MARK: - Events
@@ -197,14 +201,18 @@ public final class Worker {
                     return
                 }
             }
-            let connection = Connection(
-                fd: fd, session: .fastCGI(FastCGIConnection(limits: self.configuration.limits)), now: now,
-                lingersOnClose: self.listenerIsTCP[index])
+            let session: Session
+            switch self.listeners[index].wire {
+            case .fastCGI: session = .fastCGI(FastCGIConnection(limits: self.configuration.limits))
+            case .http(let style): session = .http(HTTPConnection(limits: self.configuration.httpLimits), style)
+            }
+            let connection = Connection(fd: fd, session: session, now: now, lingersOnClose: self.listenerIsTCP[index])
             if Int(fd) >= self.connections.count {
                 self.connections += [Connection?](repeating: nil, count: Int(fd) + 64 - self.connections.count)
             }
             self.connections[Int(fd)] = connection
             self.openConnections += 1
+            self.acceptedConnections += 1
             do {
                 try self.watch(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, tag: Self.connectionBase + UInt64(fd))
             } catch {
@@ -258,8 +266,11 @@ public final class Worker {
                     nowMicros: Clock.nowMicros())
             } catch {
                 self.logger.warning("closing connection after a protocol error", metadata: ["error": "\(error)"])
-                self.close(connection)
-                return
+                // HTTP answers a bad head with one fixed 400/431 before closing; FastCGI has nothing left to say.
+                guard connection.session.wantsClose, connection.hasPendingOutput else {
+                    self.close(connection)
+                    return
+                }
             }
             if connection.output.count - connection.outputSent > Self.maxPendingOutputBytes {
                 self.logger.warning("closing connection: peer is not reading its answers")

@@ -14,6 +14,8 @@ public struct WorkerConfiguration: Sendable {
     public var ipTableCapacity: Int = 65_536
     public var policy: GatePolicy
     public var limits: FastCGILimits
+    /// Bounds on an HTTP request head.
+    public var httpLimits = HTTPHeadLimits()
     /// Connections one worker holds at once; beyond it, it stops accepting until some close (others take them).
     public var maxConnections: Int
     /// A kept-alive connection with no request in progress is closed after this long.

@@ -10,7 +10,10 @@ import Logging
 /// The options of `keygate serve`; also the vocabulary of the `--config` file (`name = value` per line).
 struct ServeOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
-    @Option(help: ArgumentHelp("Where to accept FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd (repeatable).", valueName: "address"))
+    @Option(help: ArgumentHelp(
+            "Where to accept requests (repeatable). FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd. HTTP/1.1 forward "
+                + "auth: http://HOST:PORT or http+unix:PATH, with ?for=nginx|caddy|traefik|envoy (default nginx), "
+                + "&allow=204|200, &client-ip=x-forwarded-for|x-real-ip.", valueName: "address"))
     var listen: [String] = []
     @Option(name: .customLong("socket-mode"), help: "Permissions of unix sockets keygate creates (octal).")
     var socketMode: String = "0660"
@@ -68,7 +71,7 @@ struct ServeOptions: ParsableArguments {
 struct ResolvedServe {
     var options: ServeOptions
     var worker: WorkerConfiguration
-    var addresses: [ListenAddress]
+    var addresses: [ListenerSpec]
     var level: Logger.Level
     /// What workers are started with: the options with the config file already folded in.
     var workerArguments: [String]
@@ -99,9 +102,7 @@ struct Serve: ParsableCommand {
             // A worker spawned by the supervisor: the listening sockets are already open at these descriptors.
             _ = CKeygateLinux_set_parent_death_signal(SIGTERM)
             if getppid() == 1 { throw ExitCode(0) }  // the supervisor died before we could ask to follow it
-            let listeners = fdList.split(separator: ",").compactMap { Int32($0) }.map {
-                ListeningSocket(fd: $0, address: .inherited(fd: $0), createdPath: nil)
-            }
+            let listeners = fdList.split(separator: ",").compactMap { ListeningSocket.fromWorkerToken($0) }
             try Self.runWorker(resolved.worker, listeners: listeners, logger: logger, readyFD: resolved.options.workerReadyFD)
             return
         }
@@ -175,11 +176,11 @@ struct Serve: ParsableCommand {
             }
             return seconds * 1000
         }
-        var addresses: [ListenAddress] = []
+        var addresses: [ListenerSpec] = []
         for text in options.listen {
-            switch ListenAddress.parse(text) {
+            switch ListenerSpec.parse(text) {
             case .success(let address):
-                if !address.isLocalOnly && !options.allowNonLoopback {
+                if !address.address.isLocalOnly && !options.allowNonLoopback {
                     throw ValidationError(
                         "--listen \(text): keygate binds only to loopback or unix sockets unless --allow-non-loopback is given")
                 }
@@ -188,7 +189,8 @@ struct Serve: ParsableCommand {
             }
         }
         if addresses.isEmpty && options.workerFDs == nil {
-            throw ValidationError("nothing to listen on: pass --listen unix:PATH (or HOST:PORT, fd:0, systemd)")
+            throw ValidationError(
+                "nothing to listen on: pass --listen unix:PATH (or HOST:PORT, fd:0, systemd), or http://127.0.0.1:PORT")
         }
         let proxies = try options.trustProxies.map { text in
             guard let network = CIDR(text) else { throw ValidationError("--trust-proxy \(text): not an address or CIDR network") }

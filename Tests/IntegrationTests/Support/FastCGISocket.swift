@@ -2,8 +2,8 @@ import Foundation
 import Glibc
 import KeygateCore
 
-/// A raw client connection to keygate's unix socket, for speaking (and abusing) FastCGI directly.
-final class FastCGISocket {
+/// A raw client connection to keygate (unix socket or loopback TCP), for speaking (and abusing) a protocol directly.
+class RawSocket {
     let fd: Int32
 
     init(path: String) throws {
@@ -16,9 +16,26 @@ final class FastCGISocket {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
+        try self.connected(result, "\(path)")
+    }
+
+    init(port: UInt16) throws {
+        self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try self.connected(result, "127.0.0.1:\(port)")
+    }
+
+    private func connected(_ result: Int32, _ label: String) throws {
         guard result == 0 else {
+            let code = errno
             close(self.fd)
-            throw HarnessError("connect \(path): errno \(errno)")
+            throw HarnessError("connect \(label): errno \(code)")
         }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(self.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -37,17 +54,16 @@ final class FastCGISocket {
         }
     }
 
-    /// Reads and decodes until `count` answers arrived, the peer closed, or the receive timeout hit.
-    func answers(count: Int = 1) throws -> [FastCGIAnswer] {
-        var decoder = FastCGIClientDecoder()
-        var answers: [FastCGIAnswer] = []
+    /// Receives until `done` says the bytes so far are enough, the peer closed, or the receive timeout hit.
+    func receive(until done: ([UInt8]) -> Bool) -> [UInt8] {
+        var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while answers.count < count {
-            let received = recv(self.fd, &buffer, buffer.count, 0)
-            if received <= 0 { break }
-            answers += try decoder.consume(Array(buffer[0..<received]))
+        while !done(received) {
+            let count = recv(self.fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
         }
-        return answers
+        return received
     }
 
     /// True once the server has closed this connection (EOF within `timeout` seconds).
@@ -60,6 +76,22 @@ final class FastCGISocket {
             if received == 0 { return true }
             if received < 0 { return errno == ECONNRESET }
         }
+    }
+}
+
+/// A raw FastCGI client connection to keygate's unix socket.
+final class FastCGISocket: RawSocket {
+    /// Reads and decodes until `count` answers arrived, the peer closed, or the receive timeout hit.
+    func answers(count: Int = 1) throws -> [FastCGIAnswer] {
+        var decoder = FastCGIClientDecoder()
+        var answers: [FastCGIAnswer] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while answers.count < count {
+            let received = recv(self.fd, &buffer, buffer.count, 0)
+            if received <= 0 { break }
+            answers += try decoder.consume(Array(buffer[0..<received]))
+        }
+        return answers
     }
 
     /// One complete request: BEGIN_REQUEST, PARAMS, empty STDIN.

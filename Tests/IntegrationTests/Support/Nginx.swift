@@ -9,8 +9,12 @@ final class NginxServer {
     let directory: String
 
     /// Writes the shipped `nginx/example-nginx.conf`, `keygate.conf` and `protect.conf` (pointed at `socketPath`)
-    /// into a directory of its own and starts nginx there.
-    init(scratch: Scratch, socketPath: String, name: String = "nginx", extraServerConfig: String = "") throws {
+    /// into a directory of its own and starts nginx there. With `httpUpstream` (`127.0.0.1:PORT` or `unix:PATH`),
+    /// the example's HTTP fast path (`keygate-http.conf`) is used as shipped; otherwise FastCGI (`keygate.conf`).
+    init(
+        scratch: Scratch, socketPath: String = "", name: String = "nginx", extraServerConfig: String = "",
+        httpUpstream: String? = nil
+    ) throws {
         self.scratch = scratch
         self.directory = scratch.file(name)
         try FileManager.default.createDirectory(atPath: self.directory + "/logs", withIntermediateDirectories: true)
@@ -21,14 +25,18 @@ final class NginxServer {
             .replacingOccurrences(of: "unix:/run/keygate/keygate.sock", with: "unix:" + socketPath)
         try keygateConf.write(toFile: self.directory + "/keygate.conf", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: repo + "protect.conf", toPath: self.directory + "/protect.conf")
+        try FileManager.default.copyItem(atPath: repo + "keygate-http.conf", toPath: self.directory + "/keygate-http.conf")
+        let upstream = try String(contentsOfFile: repo + "keygate-http-upstream.conf", encoding: .utf8)
+            .replacingOccurrences(of: "server 127.0.0.1:9000;", with: "server \(httpUpstream ?? "127.0.0.1:9");")
+        try upstream.write(toFile: self.directory + "/keygate-http-upstream.conf", atomically: true, encoding: .utf8)
         var conf = try String(contentsOfFile: repo + "example-nginx.conf", encoding: .utf8)
             .replacingOccurrences(of: "@DIR@", with: self.directory)
             .replacingOccurrences(of: "@UPSTREAM_PORT@", with: "\(self.upstreamPort)")
             .replacingOccurrences(of: "@PORT@", with: "\(self.port)")
-        if !extraServerConfig.isEmpty {
-            conf = conf.replacingOccurrences(
-                of: "include \(self.directory)/keygate.conf;", with: "include \(self.directory)/keygate.conf;\n" + extraServerConfig)
-        }
+        let include = "include \(self.directory)/keygate-http.conf;"
+        guard conf.contains(include) else { throw HarnessError("example-nginx.conf no longer includes keygate-http.conf") }
+        let chosen = httpUpstream == nil ? "include \(self.directory)/keygate.conf;" : include
+        conf = conf.replacingOccurrences(of: include, with: chosen + "\n" + extraServerConfig)
         try conf.write(toFile: self.directory + "/nginx.conf", atomically: true, encoding: .utf8)
         let result = try Harness.run("/usr/sbin/nginx", ["-p", self.directory, "-c", self.directory + "/nginx.conf"])
         guard result.status == 0 else { throw HarnessError("nginx failed to start: \(result.stderr)") }
