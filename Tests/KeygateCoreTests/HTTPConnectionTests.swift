@@ -80,10 +80,14 @@ struct HTTPConnectionTests {
         var output: [UInt8] = []
         var targets: [String] = []
         let stream = first + second
-        _ = stream[..<cut].withUnsafeBytes { connection.consume($0, output: &output) { head, _ in targets.append(head.target) } }
+        _ = stream[..<cut].withUnsafeBytes {
+            connection.consume($0, output: &output) { head, _ in targets.append(head.target) }
+        }
         #expect(targets == ["/one"])
         #expect(connection.bufferedByteCount == 10)
-        _ = stream[cut...].withUnsafeBytes { connection.consume($0, output: &output) { head, _ in targets.append(head.target) } }
+        _ = stream[cut...].withUnsafeBytes {
+            connection.consume($0, output: &output) { head, _ in targets.append(head.target) }
+        }
         #expect(targets == ["/one", "/two"])
         #expect(connection.bufferedByteCount == 0)
     }
@@ -105,7 +109,8 @@ struct HTTPConnectionTests {
         #expect(outcome.error == .invalidFieldName)
         #expect(outcome.errorCount == 1)
         #expect(outcome.wantsClose)
-        #expect(outcome.output == Self.answer(outcome.heads[0]) + HTTPResponseWriter.errorResponse(for: .invalidFieldName))
+        #expect(
+            outcome.output == Self.answer(outcome.heads[0]) + HTTPResponseWriter.errorResponse(for: .invalidFieldName))
 
         var connection = HTTPConnection()
         var output: [UInt8] = []

@@ -144,14 +144,17 @@ enum HTTPHeadCorpus {
         E("65-byte name", Self.fields(String(repeating: "n", count: 65) + ": v"), .nameTooLong),
         E("4097-byte target", "GET /" + String(repeating: "t", count: 4096) + " HTTP/1.1\r\n\r\n", .targetTooLong),
         // Duplicates of fields keygate reads.
-        E("duplicate Authorization", Self.fields("Authorization: Bearer a", "Authorization: Bearer b"),
-          .duplicateField(.authorization)),
+        E(
+            "duplicate Authorization", Self.fields("Authorization: Bearer a", "Authorization: Bearer b"),
+            .duplicateField(.authorization)),
         E("duplicate X-Api-Key", Self.fields("X-Api-Key: a", "x-api-key: a"), .duplicateField(.xAPIKey)),
-        E("duplicate X-Original-URI", Self.fields("X-Original-URI: /a", "X-Original-Uri: /b"),
-          .duplicateField(.xOriginalURI)),
+        E(
+            "duplicate X-Original-URI", Self.fields("X-Original-URI: /a", "X-Original-Uri: /b"),
+            .duplicateField(.xOriginalURI)),
         E("duplicate Host", Self.fields("Host: a", "HOST: b"), .duplicateField(.host)),
-        E("duplicate X-Forwarded-For", Self.fields("X-Forwarded-For: 1.2.3.4", "X-Forwarded-For: 5.6.7.8"),
-          .duplicateField(.xForwardedFor)),
+        E(
+            "duplicate X-Forwarded-For", Self.fields("X-Forwarded-For: 1.2.3.4", "X-Forwarded-For: 5.6.7.8"),
+            .duplicateField(.xForwardedFor)),
         E("duplicate empty X-Api-Key", Self.fields("X-Api-Key:", "X-Api-Key: a"), .duplicateField(.xAPIKey)),
     ]
 

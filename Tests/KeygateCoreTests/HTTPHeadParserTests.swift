@@ -57,21 +57,22 @@ struct HTTPHeadParserTests {
         #expect(head[.xForwardedFor] == "10.0.0.1")
     }
 
-    @Test(arguments: [
-        ("GET / HTTP/1.1", [], true),
-        ("GET / HTTP/1.1", ["Connection: close"], false),
-        ("GET / HTTP/1.1", ["Connection: keep-alive"], true),
-        ("GET / HTTP/1.1", ["Connection: Keep-Alive, Close"], false),
-        ("GET / HTTP/1.1", ["Connection: upgrade ,\tCLOSE\t"], false),
-        ("GET / HTTP/1.1", ["Connection: keep-alive", "connection: close"], false),
-        ("GET / HTTP/1.1", ["Connection: closed"], true),
-        ("GET / HTTP/1.1", ["Connection: ,,"], true),
-        ("GET / HTTP/1.0", [], false),
-        ("GET / HTTP/1.0", ["Connection: keep-alive"], true),
-        ("GET / HTTP/1.0", ["CONNECTION:  KEEP-ALIVE "], true),
-        ("GET / HTTP/1.0", ["Connection: keep-alive, close"], false),
-        ("GET / HTTP/1.0", ["Connection: keep-alives"], false),
-    ] as [(String, [String], Bool)])
+    @Test(
+        arguments: [
+            ("GET / HTTP/1.1", [], true),
+            ("GET / HTTP/1.1", ["Connection: close"], false),
+            ("GET / HTTP/1.1", ["Connection: keep-alive"], true),
+            ("GET / HTTP/1.1", ["Connection: Keep-Alive, Close"], false),
+            ("GET / HTTP/1.1", ["Connection: upgrade ,\tCLOSE\t"], false),
+            ("GET / HTTP/1.1", ["Connection: keep-alive", "connection: close"], false),
+            ("GET / HTTP/1.1", ["Connection: closed"], true),
+            ("GET / HTTP/1.1", ["Connection: ,,"], true),
+            ("GET / HTTP/1.0", [], false),
+            ("GET / HTTP/1.0", ["Connection: keep-alive"], true),
+            ("GET / HTTP/1.0", ["CONNECTION:  KEEP-ALIVE "], true),
+            ("GET / HTTP/1.0", ["Connection: keep-alive, close"], false),
+            ("GET / HTTP/1.0", ["Connection: keep-alives"], false),
+        ] as [(String, [String], Bool)])
     func keepAlive(requestLine: String, fields: [String], expected: Bool) throws {
         let head = try Self.parsed(T.head([requestLine] + fields))
         #expect(head.keepAlive == expected)
@@ -153,12 +154,15 @@ struct HTTPHeadParserTests {
 
     @Test func customLimitsApply() {
         let limits = HTTPHeadLimits(maxHeadBytes: 64, maxFieldLines: 2, maxNameBytes: 4, maxTargetBytes: 8)
-        #expect(T.completeHead(T.parse(T.head(["GET /1234567 HTTP/1.1", "Host: a", "Abcd: b"]), limits: limits)) != nil)
+        #expect(
+            T.completeHead(T.parse(T.head(["GET /1234567 HTTP/1.1", "Host: a", "Abcd: b"]), limits: limits)) != nil)
         #expect(T.parse(T.head(["GET /12345678 HTTP/1.1"]), limits: limits) == .invalid(.targetTooLong))
         #expect(T.parse(T.head(["GET / HTTP/1.1", "Abcde: b"]), limits: limits) == .invalid(.nameTooLong))
-        #expect(T.parse(T.head(["GET / HTTP/1.1", "A: 1", "B: 2", "C: 3"]), limits: limits) == .invalid(.tooManyFields))
-        #expect(T.parse(T.head(["GET / HTTP/1.1", "A: " + String(repeating: "x", count: 50)]), limits: limits)
-            == .invalid(.headTooLarge))
+        #expect(
+            T.parse(T.head(["GET / HTTP/1.1", "A: 1", "B: 2", "C: 3"]), limits: limits) == .invalid(.tooManyFields))
+        #expect(
+            T.parse(T.head(["GET / HTTP/1.1", "A: " + String(repeating: "x", count: 50)]), limits: limits)
+                == .invalid(.headTooLarge))
         // 64 bytes without an end are too large even when every line so far is valid.
         #expect(T.parse(Array(repeating: UInt8(ascii: "A"), count: 64), limits: limits) == .invalid(.headTooLarge))
         #expect(T.parse(Array(repeating: UInt8(ascii: "A"), count: 63), limits: limits) == .incomplete)

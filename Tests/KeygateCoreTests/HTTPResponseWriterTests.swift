@@ -72,8 +72,11 @@ struct HTTPResponseWriterTests {
         #expect(
             HTTPResponseWriter.errorResponse(for: .headTooLarge)
                 == Array(
-                    "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
-        #expect(HTTPResponseWriter.errorResponse(for: .tooManyFields) == HTTPResponseWriter.errorResponse(for: .nameTooLong))
+                    "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .utf8))
+        #expect(
+            HTTPResponseWriter.errorResponse(for: .tooManyFields) == HTTPResponseWriter.errorResponse(for: .nameTooLong)
+        )
         #expect(
             HTTPResponseWriter.errorResponse(for: .duplicateField(.host))
                 == HTTPResponseWriter.errorResponse(for: .targetTooLong))

@@ -91,7 +91,8 @@ struct HTTPHeadScanner: Sendable {
 
             case .targetStart:
                 guard byte == HTTPByte.slash else {
-                    let isSeparator = byte == HTTPByte.space || byte == HTTPByte.tab
+                    let isSeparator =
+                        byte == HTTPByte.space || byte == HTTPByte.tab
                         || byte == HTTPByte.carriageReturn || byte == HTTPByte.lineFeed
                     return .invalid(isSeparator ? .invalidRequestLine : .invalidTarget)
                 }
