@@ -1,0 +1,57 @@
+/// Byte constants and character classes of RFC 9110/9112 as the head parser uses them.
+enum HTTPByte {
+    static let tab: UInt8 = 0x09
+    static let lineFeed: UInt8 = 0x0A
+    static let carriageReturn: UInt8 = 0x0D
+    static let space: UInt8 = 0x20
+    static let comma: UInt8 = 0x2C
+    static let slash: UInt8 = 0x2F
+    static let zero: UInt8 = 0x30
+    static let colon: UInt8 = 0x3A
+
+    /// `tchar`: ALPHA, DIGIT and ``!#$%&'*+-.^_`|~``, as two 64-bit masks over 0-127.
+    @inline(__always)
+    static func isToken(_ byte: UInt8) -> Bool {
+        let bit = UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: return (0x03FF_6CFA_0000_0000 as UInt64) &>> bit & 1 == 1
+        case 1: return (0x57FF_FFFF_C7FF_FFFE as UInt64) &>> bit & 1 == 1
+        default: return false
+        }
+    }
+
+    /// A request-target byte: visible ASCII, 0x21-0x7E.
+    @inline(__always)
+    static func isVisible(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte < 0x7F
+    }
+
+    /// A field-value byte that is not whitespace: visible ASCII or obs-text (0x80-0xFF).
+    @inline(__always)
+    static func isValueContent(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte != 0x7F
+    }
+
+    /// Optional whitespace: SP or HTAB.
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == Self.space || byte == Self.tab
+    }
+
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool {
+        byte &- Self.zero < 10
+    }
+
+    /// True when `bytes[start...]` begins with `lowercase`, compared case-insensitively.
+    ///
+    /// `lowercase` holds only lowercase letters and `-`; the caller guarantees `start + lowercase.count <= count` and
+    /// that the bytes are neither CR nor LF, so `| 0x20` folds letters and nothing else onto the expected bytes.
+    static func matches(_ bytes: UnsafeRawBufferPointer, at start: Int, _ lowercase: StaticString) -> Bool {
+        let expected = lowercase.utf8Start
+        for offset in 0..<lowercase.utf8CodeUnitCount where bytes[start + offset] | 0x20 != expected[offset] {
+            return false
+        }
+        return true
+    }
+}

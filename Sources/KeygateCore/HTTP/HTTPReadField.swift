@@ -1,0 +1,41 @@
+/// The header fields keygate reads; every other field is validated and skipped.
+///
+/// A request head stores their values in a fixed array indexed by `rawValue`.
+public enum HTTPReadField: Int, CaseIterable, Sendable {
+    case host
+    case authorization
+    case xAPIKey
+    case xOriginalURI
+    case xOriginalMethod
+    case xOriginalHost
+    case xForwardedURI
+    case xForwardedMethod
+    case xForwardedHost
+    case xForwardedProto
+    case xForwardedFor
+    case xRealIP
+    case origin
+    case xKeygateScope
+    case xKeygateCost
+
+    /// The canonical spelling, as nginx, Caddy and Traefik write it.
+    public var name: String {
+        switch self {
+        case .host: "Host"
+        case .authorization: "Authorization"
+        case .xAPIKey: "X-Api-Key"
+        case .xOriginalURI: "X-Original-URI"
+        case .xOriginalMethod: "X-Original-Method"
+        case .xOriginalHost: "X-Original-Host"
+        case .xForwardedURI: "X-Forwarded-Uri"
+        case .xForwardedMethod: "X-Forwarded-Method"
+        case .xForwardedHost: "X-Forwarded-Host"
+        case .xForwardedProto: "X-Forwarded-Proto"
+        case .xForwardedFor: "X-Forwarded-For"
+        case .xRealIP: "X-Real-IP"
+        case .origin: "Origin"
+        case .xKeygateScope: "X-Keygate-Scope"
+        case .xKeygateCost: "X-Keygate-Cost"
+        }
+    }
+}

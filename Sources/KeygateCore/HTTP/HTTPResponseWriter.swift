@@ -1,0 +1,77 @@
+/// Encodes answers as HTTP/1.1 response heads. Never a body: every keygate answer is header-only, so the front end
+/// can keep the connection.
+public enum HTTPResponseWriter {
+    /// Appends "HTTP/1.1 <status> <reason phrase>\r\n", the headers (name: value\r\n), then "Content-Length: 0\r\n"
+    /// unless status is 204 or 1xx/304, then "Connection: close\r\n" when !keepAlive, or "Connection: keep-alive\r\n"
+    /// when keepAlive && minorVersion == 0, then "\r\n". Never a body. Header values are written as given (callers
+    /// sanitize, e.g. with ``AuthAnswer/headerSafe(_:)``).
+    public static func append(
+        status: Int, headers: [(name: String, value: String)], keepAlive: Bool, minorVersion: Int,
+        to out: inout [UInt8]
+    ) {
+        if let line = Self.statusLine(status) {
+            Self.append(line, to: &out)
+        } else {
+            Self.append("HTTP/1.1 ", to: &out)
+            out.append(contentsOf: String(status).utf8)
+            Self.append(" \r\n", to: &out)
+        }
+        for header in headers {
+            out.append(contentsOf: header.name.utf8)
+            Self.append(": ", to: &out)
+            out.append(contentsOf: header.value.utf8)
+            Self.append("\r\n", to: &out)
+        }
+        if status != 204 && status != 304 && !(100..<200).contains(status) {
+            Self.append("Content-Length: 0\r\n", to: &out)
+        }
+        if !keepAlive {
+            Self.append("Connection: close\r\n", to: &out)
+        } else if minorVersion == 0 {
+            Self.append("Connection: keep-alive\r\n", to: &out)
+        }
+        Self.append("\r\n", to: &out)
+    }
+
+    /// The fixed 400/431 answer: status line, "Content-Length: 0", "Connection: close".
+    public static func errorResponse(for error: HTTPHeadError) -> [UInt8] {
+        error.status == 431 ? Self.headerFieldsTooLarge : Self.badRequest
+    }
+
+    private static let badRequest = Self.fixedError(status: 400)
+    private static let headerFieldsTooLarge = Self.fixedError(status: 431)
+
+    private static func fixedError(status: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        Self.append(status: status, headers: [], keepAlive: false, minorVersion: 1, to: &out)
+        return out
+    }
+
+    /// The whole status line for the statuses keygate and its front ends use; nil for others.
+    static func statusLine(_ status: Int) -> StaticString? {
+        switch status {
+        case 200: "HTTP/1.1 200 OK\r\n"
+        case 204: "HTTP/1.1 204 No Content\r\n"
+        case 304: "HTTP/1.1 304 Not Modified\r\n"
+        case 400: "HTTP/1.1 400 Bad Request\r\n"
+        case 401: "HTTP/1.1 401 Unauthorized\r\n"
+        case 403: "HTTP/1.1 403 Forbidden\r\n"
+        case 404: "HTTP/1.1 404 Not Found\r\n"
+        case 405: "HTTP/1.1 405 Method Not Allowed\r\n"
+        case 408: "HTTP/1.1 408 Request Timeout\r\n"
+        case 413: "HTTP/1.1 413 Content Too Large\r\n"
+        case 414: "HTTP/1.1 414 URI Too Long\r\n"
+        case 429: "HTTP/1.1 429 Too Many Requests\r\n"
+        case 431: "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+        case 500: "HTTP/1.1 500 Internal Server Error\r\n"
+        case 502: "HTTP/1.1 502 Bad Gateway\r\n"
+        case 503: "HTTP/1.1 503 Service Unavailable\r\n"
+        case 504: "HTTP/1.1 504 Gateway Timeout\r\n"
+        default: nil
+        }
+    }
+
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+}
