@@ -75,26 +75,20 @@ public final class Gate {
         let nowSeconds = nowMicros / 1_000_000
         self.statistics.decisions += 1
         // The client address is parsed only when something reads it: per-IP limits or a key's network allowlist.
-        var resolved: IPAddress?? = nil
-        func client() -> IPAddress? {
-            if let resolved { return resolved }
-            let address = ClientAddress.resolve(
-                remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
-                trustedProxies: self.policy.trustedProxies)
-            resolved = .some(address)
-            return address
-        }
-        if let limit = self.policy.globalIPLimit, let client = client(),
-            let limited = self.limitingIP(client, .global, limit, request: request, nowMicros: nowMicros)
+        var client = LazyClient()
+        if let limit = self.policy.globalIPLimit, let address = client.address(request, self.policy),
+            let limited = self.limitingIP(address, .global, limit, request: request, nowMicros: nowMicros)
         {
             return (limited, nil)
         }
         let secret: String
         switch KeyExtraction.extract(from: request, queryParameter: self.policy.queryParameter) {
         case .missing:
-            return (self.keyless(Decision(.missing, requiredScopes: request.requiredScopes), client, request, nowMicros), nil)
+            let decision = Decision(.missing, requiredScopes: request.requiredScopes)
+            return (self.keyless(decision, &client, request, nowMicros), nil)
         case .malformed:
-            return (self.keyless(Decision(.malformed, requiredScopes: request.requiredScopes), client, request, nowMicros), nil)
+            let decision = Decision(.malformed, requiredScopes: request.requiredScopes)
+            return (self.keyless(decision, &client, request, nowMicros), nil)
         case .candidate(let candidate): secret = candidate
         }
         let entry: CachedKey
@@ -108,8 +102,9 @@ public final class Gate {
         // Decider reads the address only for a key with a network allowlist.
         let needsAddress = entry.match.map { !$0.key.allowedNetworks.isEmpty } ?? false
         var decision = Decider.judge(
-            entry.match, request: request, clientAddress: needsAddress ? client() : nil, nowSeconds: nowSeconds)
-        if decision.outcome == .unknown { return (self.keyless(decision, client, request, nowMicros), entry) }
+            entry.match, request: request, clientAddress: needsAddress ? client.address(request, self.policy) : nil,
+            nowSeconds: nowSeconds)
+        if decision.outcome == .unknown { return (self.keyless(decision, &client, request, nowMicros), entry) }
         // Only a request that passes every other check reaches the limits: denied requests never consume quota.
         if decision.outcome == .allow, let key = decision.key, !key.policies.isEmpty {
             decision = self.applyingLimits(decision, key: key, owner: entry.owner, request: request, nowMicros: nowMicros)
@@ -122,10 +117,12 @@ public final class Gate {
 
     /// A request without a valid key spends from its IP's keyless limit; over it, the answer becomes 429.
     private func keyless(
-        _ decision: Decision, _ client: () -> IPAddress?, _ request: AuthRequest, _ nowMicros: Int64
+        _ decision: Decision, _ client: inout LazyClient, _ request: AuthRequest, _ nowMicros: Int64
     ) -> Decision {
-        guard let limit = self.policy.keylessIPLimit, let client = client() else { return decision }
-        return self.limitingIP(client, .keyless, limit, request: request, nowMicros: nowMicros) ?? decision
+        guard let limit = self.policy.keylessIPLimit, let address = client.address(request, self.policy) else {
+            return decision
+        }
+        return self.limitingIP(address, .keyless, limit, request: request, nowMicros: nowMicros) ?? decision
     }
 
     /// The rate-limited decision if `client` is over `limit`, else `nil` (also when the table cannot be used: IP limits
@@ -197,6 +194,20 @@ public final class Gate {
         return AuthAnswer.rendering(
             decision, for: request.frontEnd, policy: self.policy, limitDenyStatus: request.limitDenyStatus,
             memo: &entry.memo)
+    }
+
+    /// The client address of one request, resolved on first use.
+    struct LazyClient {
+        private var resolved: IPAddress?? = nil
+
+        mutating func address(_ request: AuthRequest, _ policy: GatePolicy) -> IPAddress? {
+            if let resolved { return resolved }
+            let address = ClientAddress.resolve(
+                remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
+                trustedProxies: policy.trustedProxies)
+            self.resolved = .some(address)
+            return address
+        }
     }
 
     /// Whether a cache-invalidation mechanism cheaper than `data_version` per request is active.

@@ -146,32 +146,24 @@ public struct AuthAnswer: Sendable, Equatable {
         String(decoding: headerSafe(value).utf8.map { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") ? UInt8(ascii: "'") : $0 }, as: UTF8.self)
     }
 
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value >= 10 { Self.appendDecimal(value / 10, to: &out) }
-        out.append(UInt8(ascii: "0") + UInt8(value % 10))
-    }
-
-    /// Appends the UTF-8 of `text`, copied in one piece from a native string.
-    static func appendUTF8(_ text: String, to out: inout [UInt8]) {
-        if text.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil { out += text.utf8 }
-    }
-
     /// CGI response head (`Status: 204\r\nName: value\r\n…\r\n\r\n`), what FastCGI STDOUT carries.
     public func cgiHead() -> [UInt8] {
         var count = 8 + 20 + 2 + 2  // "Status: ", the digits, CRLF, the final CRLF
         for header in self.headers { count += header.name.utf8.count + header.value.utf8.count + 4 }
-        var out: [UInt8] = []
-        out.reserveCapacity(count)
-        Self.appendUTF8("Status: ", to: &out)
-        Self.appendDecimal(self.status, to: &out)
-        Self.appendUTF8("\r\n", to: &out)
-        for header in self.headers {
-            Self.appendUTF8(header.name, to: &out)
-            Self.appendUTF8(": ", to: &out)
-            Self.appendUTF8(header.value, to: &out)
-            Self.appendUTF8("\r\n", to: &out)
+        // Written in place into storage of the exact size: this runs for every answer.
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, written in
+            var out = ByteWriter(buffer)
+            out.append(literal: "Status: ")
+            out.append(decimal: self.status)
+            out.append(literal: "\r\n")
+            for header in self.headers {
+                out.append(header.name)
+                out.append(literal: ": ")
+                out.append(header.value)
+                out.append(literal: "\r\n")
+            }
+            out.append(literal: "\r\n")
+            written = out.count
         }
-        Self.appendUTF8("\r\n", to: &out)
-        return out
     }
 }

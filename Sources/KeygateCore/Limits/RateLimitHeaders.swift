@@ -46,15 +46,15 @@ public struct RateLimitHeaders: Sendable, Equatable {
             self.policy = policyField ?? Self.policyField(policies: policies, evaluations: evaluations)
             self.rateLimit = Self.rateLimitField(policies: policies, evaluations: evaluations)
             let constrained = Self.mostConstrained(evaluations)
-            self.legacyLimit = ASCIIWriter.decimal(Self.integer(constrained.limit))
-            self.legacyRemaining = ASCIIWriter.decimal(Self.integer(constrained.remaining))
+            self.legacyLimit = ByteWriter.decimal(Self.integer(constrained.limit))
+            self.legacyRemaining = ByteWriter.decimal(Self.integer(constrained.remaining))
             if constrained.resetMicros != .max {
-                self.legacyReset = ASCIIWriter.decimal(Self.integer(constrained.resetMicros.secondsRoundingUp))
+                self.legacyReset = ByteWriter.decimal(Self.integer(constrained.resetMicros.secondsRoundingUp))
             }
         }
         if !evaluation.admitted {
             if evaluation.retryAfterMicros != .max {
-                self.retryAfter = ASCIIWriter.decimal(Self.integer(max(evaluation.retryAfterMicros.secondsRoundingUp, 1)))
+                self.retryAfter = ByteWriter.decimal(Self.integer(max(evaluation.retryAfterMicros.secondsRoundingUp, 1)))
             }
             self.problemJSON = Self.problemJSON(violatedPolicies: evaluation.violated)
         }
@@ -63,10 +63,10 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// The `RateLimit-Policy` value: per policy its name, `q` and (when it has one) `w`; `evaluations` one per policy.
     static func policyField(policies: PolicySet, evaluations: [LimitEvaluation]) -> String {
         Self.field(policies: policies, evaluations: evaluations) { item, out in
-            out.append(";q=")
+            out.append(literal: ";q=")
             out.append(decimal: Self.integer(item.limit))
             if item.windowMicros > 0 {
-                out.append(";w=")
+                out.append(literal: ";w=")
                 out.append(decimal: Self.integer(max(item.windowMicros.secondsRoundingUp, 1)))
             }
         }
@@ -75,10 +75,10 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// The `RateLimit` value: per policy its name, `r` and (when it ends) `t`.
     static func rateLimitField(policies: PolicySet, evaluations: [LimitEvaluation]) -> String {
         Self.field(policies: policies, evaluations: evaluations) { item, out in
-            out.append(";r=")
+            out.append(literal: ";r=")
             out.append(decimal: Self.integer(item.remaining))
             if item.resetMicros != .max {
-                out.append(";t=")
+                out.append(literal: ";t=")
                 out.append(decimal: Self.integer(item.resetMicros.secondsRoundingUp))
             }
         }
@@ -89,11 +89,11 @@ public struct RateLimitHeaders: Sendable, Equatable {
     ///
     /// Built in a stack buffer, not by appending to a `String`: this runs on every answer for a key with limits.
     private static func field(
-        policies: PolicySet, evaluations: [LimitEvaluation], parameters: (LimitEvaluation, inout ASCIIWriter) -> Void
+        policies: PolicySet, evaluations: [LimitEvaluation], parameters: (LimitEvaluation, inout ByteWriter) -> Void
     ) -> String {
         var capacity = 0
         policies.forEachName { _, name in capacity += 2 * name.utf8.count + 48 }
-        return ASCIIWriter.string(capacity: capacity) { out in
+        return ByteWriter.string(capacity: capacity) { out in
             policies.forEachName { index, name in
                 if index > 0 {
                     out.append(UInt8(ascii: ","))

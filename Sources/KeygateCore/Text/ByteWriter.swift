@@ -1,15 +1,17 @@
-/// Builds a short string byte by byte in a stack buffer: the finished string is the only allocation (none at all up
-/// to 15 bytes), where appending to a `String` piece by piece costs a capacity check and a copy per piece.
-struct ASCIIWriter {
+/// Writes bytes into a buffer of known size: header text on the answer path, where appending to a `String` or an
+/// array piece by piece costs a capacity check per piece. Writing past the buffer is a bug and traps.
+struct ByteWriter {
     private let buffer: UnsafeMutableBufferPointer<UInt8>
-    private var count = 0
+    /// Bytes written so far, from the start of the buffer.
+    private(set) var count = 0
 
-    private init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
 
-    /// The string `body` writes; writing more than `capacity` bytes is a bug and traps.
-    static func string(capacity: Int, _ body: (inout ASCIIWriter) -> Void) -> String {
+    /// The string `body` writes, built in a stack buffer of `capacity` bytes: the string is the only allocation
+    /// (none at all up to 15 bytes).
+    static func string(capacity: Int, _ body: (inout ByteWriter) -> Void) -> String {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            var writer = ASCIIWriter(buffer)
+            var writer = ByteWriter(buffer)
             body(&writer)
             return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<writer.count]), as: UTF8.self)
         }
@@ -21,20 +23,31 @@ struct ASCIIWriter {
     }
 
     mutating func append(_ byte: UInt8) {
-        precondition(self.count < self.buffer.count, "ASCIIWriter capacity exceeded")
+        precondition(self.count < self.buffer.count, "ByteWriter capacity exceeded")
         self.buffer[self.count] = byte
         self.count += 1
+    }
+
+    /// Appends the bytes of a literal.
+    mutating func append(literal text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        precondition(self.count + count <= self.buffer.count, "ByteWriter capacity exceeded")
+        (self.buffer.baseAddress! + self.count).initialize(from: text.utf8Start, count: count)
+        self.count += count
     }
 
     /// Appends the UTF-8 of `text`.
     mutating func append(_ text: String) {
         let copied = text.utf8.withContiguousStorageIfAvailable { utf8 in
-            precondition(self.count + utf8.count <= self.buffer.count, "ASCIIWriter capacity exceeded")
+            precondition(self.count + utf8.count <= self.buffer.count, "ByteWriter capacity exceeded")
             UnsafeMutableBufferPointer(rebasing: self.buffer[self.count...]).initialize(fromContentsOf: utf8)
             self.count += utf8.count
         }
         if copied == nil { for byte in text.utf8 { self.append(byte) } }
     }
+
+    /// Appends `value` in decimal, as `String(value)` spells it.
+    mutating func append(decimal value: Int) { self.append(decimal: Int64(value)) }
 
     /// Appends `value` in decimal, as `String(value)` spells it.
     mutating func append(decimal value: Int64) {
@@ -46,7 +59,7 @@ struct ASCIIWriter {
             digits += 1
             scale = scale &* 10
         }
-        precondition(self.count + digits <= self.buffer.count, "ASCIIWriter capacity exceeded")
+        precondition(self.count + digits <= self.buffer.count, "ByteWriter capacity exceeded")
         var index = self.count + digits
         repeat {
             index -= 1
