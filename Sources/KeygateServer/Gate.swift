@@ -17,7 +17,7 @@ public final class Gate {
     private let ipTable: IPTable?
     private var lastEvictionLogMillis: Int64 = 0
     private let logger: Logger
-    private var cache: [KeyDigest: SecretMatch?] = [:]
+    private var cache: [KeyDigest: CachedKey] = [:]
     private var cachedDataVersion: Int64 = -1
     /// Cheap per-request commit detector; `nil` falls back to `PRAGMA data_version` on every request.
     private let walWatch: WALChangeWatch?
@@ -51,61 +51,78 @@ public final class Gate {
         self.cacheCapacity = cacheCapacity
     }
 
+    /// One cache entry: what a digest found (or that it found nothing), with what requests derive from it, once.
+    final class CachedKey {
+        let match: SecretMatch?
+        /// The counters-record fingerprint of the key's id.
+        let owner: UInt64
+        /// The key's repeated header values, for ``answer(_:nowMicros:)``.
+        var memo = AnswerMemo()
+
+        init(_ match: SecretMatch?) {
+            self.match = match
+            self.owner = match.map { CounterTable.fingerprint(of: $0.key.id) } ?? 0
+        }
+    }
+
     /// Decides `request` at `nowMicros`; store failures become the `storeUnavailable` outcome (fail closed).
     public func decide(_ request: AuthRequest, nowMicros: Int64) -> Decision {
+        self.deciding(request, nowMicros: nowMicros).decision
+    }
+
+    /// ``decide(_:nowMicros:)``, with the cache entry of the key when one was looked up.
+    private func deciding(_ request: AuthRequest, nowMicros: Int64) -> (decision: Decision, entry: CachedKey?) {
         let nowSeconds = nowMicros / 1_000_000
         self.statistics.decisions += 1
         // The client address is parsed only when something reads it: per-IP limits or a key's network allowlist.
-        var resolved: IPAddress?? = nil
-        func client() -> IPAddress? {
-            if let resolved { return resolved }
-            let address = ClientAddress.resolve(
-                remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
-                trustedProxies: self.policy.trustedProxies)
-            resolved = .some(address)
-            return address
-        }
-        if let limit = self.policy.globalIPLimit, let client = client(),
-            let limited = self.limitingIP(client, .global, limit, request: request, nowMicros: nowMicros)
+        var client = LazyClient()
+        if let limit = self.policy.globalIPLimit, let address = client.address(request, self.policy),
+            let limited = self.limitingIP(address, .global, limit, request: request, nowMicros: nowMicros)
         {
-            return limited
+            return (limited, nil)
         }
         let secret: String
         switch KeyExtraction.extract(from: request, queryParameter: self.policy.queryParameter) {
-        case .missing: return self.keyless(Decision(.missing, requiredScopes: request.requiredScopes), client, request, nowMicros)
+        case .missing:
+            let decision = Decision(.missing, requiredScopes: request.requiredScopes)
+            return (self.keyless(decision, &client, request, nowMicros), nil)
         case .malformed:
-            return self.keyless(Decision(.malformed, requiredScopes: request.requiredScopes), client, request, nowMicros)
+            let decision = Decision(.malformed, requiredScopes: request.requiredScopes)
+            return (self.keyless(decision, &client, request, nowMicros), nil)
         case .candidate(let candidate): secret = candidate
         }
-        let match: SecretMatch?
+        let entry: CachedKey
         do {
-            match = try self.find(digest: self.hasher.digest(secret))
+            entry = try self.find(digest: self.hasher.digest(secret))
         } catch {
             self.statistics.storeErrors += 1
             self.logger.error("key lookup failed; answering 500", metadata: ["error": "\(error)"])
-            return Decision(.storeUnavailable, requiredScopes: request.requiredScopes)
+            return (Decision(.storeUnavailable, requiredScopes: request.requiredScopes), nil)
         }
         // Decider reads the address only for a key with a network allowlist.
-        let needsAddress = match.map { !$0.key.allowedNetworks.isEmpty } ?? false
+        let needsAddress = entry.match.map { !$0.key.allowedNetworks.isEmpty } ?? false
         var decision = Decider.judge(
-            match, request: request, clientAddress: needsAddress ? client() : nil, nowSeconds: nowSeconds)
-        if decision.outcome == .unknown { return self.keyless(decision, client, request, nowMicros) }
+            entry.match, request: request, clientAddress: needsAddress ? client.address(request, self.policy) : nil,
+            nowSeconds: nowSeconds)
+        if decision.outcome == .unknown { return (self.keyless(decision, &client, request, nowMicros), entry) }
         // Only a request that passes every other check reaches the limits: denied requests never consume quota.
         if decision.outcome == .allow, let key = decision.key, !key.policies.isEmpty {
-            decision = self.applyingLimits(decision, key: key, request: request, nowMicros: nowMicros)
+            decision = self.applyingLimits(decision, key: key, owner: entry.owner, request: request, nowMicros: nowMicros)
         }
         if decision.outcome == .allow, let key = decision.key, !request.dryRun {
             self.lastUsed?.record(slot: key.slot, seconds: nowSeconds)
         }
-        return decision
+        return (decision, entry)
     }
 
     /// A request without a valid key spends from its IP's keyless limit; over it, the answer becomes 429.
     private func keyless(
-        _ decision: Decision, _ client: () -> IPAddress?, _ request: AuthRequest, _ nowMicros: Int64
+        _ decision: Decision, _ client: inout LazyClient, _ request: AuthRequest, _ nowMicros: Int64
     ) -> Decision {
-        guard let limit = self.policy.keylessIPLimit, let client = client() else { return decision }
-        return self.limitingIP(client, .keyless, limit, request: request, nowMicros: nowMicros) ?? decision
+        guard let limit = self.policy.keylessIPLimit, let address = client.address(request, self.policy) else {
+            return decision
+        }
+        return self.limitingIP(address, .keyless, limit, request: request, nowMicros: nowMicros) ?? decision
     }
 
     /// The rate-limited decision if `client` is over `limit`, else `nil` (also when the table cannot be used: IP limits
@@ -136,7 +153,9 @@ public final class Gate {
         return decision
     }
 
-    private func applyingLimits(_ decision: Decision, key: KeyRecord, request: AuthRequest, nowMicros: Int64) -> Decision {
+    private func applyingLimits(
+        _ decision: Decision, key: KeyRecord, owner: UInt64, request: AuthRequest, nowMicros: Int64
+    ) -> Decision {
         guard let counters = self.counters else {
             self.logger.error("key has limits but counters are off; refusing", metadata: ["key_id": "\(key.id)"])
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
@@ -149,7 +168,7 @@ public final class Gate {
         }
         guard
             let evaluation = counters.admit(
-                slot: key.slot, owner: CounterTable.fingerprint(of: key.id), policies: key.policies, cost: request.cost,
+                slot: key.slot, owner: owner, policies: key.policies, cost: request.cost,
                 nowMicros: nowMicros, dryRun: request.dryRun)
         else {
             self.logger.error("counters slot lease unavailable; refusing", metadata: ["key_id": "\(key.id)"])
@@ -161,21 +180,40 @@ public final class Gate {
 
     /// Decides and renders the answer for the request's front end.
     public func answer(_ request: AuthRequest, nowMicros: Int64) -> AuthAnswer {
-        let decision = self.decide(request, nowMicros: nowMicros)
+        let (decision, entry) = self.deciding(request, nowMicros: nowMicros)
         if decision.outcome != .allow {
             self.logger.debug(
                 "denied",
                 metadata: ["reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
                     "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")"])
         }
+        guard let entry else {
+            return AuthAnswer.rendering(
+                decision, for: request.frontEnd, policy: self.policy, limitDenyStatus: request.limitDenyStatus)
+        }
         return AuthAnswer.rendering(
-            decision, for: request.frontEnd, policy: self.policy, limitDenyStatus: request.limitDenyStatus)
+            decision, for: request.frontEnd, policy: self.policy, limitDenyStatus: request.limitDenyStatus,
+            memo: &entry.memo)
+    }
+
+    /// The client address of one request, resolved on first use.
+    struct LazyClient {
+        private var resolved: IPAddress?? = nil
+
+        mutating func address(_ request: AuthRequest, _ policy: GatePolicy) -> IPAddress? {
+            if let resolved { return resolved }
+            let address = ClientAddress.resolve(
+                remoteAddress: request.remoteAddress, forwardedFor: request.forwardedFor,
+                trustedProxies: policy.trustedProxies)
+            self.resolved = .some(address)
+            return address
+        }
     }
 
     /// Whether a cache-invalidation mechanism cheaper than `data_version` per request is active.
     public var watchesWALIndex: Bool { self.walWatch != nil }
 
-    private func find(digest: KeyDigest) throws -> SecretMatch? {
+    private func find(digest: KeyDigest) throws -> CachedKey {
         let now = Clock.monotonicMillis()
         if let watch = self.walWatch {
             // A changed WAL header means a commit: confirm with the authoritative data_version (the rare path).
@@ -190,9 +228,9 @@ public final class Gate {
             self.statistics.cacheHits += 1
             return cached
         }
-        let found = try self.lookup.find(digest: digest)
+        let found = CachedKey(try self.lookup.find(digest: digest))
         if self.cache.count >= self.cacheCapacity { self.cache.removeAll(keepingCapacity: true) }
-        self.cache[digest] = .some(found)
+        self.cache[digest] = found
         return found
     }
 

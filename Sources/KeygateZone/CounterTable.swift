@@ -43,25 +43,29 @@ public final class CounterTable: @unchecked Sendable {
             .bindMemory(to: Atomic<UInt64>.self, capacity: capacity * Self.wordsPerRecord)
     }
 
-    /// The word of `slot`'s record that holds the state of each policy, in `PolicySet` state order.
-    static func wordIndices(for policies: PolicySet) -> [Int] {
-        var indices: [Int] = []
+    /// Writes the word of a record that holds the state of each policy, in `PolicySet` state order, to `indices`
+    /// (room for `policies.stateCount`).
+    static func wordIndices(for policies: PolicySet, into indices: UnsafeMutableBufferPointer<Int>) {
+        var position = 0
         var spare = 14
         for limit in policies.rateLimits {
             switch limit.periodMicros {
-            case 1_000_000: indices.append(2)
-            case 60_000_000: indices.append(3)
-            case 3_600_000_000: indices.append(4)
-            case 86_400_000_000: indices.append(5)
+            case 1_000_000: indices[position] = 2
+            case 60_000_000: indices[position] = 3
+            case 3_600_000_000: indices[position] = 4
+            case 86_400_000_000: indices[position] = 5
             default:
                 precondition(spare < 16, "more than two rate limits with unusual periods")
-                indices.append(spare)
+                indices[position] = spare
                 spare += 1
             }
+            position += 1
         }
-        for quota in policies.quotas { indices.append(quota.window == .day ? 6 : 7) }
-        if policies.credits != nil { indices.append(8) }
-        return indices
+        for quota in policies.quotas {
+            indices[position] = quota.window == .day ? 6 : 7
+            position += 1
+        }
+        if policies.credits != nil { indices[position] = 8 }
     }
 
     /// Evaluates `policies` for one request of `cost` against `slot`, and commits every new state or none.
@@ -72,8 +76,25 @@ public final class CounterTable: @unchecked Sendable {
         slot: Int, owner: UInt64 = 0, policies: PolicySet, cost: Int64, nowMicros: Int64, dryRun: Bool = false
     ) -> PolicySetEvaluation? {
         precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range 0..<\(self.capacity)")
-        let record = self.words + slot * Self.wordsPerRecord
-        let indices = Self.wordIndices(for: policies)
+        let count = policies.stateCount
+        // Word indices and old states live on the stack: the request path allocates only the evaluation.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { indices in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { states in
+                Self.wordIndices(for: policies, into: indices)
+                return self.admit(
+                    record: self.words + slot * Self.wordsPerRecord, owner: owner, policies: policies,
+                    indices: UnsafeBufferPointer(indices), states: states, cost: cost, nowMicros: nowMicros,
+                    dryRun: dryRun)
+            }
+        }
+    }
+
+    /// ``admit(slot:owner:policies:cost:nowMicros:dryRun:)`` on `record`, with scratch space for the old states.
+    private func admit(
+        record: UnsafeMutablePointer<Atomic<UInt64>>, owner: UInt64, policies: PolicySet,
+        indices: UnsafeBufferPointer<Int>, states: UnsafeMutableBufferPointer<UInt64>, cost: Int64, nowMicros: Int64,
+        dryRun: Bool
+    ) -> PolicySetEvaluation? {
         guard let token = self.lease.acquire(record) else { return nil }
         if owner != 0 && record[Self.ownerWord].load(ordering: .relaxed) != owner {
             // Another key had this slot (deleted since): its state is not this key's.
@@ -81,9 +102,8 @@ public final class CounterTable: @unchecked Sendable {
             record[Self.ownerWord].store(owner, ordering: .relaxed)
             // (Counts and the rolled-up marks both restart at zero: the old key's unrolled requests are dropped.)
         }
-        var states = [UInt64](repeating: 0, count: indices.count)
         for (position, index) in indices.enumerated() { states[position] = record[index].load(ordering: .relaxed) }
-        let evaluation = policies.evaluating(states: states, cost: cost, nowMicros: nowMicros)
+        let evaluation = policies.evaluating(states: UnsafeBufferPointer(states), cost: cost, nowMicros: nowMicros)
         if !dryRun {
             if evaluation.admitted {
                 for (position, index) in indices.enumerated() where evaluation.newStates[position] != states[position] {

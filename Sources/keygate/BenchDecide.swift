@@ -16,6 +16,8 @@ struct BenchDecide: ParsableCommand {
 
     @Option(help: "Decisions per scenario.") var iterations: Int = 200_000
     @Option(help: "Scratch directory for the benchmark database.") var directory: String = "/tmp"
+    @Option(help: "Run only these scenarios: sha256, data-version, valid, valid-render, limits, limits-render, unknown, malformed, missing.")
+    var only: [String] = []
 
     func run() throws {
         let path = self.directory + "/keygate-bench-decide-\(getpid()).db"
@@ -44,7 +46,8 @@ struct BenchDecide: ParsableCommand {
         func request(_ key: String?) -> AuthRequest {
             AuthRequest(apiKeyHeader: key, uri: "/api/reports?x=1", remoteAddress: "127.0.0.1", requiredScopes: ["bench:read"])
         }
-        func time(_ body: () -> Void) -> Double {
+        func time(_ scenario: String, _ body: () -> Void) -> Double? {
+            guard self.only.isEmpty || self.only.contains(scenario) else { return nil }
             for _ in 0..<1000 { body() }  // warm caches
             var start = timespec()
             var end = timespec()
@@ -55,30 +58,31 @@ struct BenchDecide: ParsableCommand {
             return nanos / Double(self.iterations)
         }
         var sink = 0
-        let results: [(String, Double)] = [
-            ("SHA-256 of the key alone", time { sink &+= Int(truncatingIfNeeded: hasher.digest(secret).w0) }),
-            ("SQLite data_version check alone (cache invalidation)", time { sink &+= Int((try? lookup.dataVersion()) ?? 0) }),
-            ("valid key, cached: decide", time { sink &+= gate.decide(request(secret), nowMicros: now * 1_000_000).outcome.httpStatus }),
-            ("valid key, cached: decide + render answer + FastCGI encode", time {
+        let timed: [(String, Double?)] = [
+            ("SHA-256 of the key alone", time("sha256") { sink &+= Int(truncatingIfNeeded: hasher.digest(secret).w0) }),
+            ("SQLite data_version check alone (cache invalidation)", time("data-version") { sink &+= Int((try? lookup.dataVersion()) ?? 0) }),
+            ("valid key, cached: decide", time("valid") { sink &+= gate.decide(request(secret), nowMicros: now * 1_000_000).outcome.httpStatus }),
+            ("valid key, cached: decide + render answer + FastCGI encode", time("valid-render") {
                 let answer = gate.answer(request(secret), nowMicros: now * 1_000_000)
                 var out: [UInt8] = []
                 FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
                 sink &+= out.count
             }),
-            ("valid key with three limits (2 rate limits + 1 quota), cached: decide", time {
+            ("valid key with three limits (2 rate limits + 1 quota), cached: decide", time("limits") {
                 sink &+= gate.decide(request(limited), nowMicros: Clock.nowMicros()).outcome.httpStatus
             }),
-            ("valid key with three limits: decide + render (RateLimit fields) + FastCGI encode", time {
+            ("valid key with three limits: decide + render (RateLimit fields) + FastCGI encode", time("limits-render") {
                 let answer = gate.answer(request(limited), nowMicros: Clock.nowMicros())
                 var out: [UInt8] = []
                 FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
                 sink &+= out.count
             }),
-            ("unknown key (cached miss)", time { sink &+= gate.decide(request(unknown), nowMicros: now * 1_000_000).outcome.httpStatus }),
-            ("malformed key", time { sink &+= gate.decide(request("kg_not-a-key"), nowMicros: now * 1_000_000).outcome.httpStatus }),
-            ("missing key", time { sink &+= gate.decide(request(nil), nowMicros: now * 1_000_000).outcome.httpStatus }),
+            ("unknown key (cached miss)", time("unknown") { sink &+= gate.decide(request(unknown), nowMicros: now * 1_000_000).outcome.httpStatus }),
+            ("malformed key", time("malformed") { sink &+= gate.decide(request("kg_not-a-key"), nowMicros: now * 1_000_000).outcome.httpStatus }),
+            ("missing key", time("missing") { sink &+= gate.decide(request(nil), nowMicros: now * 1_000_000).outcome.httpStatus }),
         ]
-        let sha = results[0].1
+        let results = timed.compactMap { name, nanos in nanos.map { (name, $0) } }
+        let sha = timed[0].1 ?? results.first?.1 ?? 1
         print("| in-process operation | ns/op | ops/s (one core) | vs SHA-256 |")
         print("|---|---|---|---|")
         for (name, nanos) in results {

@@ -29,20 +29,39 @@ public struct AuthAnswer: Sendable, Equatable {
     public static func rendering(
         _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int = 429
     ) -> AuthAnswer {
+        var memo = AnswerMemo()
+        return Self.rendering(decision, for: frontEnd, policy: policy, limitDenyStatus: limitDenyStatus, memo: &memo)
+    }
+
+    /// ``rendering(_:for:policy:limitDenyStatus:)``, taking the key's repeated header values from `memo` and leaving
+    /// them there for the next answer: the same answer, rendered faster when `memo` is kept per key.
+    public static func rendering(
+        _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int = 429,
+        memo: inout AnswerMemo
+    ) -> AuthAnswer {
         if frontEnd == .apacheAccessChecker && decision.outcome != .allow {
             // mod_fcgid answers every denial with 401 and leaks our headers; the explain pass adds the real ones.
             return AuthAnswer(status: decision.outcome.httpStatus)
         }
-        var answer = Self.renderingOutcome(decision, for: frontEnd, policy: policy, limitDenyStatus: limitDenyStatus)
+        var answer = Self.renderingOutcome(
+            decision, for: frontEnd, policy: policy, limitDenyStatus: limitDenyStatus, memo: &memo)
         // Rate-limit fields go on every answer for a key whose limits were evaluated, allowed or not.
-        if let limits = decision.limits, let policies = decision.limitPolicies ?? decision.key?.policies {
-            answer.headers += RateLimitHeaders(policies: policies, evaluation: limits).fields
+        if let limits = decision.limits {
+            if let policies = decision.limitPolicies {
+                RateLimitHeaders(policies: policies, evaluation: limits).appendFields(to: &answer.headers)
+            } else if let key = decision.key {
+                let policyField =
+                    key.policies.stateCount == limits.evaluations.count && !limits.evaluations.isEmpty
+                    ? memo.policyField(of: key, evaluations: limits.evaluations) : nil
+                RateLimitHeaders(policies: key.policies, evaluation: limits, policyField: policyField)
+                    .appendFields(to: &answer.headers)
+            }
         }
         return answer
     }
 
     static func renderingOutcome(
-        _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int
+        _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int, memo: inout AnswerMemo
     ) -> AuthAnswer {
         let outcome = decision.outcome
         if outcome == .rateLimited {
@@ -62,11 +81,10 @@ public struct AuthAnswer: Sendable, Equatable {
             var answer = AuthAnswer(status: frontEnd == .nginx ? 204 : 200)
             if policy.identityHeaders, let key = decision.key {
                 let names = frontEnd == .nginx || frontEnd == .apacheExplain ? Self.nginxIdentityNames : Self.apacheIdentityNames
-                answer.headers.reserveCapacity(4)
-                answer.headers.append((names[0], headerSafe(key.id)))
-                answer.headers.append((names[1], headerSafe(key.name)))
-                answer.headers.append((names[2], headerSafe(key.owner)))
-                answer.headers.append((names[3], key.scopes.count == 1 ? key.scopes[0] : key.scopes.joined(separator: " ")))
+                let values = memo.identity(of: key)
+                // Room for the rate-limit fields too, which follow on a key with limits.
+                answer.headers.reserveCapacity(decision.limits == nil ? 4 : 10)
+                for index in 0..<4 { answer.headers.append((names[index], values[index])) }
             }
             return answer
         }
@@ -118,7 +136,9 @@ public struct AuthAnswer: Sendable, Equatable {
 
     /// Replaces control characters (CR and LF above all) so a stored value can never split a header.
     public static func headerSafe(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return value }
+        func unsafe(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x7F }
+        let clean = value.utf8.withContiguousStorageIfAvailable { !$0.contains(where: unsafe) }
+        guard !(clean ?? !value.utf8.contains(where: unsafe)) else { return value }
         return String(decoding: value.utf8.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
     }
 
@@ -126,25 +146,24 @@ public struct AuthAnswer: Sendable, Equatable {
         String(decoding: headerSafe(value).utf8.map { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") ? UInt8(ascii: "'") : $0 }, as: UTF8.self)
     }
 
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value >= 10 { Self.appendDecimal(value / 10, to: &out) }
-        out.append(UInt8(ascii: "0") + UInt8(value % 10))
-    }
-
     /// CGI response head (`Status: 204\r\nName: value\r\n…\r\n\r\n`), what FastCGI STDOUT carries.
     public func cgiHead() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64 + self.headers.count * 48)
-        out += "Status: ".utf8
-        Self.appendDecimal(self.status, to: &out)
-        out += "\r\n".utf8
-        for header in self.headers {
-            out += header.name.utf8
-            out += ": ".utf8
-            out += header.value.utf8
-            out += "\r\n".utf8
+        var count = 8 + 20 + 2 + 2  // "Status: ", the digits, CRLF, the final CRLF
+        for header in self.headers { count += header.name.utf8.count + header.value.utf8.count + 4 }
+        // Written in place into storage of the exact size: this runs for every answer.
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, written in
+            var out = ByteWriter(buffer)
+            out.append(literal: "Status: ")
+            out.append(decimal: self.status)
+            out.append(literal: "\r\n")
+            for header in self.headers {
+                out.append(header.name)
+                out.append(literal: ": ")
+                out.append(header.value)
+                out.append(literal: "\r\n")
+            }
+            out.append(literal: "\r\n")
+            written = out.count
         }
-        out += "\r\n".utf8
-        return out
     }
 }

@@ -31,7 +31,7 @@ public enum Decider {
                 return Decision(.originNotAllowed, key: key, requiredScopes: required)
             }
         }
-        if !ScopeSet.missing(from: key.scopes, required: required).isEmpty {
+        if !ScopeSet.covers(key.scopes, required) {
             return Decision(.insufficientScope, key: key, requiredScopes: required)
         }
         return Decision(.allow, key: key, requiredScopes: required)

@@ -13,6 +13,7 @@ public enum KeyExtraction: Equatable, Sendable {
     ///
     /// Two sources carrying different values make the request malformed: keygate never guesses which one counts.
     public static func extract(from request: AuthRequest, queryParameter: String?) -> KeyExtraction {
+        if queryParameter == nil, let result = Self.extractASCII(from: request) { return result }
         var found: Substring? = nil
         var sawEmpty = false
         func offer(_ value: Substring?) -> Bool {

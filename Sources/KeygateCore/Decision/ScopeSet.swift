@@ -33,6 +33,11 @@ public enum ScopeSet {
         return false
     }
 
+    /// Whether `granted` covers every scope in `required` (``missing(from:required:)`` is empty), without allocating.
+    public static func covers(_ granted: [String], _ required: [String]) -> Bool {
+        required.allSatisfy { grants(granted, $0) }
+    }
+
     /// The required scopes that `granted` does not cover, in order.
     public static func missing(from granted: [String], required: [String]) -> [String] {
         required.filter { !grants(granted, $0) }

@@ -54,6 +54,12 @@ public enum FastCGIResponseWriter {
         Self.appendEndRequest(requestID: requestID, appStatus: 0, protocolStatus: .requestComplete, to: &output)
     }
 
+    /// ``appendResponse(requestID:head:body:to:)`` for byte arrays, the usual case, compiled for them: a generic
+    /// call from another module would go through the `Collection` witnesses byte by byte.
+    public static func appendResponse(requestID: UInt16, head: [UInt8], body: [UInt8], to output: inout [UInt8]) {
+        Self.appendResponse(requestID: requestID, head: head[...], body: body[...], to: &output)
+    }
+
     /// Appends an END_REQUEST record: `appStatus` big-endian, `protocolStatus`, 3 reserved bytes.
     public static func appendEndRequest(
         requestID: UInt16, appStatus: UInt32, protocolStatus: FastCGIProtocolStatus, to output: inout [UInt8]

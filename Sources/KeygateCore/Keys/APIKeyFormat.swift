@@ -70,12 +70,9 @@ public enum APIKeyFormat {
         let prefixEnd = count - Self.suffixLength
         let checksumStart = count - Self.checksumLength
         guard Self.isValidPrefix(utf8: candidate, in: 0..<prefixEnd) else { return false }
+        for index in prefixEnd..<checksumStart where Base62.value(ofDigit: candidate[index]) == nil { return false }
         var crc = CRC32()
-        for index in 0..<checksumStart {
-            let byte = candidate[index]
-            if index >= prefixEnd && Base62.value(ofDigit: byte) == nil { return false }
-            crc.update(byte)
-        }
+        crc.update(bytes: UnsafeRawBufferPointer(rebasing: candidate[0..<checksumStart]))
         var written: UInt64 = 0
         for index in checksumStart..<count {
             guard let digit = Base62.value(ofDigit: candidate[index]) else { return false }

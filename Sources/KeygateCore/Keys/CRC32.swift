@@ -26,6 +26,17 @@ public struct CRC32: Sendable, Equatable {
         }
     }
 
+    /// Feeds `bytes` in order, reading the table without a check per byte.
+    public mutating func update(bytes: UnsafeRawBufferPointer) {
+        var register = self.register
+        Self.table.withUnsafeBufferPointer { table in
+            for byte in bytes {
+                register = table[Int(truncatingIfNeeded: (register ^ UInt32(byte)) & 0xFF)] ^ (register >> 8)
+            }
+        }
+        self.register = register
+    }
+
     /// The checksum of `bytes`, e.g. `0xCBF43926` for the ASCII of `"123456789"`.
     public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         var crc = CRC32()

@@ -14,6 +14,12 @@ public struct KeyDigest: Hashable, Sendable {
         self.w3 = w3
     }
 
+    /// Hashes the first word only: the words of a SHA-256 digest are already uniform, so hashing all four (the
+    /// synthesized conformance) only costs the cache lookup more. Equality still compares all 32 bytes.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.w0)
+    }
+
     /// Builds a digest from exactly 32 bytes (big-endian words, so `bytes` round-trips).
     public init(bytes: some Collection<UInt8>) {
         precondition(bytes.count == 32, "a SHA-256 digest has 32 bytes, got \(bytes.count)")

@@ -25,6 +25,13 @@ public struct PolicySet: Sendable, Equatable, Hashable {
         self.rateLimits.map(\.name) + self.quotas.map(\.name) + (self.credits.map { [$0.name] } ?? [])
     }
 
+    /// Calls `body` with each policy's position and name, in state-word order, without building ``names``.
+    public func forEachName(_ body: (Int, String) -> Void) {
+        for (index, limit) in self.rateLimits.enumerated() { body(index, limit.name) }
+        for (index, quota) in self.quotas.enumerated() { body(self.rateLimits.count + index, quota.name) }
+        if let credits = self.credits { body(self.rateLimits.count + self.quotas.count, credits.name) }
+    }
+
     /// Evaluates a request of `cost` at `nowMicros` against `states`, one word per policy in state-word order.
     ///
     /// When any policy rejects, every evaluation describes the state as it stays: `newState` is the old word and
@@ -32,6 +39,11 @@ public struct PolicySet: Sendable, Equatable, Hashable {
     /// 0), while `admitted` still tells which policies would have admitted. A wrong number of states is a bug in
     /// the caller and traps.
     public func evaluating(states: [UInt64], cost: Int64, nowMicros: Int64) -> PolicySetEvaluation {
+        states.withUnsafeBufferPointer { self.evaluating(states: $0, cost: cost, nowMicros: nowMicros) }
+    }
+
+    /// ``evaluating(states:cost:nowMicros:)`` over state words the caller holds in place (shared memory, the stack).
+    public func evaluating(states: UnsafeBufferPointer<UInt64>, cost: Int64, nowMicros: Int64) -> PolicySetEvaluation {
         precondition(states.count == self.stateCount, "\(states.count) state words for \(self.stateCount) policies")
         var evaluations: [LimitEvaluation] = []
         evaluations.reserveCapacity(states.count)
@@ -62,7 +74,7 @@ public struct PolicySet: Sendable, Equatable, Hashable {
             }
         }
         return PolicySetEvaluation(
-            admitted: false, evaluations: evaluations, newStates: states, violated: violated,
+            admitted: false, evaluations: evaluations, newStates: Array(states), violated: violated,
             retryAfterMicros: retryAfter)
     }
 

@@ -35,62 +35,99 @@ public struct RateLimitHeaders: Sendable, Equatable {
 
     /// The fields for `evaluation`, which `policies` produced.
     public init(policies: PolicySet, evaluation: PolicySetEvaluation) {
-        let names = policies.names
-        let evaluations = evaluation.evaluations
-        if !evaluations.isEmpty, names.count == evaluations.count {
-            // Built by appending, not interpolating: this runs on every answer for a key with limits.
-            var policy = ""
-            var rateLimit = ""
-            policy.reserveCapacity(48 * evaluations.count)
-            rateLimit.reserveCapacity(40 * evaluations.count)
-            for (index, item) in evaluations.enumerated() {
-                let quoted = Self.structuredString(names[index])
-                if index > 0 {
-                    policy.append(", ")
-                    rateLimit.append(", ")
-                }
-                policy.append(quoted)
-                policy.append(";q=")
-                policy.append(String(Self.integer(item.limit)))
-                if item.windowMicros > 0 {
-                    policy.append(";w=")
-                    policy.append(String(Self.integer(max(item.windowMicros.secondsRoundingUp, 1))))
-                }
-                rateLimit.append(quoted)
-                rateLimit.append(";r=")
-                rateLimit.append(String(Self.integer(item.remaining)))
-                if item.resetMicros != .max {
-                    rateLimit.append(";t=")
-                    rateLimit.append(String(Self.integer(item.resetMicros.secondsRoundingUp)))
-                }
-            }
-            self.policy = policy
-            self.rateLimit = rateLimit
+        self.init(policies: policies, evaluation: evaluation, policyField: nil)
+    }
 
+    /// The fields for `evaluation`; `policyField`, when given, is ``policyField(policies:evaluations:)`` for it,
+    /// rendered before (it changes only with the policies and their windows).
+    init(policies: PolicySet, evaluation: PolicySetEvaluation, policyField: String?) {
+        let evaluations = evaluation.evaluations
+        if !evaluations.isEmpty, policies.stateCount == evaluations.count {
+            self.policy = policyField ?? Self.policyField(policies: policies, evaluations: evaluations)
+            self.rateLimit = Self.rateLimitField(policies: policies, evaluations: evaluations)
             let constrained = Self.mostConstrained(evaluations)
-            self.legacyLimit = String(Self.integer(constrained.limit))
-            self.legacyRemaining = String(Self.integer(constrained.remaining))
+            self.legacyLimit = ByteWriter.decimal(Self.integer(constrained.limit))
+            self.legacyRemaining = ByteWriter.decimal(Self.integer(constrained.remaining))
             if constrained.resetMicros != .max {
-                self.legacyReset = String(Self.integer(constrained.resetMicros.secondsRoundingUp))
+                self.legacyReset = ByteWriter.decimal(Self.integer(constrained.resetMicros.secondsRoundingUp))
             }
         }
         if !evaluation.admitted {
             if evaluation.retryAfterMicros != .max {
-                self.retryAfter = String(Self.integer(max(evaluation.retryAfterMicros.secondsRoundingUp, 1)))
+                self.retryAfter = ByteWriter.decimal(Self.integer(max(evaluation.retryAfterMicros.secondsRoundingUp, 1)))
             }
             self.problemJSON = Self.problemJSON(violatedPolicies: evaluation.violated)
+        }
+    }
+
+    /// The `RateLimit-Policy` value: per policy its name, `q` and (when it has one) `w`; `evaluations` one per policy.
+    static func policyField(policies: PolicySet, evaluations: [LimitEvaluation]) -> String {
+        Self.field(policies: policies, evaluations: evaluations) { item, out in
+            out.append(literal: ";q=")
+            out.append(decimal: Self.integer(item.limit))
+            if item.windowMicros > 0 {
+                out.append(literal: ";w=")
+                out.append(decimal: Self.integer(max(item.windowMicros.secondsRoundingUp, 1)))
+            }
+        }
+    }
+
+    /// The `RateLimit` value: per policy its name, `r` and (when it ends) `t`.
+    static func rateLimitField(policies: PolicySet, evaluations: [LimitEvaluation]) -> String {
+        Self.field(policies: policies, evaluations: evaluations) { item, out in
+            out.append(literal: ";r=")
+            out.append(decimal: Self.integer(item.remaining))
+            if item.resetMicros != .max {
+                out.append(literal: ";t=")
+                out.append(decimal: Self.integer(item.resetMicros.secondsRoundingUp))
+            }
+        }
+    }
+
+    /// A Structured Field list with one item per policy, `", "` between: the quoted name, then what `parameters`
+    /// writes (at most two parameters of at most 15 digits each).
+    ///
+    /// Built in a stack buffer, not by appending to a `String`: this runs on every answer for a key with limits.
+    private static func field(
+        policies: PolicySet, evaluations: [LimitEvaluation], parameters: (LimitEvaluation, inout ByteWriter) -> Void
+    ) -> String {
+        var capacity = 0
+        policies.forEachName { _, name in capacity += 2 * name.utf8.count + 48 }
+        return ByteWriter.string(capacity: capacity) { out in
+            policies.forEachName { index, name in
+                if index > 0 {
+                    out.append(UInt8(ascii: ","))
+                    out.append(UInt8(ascii: " "))
+                }
+                if Self.isPlain(name) {
+                    out.append(UInt8(ascii: "\""))
+                    out.append(name)
+                    out.append(UInt8(ascii: "\""))
+                } else {
+                    out.append(Self.structuredString(name))
+                }
+                parameters(evaluations[index], &out)
+            }
         }
     }
 
     /// The header fields in order: `RateLimit-Policy`, `RateLimit`, `X-RateLimit-Limit`, `X-RateLimit-Remaining`,
     /// `X-RateLimit-Reset`, `Retry-After`; absent ones are left out.
     public var fields: [(name: String, value: String)] {
-        let all: [(String, String?)] = [
-            ("RateLimit-Policy", self.policy), ("RateLimit", self.rateLimit), ("X-RateLimit-Limit", self.legacyLimit),
-            ("X-RateLimit-Remaining", self.legacyRemaining), ("X-RateLimit-Reset", self.legacyReset),
-            ("Retry-After", self.retryAfter),
-        ]
-        return all.compactMap { name, value in value.map { (name: name, value: $0) } }
+        var fields: [(name: String, value: String)] = []
+        self.appendFields(to: &fields)
+        return fields
+    }
+
+    /// Appends ``fields`` to `headers`.
+    func appendFields(to headers: inout [(name: String, value: String)]) {
+        headers.reserveCapacity(headers.count + 6)
+        if let value = self.policy { headers.append(("RateLimit-Policy", value)) }
+        if let value = self.rateLimit { headers.append(("RateLimit", value)) }
+        if let value = self.legacyLimit { headers.append(("X-RateLimit-Limit", value)) }
+        if let value = self.legacyRemaining { headers.append(("X-RateLimit-Remaining", value)) }
+        if let value = self.legacyReset { headers.append(("X-RateLimit-Reset", value)) }
+        if let value = self.retryAfter { headers.append(("Retry-After", value)) }
     }
 
     /// The evaluation with the lowest remaining; on a tie the longest reset, then the first.
@@ -108,7 +145,7 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// `text` as an RFC 8941 sf-string: quoted, `"` and `\` escaped, anything but printable ASCII replaced by `?`.
     public static func structuredString(_ text: String) -> String {
         // The common case, a plain printable name, needs no escaping.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
+        if Self.isPlain(text) { return "\"" + text + "\"" }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -118,6 +155,12 @@ public struct RateLimitHeaders: Sendable, Equatable {
             }
         }
         return result + "\""
+    }
+
+    /// Whether `text` is printable ASCII without `"` and `\\`: quoting it as an sf-string only adds the quotes.
+    static func isPlain(_ text: String) -> Bool {
+        func plain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte <= 0x7E && byte != 0x22 && byte != 0x5C }
+        return text.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(plain) } ?? text.utf8.allSatisfy(plain)
     }
 
     /// The RFC 9457 problem body for a rejection by `violatedPolicies`, with draft-11's `violated-policies` member.

@@ -27,9 +27,13 @@ public struct RateLimitPolicy: Sendable, Equatable, Hashable {
     public static let maxTicksPerMicro: Int64 = 1 << 9
 
     /// Requests sustained per period; values below 1 count as 1.
-    public var limit: Int64
+    public var limit: Int64 {
+        didSet { self.fixPoint = Self.fixedPoint(limit: self.limit, periodMicros: self.periodMicros) }
+    }
     /// The period in microseconds: 1 s, 60 s, 3600 s or 86400 s when parsed; values below 1 count as 1.
-    public var periodMicros: Int64
+    public var periodMicros: Int64 {
+        didSet { self.fixPoint = Self.fixedPoint(limit: self.limit, periodMicros: self.periodMicros) }
+    }
     /// Requests admitted at once from idle; values below 1 count as 1.
     public var burst: Int64
     /// The policy name in `RateLimit-Policy`, `RateLimit` and `violated-policies`, e.g. `100-per-min`.
@@ -41,6 +45,29 @@ public struct RateLimitPolicy: Sendable, Equatable, Hashable {
         self.periodMicros = periodMicros
         self.burst = burst ?? limit
         self.name = name ?? Self.defaultName(limit: limit, periodMicros: periodMicros)
+        self.fixPoint = Self.fixedPoint(limit: limit, periodMicros: periodMicros)
+    }
+
+    /// ``ticksPerMicro`` and ``emissionIntervalTicks``, kept with `limit` and `periodMicros` (a function of them, so
+    /// equality is unchanged): evaluation would otherwise find a greatest common divisor twice per request.
+    private var fixPoint: (ticksPerMicro: Int64, intervalTicks: Int64)
+
+    public static func == (lhs: RateLimitPolicy, rhs: RateLimitPolicy) -> Bool {
+        lhs.limit == rhs.limit && lhs.periodMicros == rhs.periodMicros && lhs.burst == rhs.burst && lhs.name == rhs.name
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.limit)
+        hasher.combine(self.periodMicros)
+        hasher.combine(self.burst)
+        hasher.combine(self.name)
+    }
+
+    /// Ticks per microsecond and the emission interval in ticks for `limit` per `periodMicros`.
+    static func fixedPoint(limit: Int64, periodMicros: Int64) -> (ticksPerMicro: Int64, intervalTicks: Int64) {
+        let (limit, period) = (max(limit, 1), max(periodMicros, 1))
+        let ticksPerMicro = min(limit / Int64.greatestCommonDivisor(period, limit), Self.maxTicksPerMicro)
+        return (ticksPerMicro, max(period.multipliedClamped(by: ticksPerMicro).dividedRoundingUp(by: limit), 1))
     }
 
     /// `<limit>-per-<unit>`: `100-per-min`, `7-per-s`, `1000-per-hour`, `10-per-day`; `5-per-90s` for other periods.
@@ -58,16 +85,10 @@ public struct RateLimitPolicy: Sendable, Equatable, Hashable {
     }
 
     /// Ticks per microsecond of this policy's fixed point: 1 to 512.
-    public var ticksPerMicro: Int64 {
-        let (limit, period) = (max(self.limit, 1), max(self.periodMicros, 1))
-        return min(limit / Int64.greatestCommonDivisor(period, limit), Self.maxTicksPerMicro)
-    }
+    public var ticksPerMicro: Int64 { self.fixPoint.ticksPerMicro }
 
     /// The emission interval `T` in ticks: exact when ``ticksPerMicro`` is below 512, else rounded up.
-    public var emissionIntervalTicks: Int64 {
-        let (limit, period) = (max(self.limit, 1), max(self.periodMicros, 1))
-        return max(period.multipliedClamped(by: self.ticksPerMicro).dividedRoundingUp(by: limit), 1)
-    }
+    public var emissionIntervalTicks: Int64 { self.fixPoint.intervalTicks }
 
     /// The emission interval `T` in whole microseconds, rounded up (for display; evaluation uses ticks).
     public var emissionIntervalMicros: Int64 {

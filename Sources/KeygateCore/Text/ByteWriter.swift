@@ -1,0 +1,71 @@
+/// Writes bytes into a buffer of known size: header text on the answer path, where appending to a `String` or an
+/// array piece by piece costs a capacity check per piece. Writing past the buffer is a bug and traps.
+struct ByteWriter {
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    /// Bytes written so far, from the start of the buffer.
+    private(set) var count = 0
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    /// The string `body` writes, built in a stack buffer of `capacity` bytes: the string is the only allocation
+    /// (none at all up to 15 bytes).
+    static func string(capacity: Int, _ body: (inout ByteWriter) -> Void) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var writer = ByteWriter(buffer)
+            body(&writer)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<writer.count]), as: UTF8.self)
+        }
+    }
+
+    /// The decimal digits of `value` (`-` first when negative) as a string.
+    static func decimal(_ value: Int64) -> String {
+        Self.string(capacity: 20) { $0.append(decimal: value) }
+    }
+
+    mutating func append(_ byte: UInt8) {
+        precondition(self.count < self.buffer.count, "ByteWriter capacity exceeded")
+        self.buffer[self.count] = byte
+        self.count += 1
+    }
+
+    /// Appends the bytes of a literal.
+    mutating func append(literal text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        precondition(self.count + count <= self.buffer.count, "ByteWriter capacity exceeded")
+        (self.buffer.baseAddress! + self.count).initialize(from: text.utf8Start, count: count)
+        self.count += count
+    }
+
+    /// Appends the UTF-8 of `text`.
+    mutating func append(_ text: String) {
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            precondition(self.count + utf8.count <= self.buffer.count, "ByteWriter capacity exceeded")
+            UnsafeMutableBufferPointer(rebasing: self.buffer[self.count...]).initialize(fromContentsOf: utf8)
+            self.count += utf8.count
+        }
+        if copied == nil { for byte in text.utf8 { self.append(byte) } }
+    }
+
+    /// Appends `value` in decimal, as `String(value)` spells it.
+    mutating func append(decimal value: Int) { self.append(decimal: Int64(value)) }
+
+    /// Appends `value` in decimal, as `String(value)` spells it.
+    mutating func append(decimal value: Int64) {
+        if value < 0 { self.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits = 1
+        var scale: UInt64 = 10
+        while digits < 20 && magnitude >= scale {
+            digits += 1
+            scale = scale &* 10
+        }
+        precondition(self.count + digits <= self.buffer.count, "ByteWriter capacity exceeded")
+        var index = self.count + digits
+        repeat {
+            index -= 1
+            self.buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+        self.count += digits
+    }
+}
