@@ -27,6 +27,36 @@ public final class KeyStore {
     /// The key's plan must exist, and its own limits may hold one rate limit per period and one quota per window
     /// (``KeyValidationError`` otherwise); they are stored as canonical specs (``PolicySpecText``).
     public func create(_ new: NewKey, now: Int64, actor: String) throws -> (record: KeyRecord, secret: String) {
+        let hasher = try SHA256Hasher()
+        return try self.connection.writeTransaction { () throws -> (record: KeyRecord, secret: String) in
+            let slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
+            let (id, secret) = try self.insert(new, slot: slot, hasher: hasher, now: now, actor: actor)
+            return (try self.find(id: id)!, secret)
+        }
+    }
+
+    /// Creates every key of `keys` in one transaction (all or none, each audited as by ``create(_:now:actor:)``)
+    /// and returns their secrets in order. Made for seeding large test and benchmark databases: a free slot is
+    /// searched for once, then the next slots are taken while they are free.
+    public func createMany(_ keys: [NewKey], now: Int64, actor: String) throws -> [String] {
+        let hasher = try SHA256Hasher()
+        return try self.connection.writeTransaction { () throws -> [String] in
+            var secrets: [String] = []
+            secrets.reserveCapacity(keys.count)
+            var slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
+            for new in keys {
+                if try self.keyID(forSlot: Int(slot)) != nil { slot = try self.connection.int64(Self.freeSlotSQL) ?? 0 }
+                secrets.append(try self.insert(new, slot: slot, hasher: hasher, now: now, actor: actor).secret)
+                slot += 1
+            }
+            return secrets
+        }
+    }
+
+    /// Validates `new` and inserts it at the free `slot` with a fresh secret; call inside a write transaction.
+    private func insert(
+        _ new: NewKey, slot: Int64, hasher: SHA256Hasher, now: Int64, actor: String
+    ) throws -> (id: String, secret: String) {
         let name = try KeyFieldRules.name(new.name)
         let owner = try KeyFieldRules.owner(new.owner)
         let scopes = try KeyFieldRules.scopes(new.scopes)
@@ -40,37 +70,32 @@ public final class KeyStore {
         let credits = try new.credits.map(LimitFieldRules.credits)
         let secret = try Self.randomText { APIKeyFormat.make(prefix: prefix, randomBytes: $0) }
         let id = try Self.randomText { KeyIdentifier.make(randomBytes: $0) }
-        let digest = try SHA256Hasher().digest(secret)
         let displayPrefix = APIKeyFormat.displayPrefix(of: secret)
-        let record = try self.connection.writeTransaction { () throws -> KeyRecord in
-            if let plan { try self.requirePlan(named: plan) }
-            let slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
-            try self.connection.execute(
-                """
-                INSERT INTO keys (id, slot, display_prefix, name, owner, scopes, status, created_at, expires_at, \
-                metadata, allowed_cidrs, allowed_origins, plan, rate_limits, quotas, credits, credit_refill) \
-                VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .text(id), .integer(slot), .text(displayPrefix), .text(name), .text(owner),
-                    .text(KeyRow.joined(scopes)), .integer(now), SQLValue(expiresAtSeconds), .text(metadata),
-                    .text(KeyRow.joined(new.allowedNetworks)), .text(KeyRow.joined(origins)),
-                    plan.map { .text($0) } ?? .null, .text(PolicySpecText.joined(rateLimits)),
-                    .text(PolicySpecText.joined(quotas)), SQLValue(credits?.initial),
-                    credits.flatMap { PolicySpecText.spec($0.refill) }.map { .text($0) } ?? .null,
-                ])
-            try self.connection.execute(
-                "INSERT INTO key_secrets (digest, key_id, created_at, retires_at) VALUES (?, ?, ?, NULL)",
-                [.blob(digest.bytes), .text(id), .integer(now)])
-            let limitNotes = (plan.map { ["plan=\($0)"] } ?? [])
-                + LimitFieldRules.notes(rateLimits: rateLimits, quotas: quotas, credits: credits)
-            try self.appendAudit(
-                now: now, actor: actor, action: "create", keyID: id,
-                detail: (["name=\(Self.quoted(name)) slot=\(slot) prefix=\(displayPrefix)"] + limitNotes)
-                    .joined(separator: " "))
-            return try self.find(id: id)!
-        }
-        return (record, secret)
+        if let plan { try self.requirePlan(named: plan) }
+        try self.connection.execute(
+            """
+            INSERT INTO keys (id, slot, display_prefix, name, owner, scopes, status, created_at, expires_at, \
+            metadata, allowed_cidrs, allowed_origins, plan, rate_limits, quotas, credits, credit_refill) \
+            VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(id), .integer(slot), .text(displayPrefix), .text(name), .text(owner),
+                .text(KeyRow.joined(scopes)), .integer(now), SQLValue(expiresAtSeconds), .text(metadata),
+                .text(KeyRow.joined(new.allowedNetworks)), .text(KeyRow.joined(origins)),
+                plan.map { .text($0) } ?? .null, .text(PolicySpecText.joined(rateLimits)),
+                .text(PolicySpecText.joined(quotas)), SQLValue(credits?.initial),
+                credits.flatMap { PolicySpecText.spec($0.refill) }.map { .text($0) } ?? .null,
+            ])
+        try self.connection.execute(
+            "INSERT INTO key_secrets (digest, key_id, created_at, retires_at) VALUES (?, ?, ?, NULL)",
+            [.blob(hasher.digest(secret).bytes), .text(id), .integer(now)])
+        let limitNotes = (plan.map { ["plan=\($0)"] } ?? [])
+            + LimitFieldRules.notes(rateLimits: rateLimits, quotas: quotas, credits: credits)
+        try self.appendAudit(
+            now: now, actor: actor, action: "create", keyID: id,
+            detail: (["name=\(Self.quoted(name)) slot=\(slot) prefix=\(displayPrefix)"] + limitNotes)
+                .joined(separator: " "))
+        return (id, secret)
     }
 
     /// Every key in creation order; revoked keys only if `includeRevoked`.

@@ -8,7 +8,8 @@ import KeygateZone
 import Logging
 
 /// Times the in-process decision path (no sockets), for `bench/run`: ns per decision by outcome, against the
-/// SHA-256 of a key alone, measured in the same run.
+/// SHA-256 of a key alone, measured in the same run. `--only ID` runs one scenario (for instruction counts under
+/// callgrind, where two runs with different `--iterations` cancel the set-up cost out).
 struct BenchDecide: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-decide", abstract: "Measure the in-process decision path (used by bench/run).",
@@ -16,8 +17,19 @@ struct BenchDecide: ParsableCommand {
 
     @Option(help: "Decisions per scenario.") var iterations: Int = 200_000
     @Option(help: "Scratch directory for the benchmark database.") var directory: String = "/tmp"
-    @Option(help: "Run only these scenarios: sha256, data-version, valid, valid-render, limits, limits-render, unknown, malformed, missing.")
-    var only: [String] = []
+    @Option(help: "Run only this scenario: \(Self.scenarioIDs.joined(separator: ", ")).") var only: String?
+
+    /// Scenario identifiers, in the order of the table.
+    static let scenarioIDs = [
+        "sha256", "data-version", "valid", "valid-answer", "limits", "limits-answer", "unknown", "malformed", "missing",
+    ]
+
+    func validate() throws {
+        if let only = self.only, !Self.scenarioIDs.contains(only) {
+            throw ValidationError("--only \(only): use one of \(Self.scenarioIDs.joined(separator: ", "))")
+        }
+        guard self.iterations > 0 else { throw ValidationError("--iterations must be positive") }
+    }
 
     func run() throws {
         let path = self.directory + "/keygate-bench-decide-\(getpid()).db"
@@ -46,8 +58,7 @@ struct BenchDecide: ParsableCommand {
         func request(_ key: String?) -> AuthRequest {
             AuthRequest(apiKeyHeader: key, uri: "/api/reports?x=1", remoteAddress: "127.0.0.1", requiredScopes: ["bench:read"])
         }
-        func time(_ scenario: String, _ body: () -> Void) -> Double? {
-            guard self.only.isEmpty || self.only.contains(scenario) else { return nil }
+        func time(_ body: () -> Void) -> Double {
             for _ in 0..<1000 { body() }  // warm caches
             var start = timespec()
             var end = timespec()
@@ -58,31 +69,39 @@ struct BenchDecide: ParsableCommand {
             return nanos / Double(self.iterations)
         }
         var sink = 0
-        let timed: [(String, Double?)] = [
-            ("SHA-256 of the key alone", time("sha256") { sink &+= Int(truncatingIfNeeded: hasher.digest(secret).w0) }),
-            ("SQLite data_version check alone (cache invalidation)", time("data-version") { sink &+= Int((try? lookup.dataVersion()) ?? 0) }),
-            ("valid key, cached: decide", time("valid") { sink &+= gate.decide(request(secret), nowMicros: now * 1_000_000).outcome.httpStatus }),
-            ("valid key, cached: decide + render answer + FastCGI encode", time("valid-render") {
-                let answer = gate.answer(request(secret), nowMicros: now * 1_000_000)
-                var out: [UInt8] = []
-                FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
-                sink &+= out.count
+        func encoded(_ answer: AuthAnswer) -> Int {
+            var out: [UInt8] = []
+            FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
+            return out.count
+        }
+        let fixedNow = now * 1_000_000
+        let scenarios: [(id: String, name: String, body: () -> Void)] = [
+            ("sha256", "SHA-256 of the key alone", { sink &+= Int(truncatingIfNeeded: hasher.digest(secret).w0) }),
+            ("data-version", "SQLite data_version check alone (cache invalidation)", {
+                sink &+= Int((try? lookup.dataVersion()) ?? 0)
             }),
-            ("valid key with three limits (2 rate limits + 1 quota), cached: decide", time("limits") {
+            ("valid", "valid key, cached: decide", { sink &+= gate.decide(request(secret), nowMicros: fixedNow).outcome.httpStatus }),
+            ("valid-answer", "valid key, cached: decide + render answer + FastCGI encode", {
+                sink &+= encoded(gate.answer(request(secret), nowMicros: fixedNow))
+            }),
+            ("limits", "valid key with three limits (2 rate limits + 1 quota), cached: decide", {
                 sink &+= gate.decide(request(limited), nowMicros: Clock.nowMicros()).outcome.httpStatus
             }),
-            ("valid key with three limits: decide + render (RateLimit fields) + FastCGI encode", time("limits-render") {
-                let answer = gate.answer(request(limited), nowMicros: Clock.nowMicros())
-                var out: [UInt8] = []
-                FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
-                sink &+= out.count
+            ("limits-answer", "valid key with three limits: decide + render (RateLimit fields) + FastCGI encode", {
+                sink &+= encoded(gate.answer(request(limited), nowMicros: Clock.nowMicros()))
             }),
-            ("unknown key (cached miss)", time("unknown") { sink &+= gate.decide(request(unknown), nowMicros: now * 1_000_000).outcome.httpStatus }),
-            ("malformed key", time("malformed") { sink &+= gate.decide(request("kg_not-a-key"), nowMicros: now * 1_000_000).outcome.httpStatus }),
-            ("missing key", time("missing") { sink &+= gate.decide(request(nil), nowMicros: now * 1_000_000).outcome.httpStatus }),
+            ("unknown", "unknown key (cached miss)", { sink &+= gate.decide(request(unknown), nowMicros: fixedNow).outcome.httpStatus }),
+            ("malformed", "malformed key", { sink &+= gate.decide(request("kg_not-a-key"), nowMicros: fixedNow).outcome.httpStatus }),
+            ("missing", "missing key", { sink &+= gate.decide(request(nil), nowMicros: fixedNow).outcome.httpStatus }),
         ]
-        let results = timed.compactMap { name, nanos in nanos.map { (name, $0) } }
-        let sha = timed[0].1 ?? results.first?.1 ?? 1
+        if let only = self.only {
+            let scenario = scenarios.first { $0.id == only }!
+            print("\(scenario.id)\t\(time(scenario.body))")
+            if sink == 42 { print("") }
+            return
+        }
+        let results = scenarios.map { ($0.name, time($0.body)) }
+        let sha = results[0].1
         print("| in-process operation | ns/op | ops/s (one core) | vs SHA-256 |")
         print("|---|---|---|---|")
         for (name, nanos) in results {
