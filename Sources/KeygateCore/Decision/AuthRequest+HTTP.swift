@@ -25,8 +25,8 @@ extension AuthRequest {
         var remote: String? = nil
         var forwarded: String? = nil
         if let chain = head[style.clientIPHeader], !chain.isEmpty {
-            if let comma = chain.lastIndex(of: ",") {
-                remote = String(KeyExtraction.trimmingOWS(chain[chain.index(after: comma)...]))
+            if let comma = chain.utf8.lastIndex(of: UInt8(ascii: ",")) {
+                remote = String(KeyExtraction.trimmingOWS(chain[chain.utf8.index(after: comma)...]))
                 forwarded = String(chain[..<comma])
             } else {
                 remote = chain
