@@ -88,10 +88,14 @@ final class ApacheServer {
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(self.port)\(path)" }
 
+    /// Stops Apache and everything it started (its children and the keygate copies mod_fcgid spawned), by PID.
     func stop() {
         guard let pid = self.pid else { return }
+        let tree = Harness.descendants(of: pid)
         kill(pid, SIGTERM)
-        if !Harness.eventually(timeout: 10, { kill(pid, 0) != 0 }) { kill(pid, SIGKILL) }
+        if !Harness.eventually(timeout: 15, { kill(pid, 0) != 0 }) { kill(pid, SIGKILL) }
+        // Whatever outlived its parent (an orphaned child would keep serving the test's port) is stopped too.
+        for child in tree where kill(child, 0) == 0 { kill(child, SIGKILL) }
         try? FileManager.default.removeItem(atPath: self.directory + "/httpd.pid")
     }
 

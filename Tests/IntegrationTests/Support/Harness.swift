@@ -81,8 +81,21 @@ enum Harness {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // The test runner's threads block signals (libdispatch workers do); a daemon such as Apache would inherit
+        // that mask and never see its SIGTERM. Start every child with no signal blocked and default dispositions.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw HarnessError("posix_spawn \(executable): errno \(spawned)") }
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(timeout)
@@ -160,6 +173,23 @@ enum Harness {
         let path = "/proc/\(pid)/task/\(pid)/children"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(separator: " ").compactMap { pid_t($0) }
+    }
+
+    /// Every process below `pid` (children of any of its threads, recursively), bounded.
+    static func descendants(of pid: pid_t) -> [pid_t] {
+        var found: [pid_t] = []
+        var queue = [pid]
+        while let next = queue.popLast(), found.count < 1_000 {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(next)/task")) ?? []
+            for task in tasks {
+                let text = (try? String(contentsOfFile: "/proc/\(next)/task/\(task)/children", encoding: .utf8)) ?? ""
+                for child in text.split(separator: " ").compactMap({ pid_t($0) }) where !found.contains(child) {
+                    found.append(child)
+                    queue.append(child)
+                }
+            }
+        }
+        return found
     }
 }
 
