@@ -158,6 +158,17 @@ struct HTTPHeadScanner: Sendable {
                 // In locals: the loop runs over every byte of every value.
                 var position = self.position
                 var valueEnd = self.valueEnd
+                // Eight bytes at a time while none is whitespace, a control byte or DEL: then all eight are content.
+                while position + 8 <= limit {
+                    let word = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                    let ones: UInt64 = 0x0101_0101_0101_0101
+                    let high: UInt64 = 0x8080_8080_8080_8080
+                    let belowVisible = (word &- 0x21 &* ones) & ~word & high
+                    let delete = word ^ (0x7F &* ones)
+                    guard belowVisible | ((delete &- ones) & ~delete & high) == 0 else { break }
+                    position += 8
+                    valueEnd = position
+                }
                 while position < limit {
                     let valueByte = bytes[position]
                     if HTTPByte.isValueContent(valueByte) {
@@ -192,7 +203,7 @@ struct HTTPHeadScanner: Sendable {
                     if let error = self.endField(bytes) { return .invalid(error) }
                     self.state = .fieldLineStart
                 case .head:
-                    return .complete(self.head(), consumed: self.position)
+                    return .complete(self.takeHead(), consumed: self.position)
                 }
             }
         }
@@ -275,11 +286,17 @@ struct HTTPHeadScanner: Sendable {
         return nil
     }
 
-    private func head() -> HTTPRequestHead {
+    /// The head read, its strings moved out (not copied): the scanner is done with them.
+    private mutating func takeHead() -> HTTPRequestHead {
         let keepAlive = !self.connectionClose && (self.minorVersion == 1 || self.connectionKeepAlive)
+        var method = ""
+        var target = ""
+        var values = HTTPRequestHead.FieldValues()
+        swap(&method, &self.method)
+        swap(&target, &self.target)
+        swap(&values, &self.values)
         return HTTPRequestHead(
-            method: self.method, target: self.target, minorVersion: self.minorVersion, keepAlive: keepAlive,
-            values: self.values)
+            method: method, target: target, minorVersion: self.minorVersion, keepAlive: keepAlive, values: values)
     }
 
     private static func string(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> String {
