@@ -9,14 +9,39 @@ public enum HTTPResponseWriter {
         status: Int, headers: [(name: String, value: String)], keepAlive: Bool, minorVersion: Int,
         to out: inout [UInt8]
     ) {
+        var count = 0
+        for header in headers { count += header.name.utf8.count + header.value.utf8.count + 4 }
+        Self.append(status: status, headerBytes: count, keepAlive: keepAlive, minorVersion: minorVersion, to: &out) {
+            writer in
+            for header in headers {
+                writer.append(header.name)
+                writer.append(literal: ": ")
+                writer.append(header.value)
+                writer.append(literal: "\r\n")
+            }
+        }
+    }
+
+    /// ``append(status:headers:keepAlive:minorVersion:to:)`` with the header fields already written as `lines`,
+    /// `Name: value\r\n` each.
+    static func append(status: Int, lines: [UInt8], keepAlive: Bool, minorVersion: Int, to out: inout [UInt8]) {
+        Self.append(status: status, headerBytes: lines.count, keepAlive: keepAlive, minorVersion: minorVersion, to: &out) {
+            $0.append(lines)
+        }
+    }
+
+    /// The response head with the header lines `writeHeaders` writes (exactly `headerBytes` bytes), written in one
+    /// piece into a buffer of the exact size, then copied once: this runs for every answer.
+    private static func append(
+        status: Int, headerBytes: Int, keepAlive: Bool, minorVersion: Int, to out: inout [UInt8],
+        writeHeaders: (inout ByteWriter) -> Void
+    ) {
         let line = Self.statusLine(status)
         let contentLength = status != 204 && status != 304 && !(100..<200).contains(status)
         let connection: StaticString? =
             !keepAlive ? "Connection: close\r\n" : minorVersion == 0 ? "Connection: keep-alive\r\n" : nil
-        var count = (line?.utf8CodeUnitCount ?? 9 + 20 + 3) + (contentLength ? 19 : 0)
+        let count = (line?.utf8CodeUnitCount ?? 9 + 20 + 3) + headerBytes + (contentLength ? 19 : 0)
             + (connection?.utf8CodeUnitCount ?? 0) + 2
-        for header in headers { count += header.name.utf8.count + header.value.utf8.count + 4 }
-        // Written in one piece into a buffer of the exact size, then copied once: this runs for every answer.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
             var writer = ByteWriter(buffer)
             if let line {
@@ -26,12 +51,7 @@ public enum HTTPResponseWriter {
                 writer.append(decimal: status)
                 writer.append(literal: " \r\n")
             }
-            for header in headers {
-                writer.append(header.name)
-                writer.append(literal: ": ")
-                writer.append(header.value)
-                writer.append(literal: "\r\n")
-            }
+            writeHeaders(&writer)
             if contentLength { writer.append(literal: "Content-Length: 0\r\n") }
             if let connection { writer.append(literal: connection) }
             writer.append(literal: "\r\n")

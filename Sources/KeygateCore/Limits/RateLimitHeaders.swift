@@ -74,13 +74,16 @@ public struct RateLimitHeaders: Sendable, Equatable {
 
     /// The `RateLimit` value: per policy its name, `r` and (when it ends) `t`.
     static func rateLimitField(policies: PolicySet, evaluations: [LimitEvaluation]) -> String {
-        Self.field(policies: policies, evaluations: evaluations) { item, out in
-            out.append(literal: ";r=")
-            out.append(decimal: Self.integer(item.remaining))
-            if item.resetMicros != .max {
-                out.append(literal: ";t=")
-                out.append(decimal: Self.integer(item.resetMicros.secondsRoundingUp))
-            }
+        Self.field(policies: policies, evaluations: evaluations, parameters: Self.rateLimitParameters)
+    }
+
+    /// One `RateLimit` item's parameters: `r` and (when it ends) `t`.
+    private static func rateLimitParameters(_ item: LimitEvaluation, _ out: inout ByteWriter) {
+        out.append(literal: ";r=")
+        out.append(decimal: Self.integer(item.remaining))
+        if item.resetMicros != .max {
+            out.append(literal: ";t=")
+            out.append(decimal: Self.integer(item.resetMicros.secondsRoundingUp))
         }
     }
 
@@ -91,24 +94,67 @@ public struct RateLimitHeaders: Sendable, Equatable {
     private static func field(
         policies: PolicySet, evaluations: [LimitEvaluation], parameters: (LimitEvaluation, inout ByteWriter) -> Void
     ) -> String {
+        ByteWriter.string(capacity: Self.fieldCapacity(policies)) { out in
+            Self.writeField(policies: policies, evaluations: evaluations, to: &out, parameters: parameters)
+        }
+    }
+
+    /// Bytes ``writeField(policies:evaluations:to:parameters:)`` may write for `policies`.
+    private static func fieldCapacity(_ policies: PolicySet) -> Int {
         var capacity = 0
         policies.forEachName { _, name in capacity += 2 * name.utf8.count + 48 }
-        return ByteWriter.string(capacity: capacity) { out in
-            policies.forEachName { index, name in
-                if index > 0 {
-                    out.append(UInt8(ascii: ","))
-                    out.append(UInt8(ascii: " "))
-                }
-                if Self.isPlain(name) {
-                    out.append(UInt8(ascii: "\""))
-                    out.append(name)
-                    out.append(UInt8(ascii: "\""))
-                } else {
-                    out.append(Self.structuredString(name))
-                }
-                parameters(evaluations[index], &out)
+        return capacity
+    }
+
+    /// Writes the Structured Field list of ``field(policies:evaluations:parameters:)`` into `out`.
+    private static func writeField(
+        policies: PolicySet, evaluations: [LimitEvaluation], to out: inout ByteWriter,
+        parameters: (LimitEvaluation, inout ByteWriter) -> Void
+    ) {
+        policies.forEachName { index, name in
+            if index > 0 {
+                out.append(UInt8(ascii: ","))
+                out.append(UInt8(ascii: " "))
             }
+            if Self.isPlain(name) {
+                out.append(UInt8(ascii: "\""))
+                out.append(name)
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.append(Self.structuredString(name))
+            }
+            parameters(evaluations[index], &out)
         }
+    }
+
+    /// Writes ``fields`` of an admitted `evaluation` of `policies` (one evaluation per policy, at least one) as header
+    /// lines, `Name: value\r\n` each, the bytes the fields are written as, without building their strings;
+    /// `policyField` is ``policyField(policies:evaluations:)`` for it. At most ``admittedLinesCapacity`` bytes.
+    static func writeAdmittedLines(
+        policies: PolicySet, evaluation: PolicySetEvaluation, policyField: String, to out: inout ByteWriter
+    ) {
+        let evaluations = evaluation.evaluations
+        precondition(evaluation.admitted && !evaluations.isEmpty && policies.stateCount == evaluations.count)
+        out.append(literal: "RateLimit-Policy: ")
+        out.append(policyField)
+        out.append(literal: "\r\nRateLimit: ")
+        Self.writeField(policies: policies, evaluations: evaluations, to: &out, parameters: Self.rateLimitParameters)
+        let constrained = Self.mostConstrained(evaluations)
+        out.append(literal: "\r\nX-RateLimit-Limit: ")
+        out.append(decimal: Self.integer(constrained.limit))
+        out.append(literal: "\r\nX-RateLimit-Remaining: ")
+        out.append(decimal: Self.integer(constrained.remaining))
+        if constrained.resetMicros != .max {
+            out.append(literal: "\r\nX-RateLimit-Reset: ")
+            out.append(decimal: Self.integer(constrained.resetMicros.secondsRoundingUp))
+        }
+        out.append(literal: "\r\n")
+    }
+
+    /// The most ``writeAdmittedLines(policies:evaluation:policyField:to:)`` writes.
+    static func admittedLinesCapacity(policies: PolicySet, policyField: String) -> Int {
+        // The names, separators and line ends of five fields, and three numbers of at most 20 digits.
+        160 + policyField.utf8.count + Self.fieldCapacity(policies)
     }
 
     /// The header fields in order: `RateLimit-Policy`, `RateLimit`, `X-RateLimit-Limit`, `X-RateLimit-Remaining`,

@@ -46,6 +46,15 @@ struct ByteWriter {
         if copied == nil { for byte in text.utf8 { self.append(byte) } }
     }
 
+    /// Appends `bytes`.
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { bytes in
+            precondition(self.count + bytes.count <= self.buffer.count, "ByteWriter capacity exceeded")
+            UnsafeMutableBufferPointer(rebasing: self.buffer[self.count...]).initialize(fromContentsOf: bytes)
+            self.count += bytes.count
+        }
+    }
+
     /// Appends `value` in decimal, as `String(value)` spells it.
     mutating func append(decimal value: Int) { self.append(decimal: Int64(value)) }
 
