@@ -10,6 +10,8 @@ public struct AnswerMemo: Sendable {
     private var identity: [String] = []
     /// The identity header lines with nginx's names (``AuthAnswer/nginxIdentityNames``), as written on the wire.
     private var nginxIdentityLines: [UInt8] = []
+    /// The start of each `RateLimit` item of the key's policies (``RateLimitHeaders/itemPrefixes(of:)``).
+    private var rateLimitItemPrefixes: [[UInt8]]?
     /// `q` and `w` of each policy, in state-word order, that ``policyField`` was rendered for.
     private var policyNumbers: [Int64] = []
     /// The `RateLimit-Policy` value of the key's own policies.
@@ -51,6 +53,15 @@ public struct AnswerMemo: Sendable {
             self.nginxIdentityLines = lines
         }
         return self.nginxIdentityLines
+    }
+
+    /// What each `RateLimit` item for `key`'s own policies starts with.
+    mutating func rateLimitItemPrefixes(of key: KeyRecord) -> [[UInt8]] {
+        self.belong(to: key)
+        if let prefixes = self.rateLimitItemPrefixes { return prefixes }
+        let prefixes = RateLimitHeaders.itemPrefixes(of: key.policies)
+        self.rateLimitItemPrefixes = prefixes
+        return prefixes
     }
 
     /// The `RateLimit-Policy` value for `key`'s own policies as they evaluated to `evaluations`.

@@ -127,13 +127,14 @@ public struct AuthAnswer: Sendable, Equatable {
         let evaluations = limits.evaluations
         guard limits.admitted, !evaluations.isEmpty, key.policies.stateCount == evaluations.count else { return nil }
         let policyField = memo.policyField(of: key, evaluations: evaluations)
+        let prefixes = memo.rateLimitItemPrefixes(of: key)
         let capacity =
-            identity.count + RateLimitHeaders.admittedLinesCapacity(policies: key.policies, policyField: policyField)
+            identity.count + RateLimitHeaders.admittedLinesCapacity(itemPrefixes: prefixes, policyField: policyField)
         let lines = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
             var out = ByteWriter(buffer)
             out.append(identity)
             RateLimitHeaders.writeAdmittedLines(
-                policies: key.policies, evaluation: limits, policyField: policyField, to: &out)
+                evaluation: limits, itemPrefixes: prefixes, policyField: policyField, to: &out)
             written = out.count
         }
         return AuthAnswer(status: 204, lines: lines)

@@ -94,51 +94,53 @@ public struct RateLimitHeaders: Sendable, Equatable {
     private static func field(
         policies: PolicySet, evaluations: [LimitEvaluation], parameters: (LimitEvaluation, inout ByteWriter) -> Void
     ) -> String {
-        ByteWriter.string(capacity: Self.fieldCapacity(policies)) { out in
-            Self.writeField(policies: policies, evaluations: evaluations, to: &out, parameters: parameters)
-        }
-    }
-
-    /// Bytes ``writeField(policies:evaluations:to:parameters:)`` may write for `policies`.
-    private static func fieldCapacity(_ policies: PolicySet) -> Int {
         var capacity = 0
         policies.forEachName { _, name in capacity += 2 * name.utf8.count + 48 }
-        return capacity
-    }
-
-    /// Writes the Structured Field list of ``field(policies:evaluations:parameters:)`` into `out`.
-    private static func writeField(
-        policies: PolicySet, evaluations: [LimitEvaluation], to out: inout ByteWriter,
-        parameters: (LimitEvaluation, inout ByteWriter) -> Void
-    ) {
-        policies.forEachName { index, name in
-            if index > 0 {
-                out.append(UInt8(ascii: ","))
-                out.append(UInt8(ascii: " "))
+        return ByteWriter.string(capacity: capacity) { out in
+            policies.forEachName { index, name in
+                if index > 0 {
+                    out.append(UInt8(ascii: ","))
+                    out.append(UInt8(ascii: " "))
+                }
+                if Self.isPlain(name) {
+                    out.append(UInt8(ascii: "\""))
+                    out.append(name)
+                    out.append(UInt8(ascii: "\""))
+                } else {
+                    out.append(Self.structuredString(name))
+                }
+                parameters(evaluations[index], &out)
             }
-            if Self.isPlain(name) {
-                out.append(UInt8(ascii: "\""))
-                out.append(name)
-                out.append(UInt8(ascii: "\""))
-            } else {
-                out.append(Self.structuredString(name))
-            }
-            parameters(evaluations[index], &out)
         }
     }
 
-    /// Writes ``fields`` of an admitted `evaluation` of `policies` (one evaluation per policy, at least one) as header
-    /// lines, `Name: value\r\n` each, the bytes the fields are written as, without building their strings;
-    /// `policyField` is ``policyField(policies:evaluations:)`` for it. At most ``admittedLinesCapacity`` bytes.
+    /// What each `RateLimit` item starts with for `policies`: `", "` (but for the first) and the quoted name.
+    static func itemPrefixes(of policies: PolicySet) -> [[UInt8]] {
+        var prefixes: [[UInt8]] = []
+        policies.forEachName { index, name in
+            var prefix: [UInt8] = index > 0 ? [UInt8(ascii: ","), UInt8(ascii: " ")] : []
+            prefix += Self.isPlain(name) ? Array(("\"" + name + "\"").utf8) : Array(Self.structuredString(name).utf8)
+            prefixes.append(prefix)
+        }
+        return prefixes
+    }
+
+    /// Writes ``fields`` of an admitted `evaluation` (one evaluation per policy, at least one) as header lines,
+    /// `Name: value\r\n` each, the bytes the fields are written as, without building their strings. `policyField` is
+    /// ``policyField(policies:evaluations:)`` and `itemPrefixes` ``itemPrefixes(of:)`` for the policies. At most
+    /// ``admittedLinesCapacity(itemPrefixes:policyField:)`` bytes.
     static func writeAdmittedLines(
-        policies: PolicySet, evaluation: PolicySetEvaluation, policyField: String, to out: inout ByteWriter
+        evaluation: PolicySetEvaluation, itemPrefixes: [[UInt8]], policyField: String, to out: inout ByteWriter
     ) {
         let evaluations = evaluation.evaluations
-        precondition(evaluation.admitted && !evaluations.isEmpty && policies.stateCount == evaluations.count)
+        precondition(evaluation.admitted && !evaluations.isEmpty && itemPrefixes.count == evaluations.count)
         out.append(literal: "RateLimit-Policy: ")
         out.append(policyField)
         out.append(literal: "\r\nRateLimit: ")
-        Self.writeField(policies: policies, evaluations: evaluations, to: &out, parameters: Self.rateLimitParameters)
+        for index in evaluations.indices {
+            out.append(itemPrefixes[index])
+            Self.rateLimitParameters(evaluations[index], &out)
+        }
         let constrained = Self.mostConstrained(evaluations)
         out.append(literal: "\r\nX-RateLimit-Limit: ")
         out.append(decimal: Self.integer(constrained.limit))
@@ -151,10 +153,13 @@ public struct RateLimitHeaders: Sendable, Equatable {
         out.append(literal: "\r\n")
     }
 
-    /// The most ``writeAdmittedLines(policies:evaluation:policyField:to:)`` writes.
-    static func admittedLinesCapacity(policies: PolicySet, policyField: String) -> Int {
-        // The names, separators and line ends of five fields, and three numbers of at most 20 digits.
-        160 + policyField.utf8.count + Self.fieldCapacity(policies)
+    /// The most ``writeAdmittedLines(evaluation:itemPrefixes:policyField:to:)`` writes.
+    static func admittedLinesCapacity(itemPrefixes: [[UInt8]], policyField: String) -> Int {
+        // The names, separators and line ends of five fields, three numbers of at most 20 digits, and per item at
+        // most two parameters of at most 3 + 20 bytes.
+        var capacity = 160 + policyField.utf8.count
+        for prefix in itemPrefixes { capacity += prefix.count + 46 }
+        return capacity
     }
 
     /// The header fields in order: `RateLimit-Policy`, `RateLimit`, `X-RateLimit-Limit`, `X-RateLimit-Remaining`,
