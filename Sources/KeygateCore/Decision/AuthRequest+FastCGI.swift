@@ -14,6 +14,10 @@ extension AuthRequest {
             let index = found[name]
             return index < 0 ? nil : params.value(atEntry: index)
         }
+        func param(_ name: FastCGIName, is literal: StaticString) -> Bool {
+            let index = found[name]
+            return index >= 0 && params.value(atEntry: index, is: literal)
+        }
         var uri = param(.requestURI)
         if uri == nil || uri!.isEmpty {
             let path = (param(.scriptName) ?? "") + (param(.pathInfo) ?? "")
@@ -31,12 +35,14 @@ extension AuthRequest {
             // Apache renames a request's environment REDIRECT_* on an internal redirect (the ErrorDocument pass).
             requiredScopes: (param(.keygateScope) ?? param(.redirectKeygateScope)).map { ScopeSet.parse($0) } ?? [],
             frontEnd: request.role != .authorizer ? .nginx
-                : param(.fcgiApacheRole) == "ACCESS_CHECKER" ? .apacheAccessChecker : .apacheAuthorizer,
+                : param(.fcgiApacheRole, is: "ACCESS_CHECKER") ? .apacheAccessChecker : .apacheAuthorizer,
             // An empty or malformed KEYGATE_COST (an unset nginx variable) counts as the default cost of 1.
-            cost: (param(.keygateCost) ?? param(.redirectKeygateCost)).flatMap { try? PolicySet.parseCost($0) } ?? 1,
-            limitDenyStatus: param(.keygateDenyStatus) == "403" ? 403 : 429,
+            cost: (param(.keygateCost) ?? param(.redirectKeygateCost)).flatMap {
+                $0.isEmpty ? nil : try? PolicySet.parseCost($0)
+            } ?? 1,
+            limitDenyStatus: param(.keygateDenyStatus, is: "403") ? 403 : 429,
             // A read-only explain: the decision and headers, consuming nothing (set by server config, never by clients).
-            dryRun: param(.keygateDryRun) == "1")
+            dryRun: param(.keygateDryRun, is: "1"))
         self.redirectStatus = param(.redirectStatus).flatMap { Int($0) }
     }
 
@@ -80,7 +86,8 @@ extension AuthRequest {
 
     /// The entry index of each ``FastCGIName``'s first pair, -1 when absent; inline, no allocation.
     private struct FoundParams {
-        private var indices: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+        private var indices:
+            (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
             (-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
 
         subscript(name: FastCGIName) -> Int {

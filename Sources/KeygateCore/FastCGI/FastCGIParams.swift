@@ -99,7 +99,8 @@ public struct FastCGIParams: Sendable {
         self.storage.withUnsafeBytes { bytes in
             for index in self.entries.indices {
                 let entry = self.entries[index]
-                body(UnsafeRawBufferPointer(rebasing: bytes[entry.nameStart..<(entry.nameStart + entry.nameCount)]), index)
+                let name = entry.nameStart..<(entry.nameStart + entry.nameCount)
+                body(UnsafeRawBufferPointer(rebasing: bytes[name]), index)
             }
         }
     }
@@ -107,9 +108,17 @@ public struct FastCGIParams: Sendable {
     /// The value of the pair at `index` (from ``forEachName(_:)``); invalid UTF-8 is repaired with U+FFFD.
     func value(atEntry index: Int) -> String {
         let entry = self.entries[index]
+        let value = entry.valueStart..<(entry.valueStart + entry.valueCount)
         return self.storage.withUnsafeBufferPointer {
-            String(decoding: UnsafeBufferPointer(rebasing: $0[entry.valueStart..<(entry.valueStart + entry.valueCount)]), as: UTF8.self)
+            String(decoding: UnsafeBufferPointer(rebasing: $0[value]), as: UTF8.self)
         }
+    }
+
+    /// Whether the value of the pair at `index` (from ``forEachName(_:)``) is exactly `literal`, without building it.
+    func value(atEntry index: Int, is literal: StaticString) -> Bool {
+        let entry = self.entries[index]
+        let value = entry.valueStart..<(entry.valueStart + entry.valueCount)
+        return self.storage.withUnsafeBytes { Self.equals(UnsafeRawBufferPointer(rebasing: $0[value]), literal) }
     }
 
     /// Whether `name` is exactly `literal`, compared a word at a time.
@@ -127,8 +136,8 @@ public struct FastCGIParams: Sendable {
             offset += 8
         }
         while offset < count {
-            guard base.load(fromByteOffset: offset, as: UInt8.self) == expected.load(fromByteOffset: offset, as: UInt8.self)
-            else { return false }
+            let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+            guard byte == expected.load(fromByteOffset: offset, as: UInt8.self) else { return false }
             offset += 1
         }
         return true

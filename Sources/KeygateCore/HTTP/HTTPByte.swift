@@ -72,8 +72,9 @@ enum HTTPByte {
             }
             return word(0) && word(count - 4)
         }
-        for offset in 0..<count where base.load(fromByteOffset: offset, as: UInt8.self) | 0x20 != expected.load(fromByteOffset: offset, as: UInt8.self) {
-            return false
+        for offset in 0..<count {
+            let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+            guard byte | 0x20 == expected.load(fromByteOffset: offset, as: UInt8.self) else { return false }
         }
         return true
     }

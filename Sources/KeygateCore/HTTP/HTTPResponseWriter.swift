@@ -25,9 +25,9 @@ public enum HTTPResponseWriter {
     /// ``append(status:headers:keepAlive:minorVersion:to:)`` with the header fields already written as `lines`,
     /// `Name: value\r\n` each.
     static func append(status: Int, lines: [UInt8], keepAlive: Bool, minorVersion: Int, to out: inout [UInt8]) {
-        Self.append(status: status, headerBytes: lines.count, keepAlive: keepAlive, minorVersion: minorVersion, to: &out) {
-            $0.append(lines)
-        }
+        Self.append(
+            status: status, headerBytes: lines.count, keepAlive: keepAlive, minorVersion: minorVersion, to: &out
+        ) { $0.append(lines) }
     }
 
     /// The response head with the header lines `writeHeaders` writes (exactly `headerBytes` bytes), written in one
