@@ -22,6 +22,7 @@ struct BenchDecide: ParsableCommand {
     /// Scenario identifiers, in the order of the table.
     static let scenarioIDs = [
         "sha256", "data-version", "valid", "valid-answer", "limits", "limits-answer", "unknown", "malformed", "missing",
+        "http-limits", "fcgi-limits",
     ]
 
     func validate() throws {
@@ -75,6 +76,51 @@ struct BenchDecide: ParsableCommand {
             return out.count
         }
         let fixedNow = now * 1_000_000
+        // The whole wire path of one request, as Session does it: the head nginx sends (keygate-http.conf), parsed,
+        // decided, rendered and written into a reused output buffer.
+        let httpHead = Array(
+            ("GET /_keygate HTTP/1.1\r\nHost: keygate\r\nX-Original-URI: /api/reports?x=1\r\nX-Original-Method: GET\r\n"
+                + "X-Forwarded-For: 127.0.0.1\r\nX-Api-Key: \(limited)\r\nX-Keygate-Scope: bench:read\r\n\r\n").utf8)
+        let style = ForwardAuthStyle()
+        var httpConnection = HTTPConnection()
+        var output: [UInt8] = []
+        func httpRequest() {
+            output.removeAll(keepingCapacity: true)
+            let nowMicros = Clock.nowMicros()
+            _ = httpHead.withUnsafeBytes { bytes in
+                httpConnection.consume(bytes, output: &output) { head, out in
+                    gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
+                        .appendHTTP(answering: head, style: style, to: &out)
+                }
+            }
+            sink &+= output.count
+        }
+        // The same over FastCGI: params like nginx's stock fastcgi_params plus keygate.conf's, one kept connection.
+        let params: [(String, String)] = [
+            ("QUERY_STRING", "x=1"), ("REQUEST_METHOD", "GET"), ("CONTENT_TYPE", ""), ("CONTENT_LENGTH", ""),
+            ("SCRIPT_NAME", "/_keygate"), ("REQUEST_URI", "/api/reports?x=1"), ("DOCUMENT_URI", "/_keygate"),
+            ("DOCUMENT_ROOT", "/srv"), ("SERVER_PROTOCOL", "HTTP/1.1"), ("REQUEST_SCHEME", "http"),
+            ("GATEWAY_INTERFACE", "CGI/1.1"), ("SERVER_SOFTWARE", "nginx/1.22.1"), ("REMOTE_ADDR", "127.0.0.1"),
+            ("REMOTE_PORT", "40000"), ("SERVER_ADDR", "127.0.0.1"), ("SERVER_PORT", "8080"), ("SERVER_NAME", "localhost"),
+            ("REDIRECT_STATUS", "200"), ("HTTP_HOST", "localhost:8080"), ("HTTP_USER_AGENT", "bench"),
+            ("HTTP_X_API_KEY", limited), ("KEYGATE_SCOPE", "bench:read"), ("KEYGATE_COST", ""), ("KEYGATE_DENY_STATUS", "403"),
+        ]
+        let fcgiBytes =
+            FastCGIClientEncoder.beginRequest(id: 1, role: 1, keepConnection: true)
+            + FastCGIClientEncoder.params(id: 1, params) + FastCGIClientEncoder.emptyStdin(id: 1)
+        var fcgiConnection = FastCGIConnection()
+        func fcgiRequest() {
+            output.removeAll(keepingCapacity: true)
+            let nowMicros = Clock.nowMicros()
+            fcgiBytes.withUnsafeBytes { bytes in
+                try? fcgiConnection.consume(bytes, output: &output) { request, out in
+                    let answer = gate.answer(AuthRequest(fastCGI: request), nowMicros: nowMicros)
+                    FastCGIResponseWriter.appendResponse(
+                        requestID: request.requestID, head: answer.cgiHead(), body: answer.body, to: &out)
+                }
+            }
+            sink &+= output.count
+        }
         let scenarios: [(id: String, name: String, body: () -> Void)] = [
             ("sha256", "SHA-256 of the key alone", { sink &+= Int(truncatingIfNeeded: hasher.digest(secret).w0) }),
             ("data-version", "SQLite data_version check alone (cache invalidation)", {
@@ -93,6 +139,8 @@ struct BenchDecide: ParsableCommand {
             ("unknown", "unknown key (cached miss)", { sink &+= gate.decide(request(unknown), nowMicros: fixedNow).outcome.httpStatus }),
             ("malformed", "malformed key", { sink &+= gate.decide(request("kg_not-a-key"), nowMicros: fixedNow).outcome.httpStatus }),
             ("missing", "missing key", { sink &+= gate.decide(request(nil), nowMicros: fixedNow).outcome.httpStatus }),
+            ("http-limits", "three limits over HTTP: parse nginx's head + decide + render + write", httpRequest),
+            ("fcgi-limits", "three limits over FastCGI: parse nginx's records + decide + render + write", fcgiRequest),
         ]
         if let only = self.only {
             let scenario = scenarios.first { $0.id == only }!

@@ -210,6 +210,44 @@ struct AuthAnswerTests {
         #expect(scope.header("X-Keygate-Problem")?.contains("\"missing_scopes\":[\"admin\"]") == true)
     }
 
+    /// The nginx allow answer is kept as rendered header lines: the same fields as the general path, and the same
+    /// bytes on the wire as an answer holding those fields as a list.
+    @Test(arguments: [true, false])
+    func nginxAllowLinesMatchTheFieldList(identity: Bool) throws {
+        var key = self.key
+        key.policies = PolicySet(
+            rateLimits: [RateLimitPolicy(limit: 10, periodMicros: 1_000_000), try RateLimitPolicy.parse("100/hour", name: "odd \"name\"")],
+            quotas: [try QuotaPolicy.parse("1000/month")])
+        let evaluation = key.policies.evaluating(states: [0, 0, 0], cost: 1, nowMicros: 1_800_000_000_000_000)
+        #expect(evaluation.admitted)
+        let policy = GatePolicy(identityHeaders: identity)
+        var memo = AnswerMemo()
+        for decision in [Decision(.allow, key: key, limits: evaluation), Decision(.allow, key: key)] {
+            for _ in 0..<2 {  // the second time from the memo
+                let answer = AuthAnswer.rendering(decision, for: .nginx, policy: policy, memo: &memo)
+                #expect(answer.headerLines != nil)
+                var expected: [(name: String, value: String)] = []
+                if identity {
+                    expected = zip(AuthAnswer.nginxIdentityNames, ["kid_1", "evil??X-Injected: 1", "o", "a b"]).map { ($0, $1) }
+                }
+                if let limits = decision.limits { expected += RateLimitHeaders(policies: key.policies, evaluation: limits).fields }
+                let list = AuthAnswer(status: 204, headers: expected)
+                #expect(answer == list)
+                #expect(answer.cgiHead() == list.cgiHead())
+                for (keepAlive, minor) in [(true, 1), (false, 1), (true, 0)] {
+                    let head = HTTPRequestHead(method: "GET", target: "/", minorVersion: minor, keepAlive: keepAlive)
+                    for style in [ForwardAuthStyle(), ForwardAuthStyle(proxy: .envoy)] {
+                        var lines: [UInt8] = []
+                        var fields: [UInt8] = []
+                        answer.appendHTTP(answering: head, style: style, to: &lines)
+                        list.appendHTTP(answering: head, style: style, to: &fields)
+                        #expect(lines == fields)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func limitDenialIs429OrTheNginx403WithRateLimitFields() throws {
         var key = self.key
         key.policies = PolicySet(rateLimits: [RateLimitPolicy(limit: 1, periodMicros: 60_000_000)])

@@ -8,6 +8,10 @@ public struct AnswerMemo: Sendable {
     private var key: KeyRecord?
     /// The identity header values: header-safe id, name and owner, and the scopes joined by spaces.
     private var identity: [String] = []
+    /// The identity header lines with nginx's names (``AuthAnswer/nginxIdentityNames``), as written on the wire.
+    private var nginxIdentityLines: [UInt8] = []
+    /// The start of each `RateLimit` item of the key's policies (``RateLimitHeaders/itemPrefixes(of:)``).
+    private var rateLimitItemPrefixes: [[UInt8]]?
     /// `q` and `w` of each policy, in state-word order, that ``policyField`` was rendered for.
     private var policyNumbers: [Int64] = []
     /// The `RateLimit-Policy` value of the key's own policies.
@@ -32,6 +36,32 @@ public struct AnswerMemo: Sendable {
             ]
         }
         return self.identity
+    }
+
+    /// The four identity headers for `key` with nginx's names, as `Name: value\r\n` lines.
+    mutating func nginxIdentityLines(of key: KeyRecord) -> [UInt8] {
+        self.belong(to: key)
+        if self.nginxIdentityLines.isEmpty {
+            let values = self.identity(of: key)
+            var lines: [UInt8] = []
+            for (name, value) in zip(AuthAnswer.nginxIdentityNames, values) {
+                lines += name.utf8
+                lines += ": ".utf8
+                lines += value.utf8
+                lines += "\r\n".utf8
+            }
+            self.nginxIdentityLines = lines
+        }
+        return self.nginxIdentityLines
+    }
+
+    /// What each `RateLimit` item for `key`'s own policies starts with.
+    mutating func rateLimitItemPrefixes(of key: KeyRecord) -> [[UInt8]] {
+        self.belong(to: key)
+        if let prefixes = self.rateLimitItemPrefixes { return prefixes }
+        let prefixes = RateLimitHeaders.itemPrefixes(of: key.policies)
+        self.rateLimitItemPrefixes = prefixes
+        return prefixes
     }
 
     /// The `RateLimit-Policy` value for `key`'s own policies as they evaluated to `evaluations`.

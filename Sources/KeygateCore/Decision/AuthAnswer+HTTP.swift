@@ -4,6 +4,11 @@ extension AuthAnswer {
     /// the request asked for it. Allow uses the listener's allow status (204, or 200 for Envoy).
     public func appendHTTP(answering head: HTTPRequestHead, style: ForwardAuthStyle, to out: inout [UInt8]) {
         let status = self.status == 204 ? style.allowStatus : self.status
+        if let lines = self.headerLines, self.body.isEmpty {
+            HTTPResponseWriter.append(
+                status: status, lines: lines, keepAlive: head.keepAlive, minorVersion: head.minorVersion, to: &out)
+            return
+        }
         // The body's media type goes with the body: without one it would only mislead a relaying proxy's client.
         let headers = self.body.isEmpty ? self.headers : self.headers.filter { $0.name != "Content-Type" }
         HTTPResponseWriter.append(

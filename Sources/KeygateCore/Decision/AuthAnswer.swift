@@ -1,13 +1,65 @@
 /// The HTTP-level answer to a decision: status, header fields and body, before any wire encoding.
 public struct AuthAnswer: Sendable, Equatable {
     public var status: Int
-    public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// The header fields: as a list, or (the answers every allowed request gets) already rendered as lines.
+    private var fields: Fields
+
+    enum Fields: Sendable {
+        case list([(name: String, value: String)])
+        /// `Name: value\r\n` per field, in order: what the writers copy as they are.
+        case lines([UInt8])
+    }
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
-        self.headers = headers
+        self.fields = .list(headers)
         self.body = body
+    }
+
+    /// An answer without a body whose header fields are `lines`, `Name: value\r\n` each.
+    init(status: Int, lines: [UInt8]) {
+        self.status = status
+        self.fields = .lines(lines)
+        self.body = []
+    }
+
+    /// The header fields, in order.
+    public var headers: [(name: String, value: String)] {
+        get {
+            switch self.fields {
+            case .list(let list): return list
+            case .lines(let lines): return Self.fields(of: lines)
+            }
+        }
+        set { self.fields = .list(newValue) }
+        _modify {
+            var list = self.headers
+            self.fields = .list([])  // the list is uniquely referenced while it is modified
+            defer { self.fields = .list(list) }
+            yield &list
+        }
+    }
+
+    /// The rendered header lines, when the fields are kept as such.
+    var headerLines: [UInt8]? {
+        if case .lines(let lines) = self.fields { return lines }
+        return nil
+    }
+
+    /// The fields of `Name: value\r\n` lines (a name never holds a colon, a value never CR or LF).
+    static func fields(of lines: [UInt8]) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        var start = 0
+        while let end = lines[start...].firstIndex(of: UInt8(ascii: "\r")) {
+            let colon = lines[start..<end].firstIndex(of: UInt8(ascii: ":")) ?? end
+            let valueStart = min(colon + 2, end)
+            fields.append(
+                (String(decoding: lines[start..<colon], as: UTF8.self),
+                    String(decoding: lines[valueStart..<end], as: UTF8.self)))
+            start = end + 2
+        }
+        return fields
     }
 
     public static func == (lhs: AuthAnswer, rhs: AuthAnswer) -> Bool {
@@ -39,6 +91,11 @@ public struct AuthAnswer: Sendable, Equatable {
         _ decision: Decision, for frontEnd: FrontEnd, policy: GatePolicy, limitDenyStatus: Int = 429,
         memo: inout AnswerMemo
     ) -> AuthAnswer {
+        if frontEnd == .nginx && decision.outcome == .allow && decision.limitPolicies == nil, let key = decision.key,
+            let answer = Self.renderingNginxAllow(decision, key: key, policy: policy, memo: &memo)
+        {
+            return answer
+        }
         if frontEnd == .apacheAccessChecker && decision.outcome != .allow {
             // mod_fcgid answers every denial with 401 and leaks our headers; the explain pass adds the real ones.
             return AuthAnswer(status: decision.outcome.httpStatus)
@@ -58,6 +115,29 @@ public struct AuthAnswer: Sendable, Equatable {
             }
         }
         return answer
+    }
+
+    /// The nginx allow answer for `key`, the same as the general path renders it, but with its header fields
+    /// written straight as lines (the identity lines taken whole from `memo`); nil for a case it does not cover.
+    static func renderingNginxAllow(
+        _ decision: Decision, key: KeyRecord, policy: GatePolicy, memo: inout AnswerMemo
+    ) -> AuthAnswer? {
+        let identity = policy.identityHeaders ? memo.nginxIdentityLines(of: key) : []
+        guard let limits = decision.limits else { return AuthAnswer(status: 204, lines: identity) }
+        let evaluations = limits.evaluations
+        guard limits.admitted, !evaluations.isEmpty, key.policies.stateCount == evaluations.count else { return nil }
+        let policyField = memo.policyField(of: key, evaluations: evaluations)
+        let prefixes = memo.rateLimitItemPrefixes(of: key)
+        let capacity =
+            identity.count + RateLimitHeaders.admittedLinesCapacity(itemPrefixes: prefixes, policyField: policyField)
+        let lines = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
+            var out = ByteWriter(buffer)
+            out.append(identity)
+            RateLimitHeaders.writeAdmittedLines(
+                evaluation: limits, itemPrefixes: prefixes, policyField: policyField, to: &out)
+            written = out.count
+        }
+        return AuthAnswer(status: 204, lines: lines)
     }
 
     static func renderingOutcome(
@@ -149,6 +229,17 @@ public struct AuthAnswer: Sendable, Equatable {
     /// CGI response head (`Status: 204\r\nName: value\r\n…\r\n\r\n`), what FastCGI STDOUT carries.
     public func cgiHead() -> [UInt8] {
         var count = 8 + 20 + 2 + 2  // "Status: ", the digits, CRLF, the final CRLF
+        if let lines = self.headerLines {
+            return [UInt8](unsafeUninitializedCapacity: count + lines.count) { buffer, written in
+                var out = ByteWriter(buffer)
+                out.append(literal: "Status: ")
+                out.append(decimal: self.status)
+                out.append(literal: "\r\n")
+                out.append(lines)
+                out.append(literal: "\r\n")
+                written = out.count
+            }
+        }
         for header in self.headers { count += header.name.utf8.count + header.value.utf8.count + 4 }
         // Written in place into storage of the exact size: this runs for every answer.
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, written in

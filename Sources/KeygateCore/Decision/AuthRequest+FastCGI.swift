@@ -4,30 +4,99 @@ extension AuthRequest {
     /// The route's required scopes come from the `KEYGATE_SCOPE` param (`fastcgi_param KEYGATE_SCOPE "reports:read";`).
     /// Role AUTHORIZER means an Apache authorizer, which only allows on exactly 200.
     public init(fastCGI request: FastCGIRequest) {
+        // Every param read is found in one pass over the pairs; strings are built only for those used.
         let params = request.params
-        var uri = params["REQUEST_URI"]
+        var found = FoundParams()
+        params.forEachName { name, index in
+            if let which = FastCGIName.of(name), found[which] < 0 { found[which] = index }
+        }
+        func param(_ name: FastCGIName) -> String? {
+            let index = found[name]
+            return index < 0 ? nil : params.value(atEntry: index)
+        }
+        func param(_ name: FastCGIName, is literal: StaticString) -> Bool {
+            let index = found[name]
+            return index >= 0 && params.value(atEntry: index, is: literal)
+        }
+        var uri = param(.requestURI)
         if uri == nil || uri!.isEmpty {
-            let path = (params["SCRIPT_NAME"] ?? "") + (params["PATH_INFO"] ?? "")
-            let query = params["QUERY_STRING"] ?? ""
+            let path = (param(.scriptName) ?? "") + (param(.pathInfo) ?? "")
+            let query = param(.queryString) ?? ""
             uri = (path.isEmpty ? "/" : path) + (query.isEmpty ? "" : "?" + query)
         }
         self.init(
-            authorization: params["HTTP_AUTHORIZATION"],
-            apiKeyHeader: params["HTTP_X_API_KEY"],
+            authorization: param(.httpAuthorization),
+            apiKeyHeader: param(.httpXAPIKey),
             uri: uri!,
-            method: params["REQUEST_METHOD"] ?? "GET",
-            remoteAddress: params["REMOTE_ADDR"],
-            forwardedFor: params["HTTP_X_FORWARDED_FOR"],
-            origin: params["HTTP_ORIGIN"],
+            method: param(.requestMethod) ?? "GET",
+            remoteAddress: param(.remoteAddr),
+            forwardedFor: param(.httpXForwardedFor),
+            origin: param(.httpOrigin),
             // Apache renames a request's environment REDIRECT_* on an internal redirect (the ErrorDocument pass).
-            requiredScopes: (params["KEYGATE_SCOPE"] ?? params["REDIRECT_KEYGATE_SCOPE"]).map { ScopeSet.parse($0) } ?? [],
+            requiredScopes: (param(.keygateScope) ?? param(.redirectKeygateScope)).map { ScopeSet.parse($0) } ?? [],
             frontEnd: request.role != .authorizer ? .nginx
-                : params["FCGI_APACHE_ROLE"] == "ACCESS_CHECKER" ? .apacheAccessChecker : .apacheAuthorizer,
+                : param(.fcgiApacheRole, is: "ACCESS_CHECKER") ? .apacheAccessChecker : .apacheAuthorizer,
             // An empty or malformed KEYGATE_COST (an unset nginx variable) counts as the default cost of 1.
-            cost: (params["KEYGATE_COST"] ?? params["REDIRECT_KEYGATE_COST"]).flatMap { try? PolicySet.parseCost($0) } ?? 1,
-            limitDenyStatus: params["KEYGATE_DENY_STATUS"] == "403" ? 403 : 429,
+            cost: (param(.keygateCost) ?? param(.redirectKeygateCost)).flatMap {
+                $0.isEmpty ? nil : try? PolicySet.parseCost($0)
+            } ?? 1,
+            limitDenyStatus: param(.keygateDenyStatus, is: "403") ? 403 : 429,
             // A read-only explain: the decision and headers, consuming nothing (set by server config, never by clients).
-            dryRun: params["KEYGATE_DRY_RUN"] == "1")
-        self.redirectStatus = params["REDIRECT_STATUS"].flatMap { Int($0) }
+            dryRun: param(.keygateDryRun, is: "1"))
+        self.redirectStatus = param(.redirectStatus).flatMap { Int($0) }
+    }
+
+    /// The params ``init(fastCGI:)`` reads.
+    private enum FastCGIName: Int {
+        case requestURI, scriptName, pathInfo, queryString, httpAuthorization, httpXAPIKey, requestMethod, remoteAddr
+        case httpXForwardedFor, httpOrigin, keygateScope, redirectKeygateScope, fcgiApacheRole, keygateCost
+        case redirectKeygateCost, keygateDenyStatus, keygateDryRun, redirectStatus
+
+        /// The param named exactly `name`, by its length first.
+        static func of(_ name: UnsafeRawBufferPointer) -> FastCGIName? {
+            @inline(__always) func named(_ literal: StaticString) -> Bool { FastCGIParams.equals(name, literal) }
+            switch name.count {
+            case 9: if named("PATH_INFO") { return .pathInfo }
+            case 11:
+                if named("REQUEST_URI") { return .requestURI }
+                if named("REMOTE_ADDR") { return .remoteAddr }
+                if named("SCRIPT_NAME") { return .scriptName }
+                if named("HTTP_ORIGIN") { return .httpOrigin }
+            case 12:
+                if named("KEYGATE_COST") { return .keygateCost }
+                if named("QUERY_STRING") { return .queryString }
+            case 13: if named("KEYGATE_SCOPE") { return .keygateScope }
+            case 14:
+                if named("HTTP_X_API_KEY") { return .httpXAPIKey }
+                if named("REQUEST_METHOD") { return .requestMethod }
+            case 15:
+                if named("REDIRECT_STATUS") { return .redirectStatus }
+                if named("KEYGATE_DRY_RUN") { return .keygateDryRun }
+            case 16: if named("FCGI_APACHE_ROLE") { return .fcgiApacheRole }
+            case 18: if named("HTTP_AUTHORIZATION") { return .httpAuthorization }
+            case 19: if named("KEYGATE_DENY_STATUS") { return .keygateDenyStatus }
+            case 20: if named("HTTP_X_FORWARDED_FOR") { return .httpXForwardedFor }
+            case 21: if named("REDIRECT_KEYGATE_COST") { return .redirectKeygateCost }
+            case 22: if named("REDIRECT_KEYGATE_SCOPE") { return .redirectKeygateScope }
+            default: break
+            }
+            return nil
+        }
+    }
+
+    /// The entry index of each ``FastCGIName``'s first pair, -1 when absent; inline, no allocation.
+    private struct FoundParams {
+        private var indices:
+            (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+            (-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+
+        subscript(name: FastCGIName) -> Int {
+            get { withUnsafeBytes(of: self.indices) { $0.load(fromByteOffset: name.rawValue * 8, as: Int.self) } }
+            set {
+                withUnsafeMutableBytes(of: &self.indices) {
+                    $0.storeBytes(of: newValue, toByteOffset: name.rawValue * 8, as: Int.self)
+                }
+            }
+        }
     }
 }

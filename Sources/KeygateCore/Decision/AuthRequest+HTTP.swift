@@ -8,7 +8,7 @@ extension AuthRequest {
     ///   Without the header the client is unknown: per-IP limits skip the request and network allowlists fail closed.
     /// - The route's needs: `X-Keygate-Scope` and `X-Keygate-Cost`, which the front end's configuration must set or
     ///   clear (the shipped nginx config forwards only the headers it lists; the Caddyfile overwrites both).
-    public init(http head: HTTPRequestHead, style: ForwardAuthStyle) {
+    public init(http head: __shared HTTPRequestHead, style: __shared ForwardAuthStyle) {
         let uri: String
         let method: String
         switch style.proxy {

@@ -93,6 +93,56 @@ public struct FastCGIParams: Sendable {
         return self.storage[entry.valueStart..<(entry.valueStart + entry.valueCount)]
     }
 
+    /// Calls `body` with each pair's name bytes and entry index, in arrival order: a reader that wants several
+    /// values finds them all in one pass, then builds only the strings it uses with ``value(atEntry:)``.
+    func forEachName(_ body: (UnsafeRawBufferPointer, Int) -> Void) {
+        self.storage.withUnsafeBytes { bytes in
+            for index in self.entries.indices {
+                let entry = self.entries[index]
+                let name = entry.nameStart..<(entry.nameStart + entry.nameCount)
+                body(UnsafeRawBufferPointer(rebasing: bytes[name]), index)
+            }
+        }
+    }
+
+    /// The value of the pair at `index` (from ``forEachName(_:)``); invalid UTF-8 is repaired with U+FFFD.
+    func value(atEntry index: Int) -> String {
+        let entry = self.entries[index]
+        let value = entry.valueStart..<(entry.valueStart + entry.valueCount)
+        return self.storage.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[value]), as: UTF8.self)
+        }
+    }
+
+    /// Whether the value of the pair at `index` (from ``forEachName(_:)``) is exactly `literal`, without building it.
+    func value(atEntry index: Int, is literal: StaticString) -> Bool {
+        let entry = self.entries[index]
+        let value = entry.valueStart..<(entry.valueStart + entry.valueCount)
+        return self.storage.withUnsafeBytes { Self.equals(UnsafeRawBufferPointer(rebasing: $0[value]), literal) }
+    }
+
+    /// Whether `name` is exactly `literal`, compared a word at a time.
+    @inline(__always)
+    static func equals(_ name: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard name.count == count else { return false }
+        let base = name.baseAddress!
+        let expected = UnsafeRawPointer(literal.utf8Start)
+        var offset = 0
+        while offset + 8 <= count {
+            guard base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                == expected.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            else { return false }
+            offset += 8
+        }
+        while offset < count {
+            let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+            guard byte == expected.load(fromByteOffset: offset, as: UInt8.self) else { return false }
+            offset += 1
+        }
+        return true
+    }
+
     /// Whether some pair is named exactly `name`.
     public func contains(_ name: String) -> Bool {
         self.entryIndex(named: name) != nil

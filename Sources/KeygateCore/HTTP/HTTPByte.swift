@@ -47,10 +47,34 @@ enum HTTPByte {
     ///
     /// `lowercase` holds only lowercase letters and `-`; the caller guarantees `start + lowercase.count <= count` and
     /// that the bytes are neither CR nor LF, so `| 0x20` folds letters and nothing else onto the expected bytes.
+    @inline(__always)
     static func matches(_ bytes: UnsafeRawBufferPointer, at start: Int, _ lowercase: StaticString) -> Bool {
-        let expected = lowercase.utf8Start
-        for offset in 0..<lowercase.utf8CodeUnitCount where bytes[start + offset] | 0x20 != expected[offset] {
-            return false
+        let expected = UnsafeRawPointer(lowercase.utf8Start)
+        let count = lowercase.utf8CodeUnitCount
+        let base = bytes.baseAddress! + start
+        // Eight bytes at a time, the last word overlapping the one before (every name keygate reads is ≥ 4 bytes).
+        if count >= 8 {
+            func word(_ offset: Int) -> Bool {
+                base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) | 0x2020_2020_2020_2020
+                    == expected.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            }
+            var offset = 0
+            while offset + 8 < count {
+                guard word(offset) else { return false }
+                offset += 8
+            }
+            return word(count - 8)
+        }
+        if count >= 4 {
+            func word(_ offset: Int) -> Bool {
+                base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) | 0x2020_2020
+                    == expected.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            }
+            return word(0) && word(count - 4)
+        }
+        for offset in 0..<count {
+            let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+            guard byte | 0x20 == expected.load(fromByteOffset: offset, as: UInt8.self) else { return false }
         }
         return true
     }

@@ -38,34 +38,28 @@ public struct HTTPConnection: Sendable {
     ) -> HTTPHeadError? {
         var index = 0
         while index < bytes.count && !self.wantsClose {
+            // One switch over the verdict: its head is moved out once, not copied per inspection.
+            let held = self.buffer.count
+            let taken: Int
             let result: HTTPHeadParse
-            if self.buffer.isEmpty {
+            if held == 0 {
                 let rest = UnsafeRawBufferPointer(rebasing: bytes[index...])
+                taken = rest.count
                 result = self.scanner.scan(rest, limits: self.limits)
-                switch result {
-                case .complete(_, let consumed): index += consumed
-                case .incomplete:
-                    self.buffer.append(contentsOf: rest)  // shorter than maxHeadBytes, or the head would be too large
-                    index = bytes.count
-                case .invalid: break
-                }
             } else {
-                let held = self.buffer.count
-                let taken = min(bytes.count - index, max(0, self.limits.maxHeadBytes - held))
+                taken = min(bytes.count - index, max(0, self.limits.maxHeadBytes - held))
                 self.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + taken)]))
                 result = self.buffer.withUnsafeBytes { self.scanner.scan($0, limits: self.limits) }
-                switch result {
-                case .complete(_, let consumed): index += consumed - held
-                case .incomplete: index += taken
-                case .invalid: break
-                }
             }
 
-            switch result {
+            switch consume result {
             case .incomplete:
-                break
-            case .complete(let head, _):
-                self.buffer.removeAll(keepingCapacity: true)
+                // Shorter than maxHeadBytes, or the head would be too large.
+                if held == 0 { self.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index...])) }
+                index += taken
+            case .complete(let head, let consumed):
+                index += consumed - held
+                if held > 0 { self.buffer.removeAll(keepingCapacity: true) }
                 self.scanner = HTTPHeadScanner()
                 answer(head, &output)
                 if !head.keepAlive { self.wantsClose = true }

@@ -60,7 +60,7 @@ struct HTTPHeadScanner: Sendable {
     private var method = ""
     private var target = ""
     private var minorVersion = 1
-    private var values = HTTPRequestHead.noValues
+    private var values = HTTPRequestHead.FieldValues()
 
     /// Examines `bytes` from ``position`` on; `bytes` must start with the bytes given to earlier calls.
     mutating func scan(_ bytes: UnsafeRawBufferPointer, limits: HTTPHeadLimits) -> HTTPHeadParse {
@@ -82,7 +82,7 @@ struct HTTPHeadScanner: Sendable {
                 self.position += 1
 
             case .method:
-                while self.position < limit && HTTPByte.isToken(bytes[self.position]) { self.position += 1 }
+                self.position = Self.skip(bytes, from: self.position, to: limit, while: HTTPByte.isToken)
                 guard self.position < limit else { break }
                 guard bytes[self.position] == HTTPByte.space else { return .invalid(.invalidRequestLine) }
                 self.method = Self.string(bytes, from: self.tokenStart, to: self.position)
@@ -101,7 +101,7 @@ struct HTTPHeadScanner: Sendable {
                 self.state = .target
 
             case .target:
-                while self.position < limit && HTTPByte.isVisible(bytes[self.position]) { self.position += 1 }
+                self.position = Self.skip(bytes, from: self.position, to: limit, while: HTTPByte.isVisible)
                 guard self.position - self.tokenStart <= limits.maxTargetBytes else { return .invalid(.targetTooLong) }
                 guard self.position < limit else { break }
                 switch bytes[self.position] {
@@ -138,7 +138,7 @@ struct HTTPHeadScanner: Sendable {
                 self.position += 1
 
             case .name:
-                while self.position < limit && HTTPByte.isToken(bytes[self.position]) { self.position += 1 }
+                self.position = Self.skip(bytes, from: self.position, to: limit, while: HTTPByte.isToken)
                 guard self.position - self.tokenStart <= limits.maxNameBytes else { return .invalid(.nameTooLong) }
                 guard self.position < limit else { break }
                 guard bytes[self.position] == HTTPByte.colon else { return .invalid(.invalidFieldName) }
@@ -148,22 +148,38 @@ struct HTTPHeadScanner: Sendable {
                 self.position += 1
 
             case .valueStart:
-                while self.position < limit && HTTPByte.isWhitespace(bytes[self.position]) { self.position += 1 }
+                self.position = Self.skip(bytes, from: self.position, to: limit, while: HTTPByte.isWhitespace)
                 guard self.position < limit else { break }
                 self.tokenStart = self.position
                 self.valueEnd = self.position
                 self.state = .value
 
             case .value:
-                while self.position < limit {
-                    let valueByte = bytes[self.position]
+                // In locals: the loop runs over every byte of every value.
+                var position = self.position
+                var valueEnd = self.valueEnd
+                // Eight bytes at a time while none is whitespace, a control byte or DEL: then all eight are content.
+                while position + 8 <= limit {
+                    let word = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                    let ones: UInt64 = 0x0101_0101_0101_0101
+                    let high: UInt64 = 0x8080_8080_8080_8080
+                    let belowVisible = (word &- 0x21 &* ones) & ~word & high
+                    let delete = word ^ (0x7F &* ones)
+                    guard belowVisible | ((delete &- ones) & ~delete & high) == 0 else { break }
+                    position += 8
+                    valueEnd = position
+                }
+                while position < limit {
+                    let valueByte = bytes[position]
                     if HTTPByte.isValueContent(valueByte) {
-                        self.valueEnd = self.position + 1
+                        valueEnd = position + 1
                     } else if !HTTPByte.isWhitespace(valueByte) {
                         break
                     }
-                    self.position += 1
+                    position += 1
                 }
+                self.position = position
+                self.valueEnd = valueEnd
                 guard self.position < limit else { break }
                 switch bytes[self.position] {
                 case HTTPByte.carriageReturn:
@@ -187,11 +203,21 @@ struct HTTPHeadScanner: Sendable {
                     if let error = self.endField(bytes) { return .invalid(error) }
                     self.state = .fieldLineStart
                 case .head:
-                    return .complete(self.head(), consumed: self.position)
+                    return .complete(self.takeHead(), consumed: self.position)
                 }
             }
         }
         return bytes.count >= limits.maxHeadBytes ? .invalid(.headTooLarge) : .incomplete
+    }
+
+    /// The offset of the first byte in `bytes[start..<end]` that is not in the class, or `end`.
+    @inline(__always)
+    private static func skip(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, while inClass: (UInt8) -> Bool
+    ) -> Int {
+        var position = start
+        while position < end && inClass(bytes[position]) { position += 1 }
+        return position
     }
 
     private mutating func expectLineFeed(ending: LineEnd) {
@@ -247,7 +273,7 @@ struct HTTPHeadScanner: Sendable {
     private mutating func endField(_ bytes: UnsafeRawBufferPointer) -> HTTPHeadError? {
         switch self.fieldKind {
         case .read(let field):
-            self.values[field.rawValue] = Self.string(bytes, from: self.tokenStart, to: self.valueEnd)
+            self.values[field] = Self.string(bytes, from: self.tokenStart, to: self.valueEnd)
         case .contentLength:
             return HTTPFieldValue.contentLengthError(bytes, from: self.tokenStart, to: self.valueEnd)
         case .connection:
@@ -260,11 +286,17 @@ struct HTTPHeadScanner: Sendable {
         return nil
     }
 
-    private func head() -> HTTPRequestHead {
+    /// The head read, its strings moved out (not copied): the scanner is done with them.
+    private mutating func takeHead() -> HTTPRequestHead {
         let keepAlive = !self.connectionClose && (self.minorVersion == 1 || self.connectionKeepAlive)
+        var method = ""
+        var target = ""
+        var values = HTTPRequestHead.FieldValues()
+        swap(&method, &self.method)
+        swap(&target, &self.target)
+        swap(&values, &self.values)
         return HTTPRequestHead(
-            method: self.method, target: self.target, minorVersion: self.minorVersion, keepAlive: keepAlive,
-            values: self.values)
+            method: method, target: target, minorVersion: self.minorVersion, keepAlive: keepAlive, values: values)
     }
 
     private static func string(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> String {

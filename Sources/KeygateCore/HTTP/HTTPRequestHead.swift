@@ -9,8 +9,8 @@ public struct HTTPRequestHead: Sendable, Equatable {
     /// Whether the connection stays open after the answer: HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with
     /// `Connection: keep-alive` (and without `close`).
     public var keepAlive: Bool
-    /// Values indexed by ``HTTPReadField/rawValue``; nil for a field the head did not carry.
-    private var values: [String?]
+    /// The values read; nil for a field the head did not carry.
+    private var values: FieldValues
 
     public init(
         method: String, target: String, minorVersion: Int = 1, keepAlive: Bool = true,
@@ -20,11 +20,11 @@ public struct HTTPRequestHead: Sendable, Equatable {
         self.target = target
         self.minorVersion = minorVersion
         self.keepAlive = keepAlive
-        self.values = Self.noValues
-        for (field, value) in fields { self.values[field.rawValue] = value }
+        self.values = FieldValues()
+        for (field, value) in fields { self.values[field] = value }
     }
 
-    init(method: String, target: String, minorVersion: Int, keepAlive: Bool, values: [String?]) {
+    init(method: String, target: String, minorVersion: Int, keepAlive: Bool, values: FieldValues) {
         self.method = method
         self.target = target
         self.minorVersion = minorVersion
@@ -32,11 +32,69 @@ public struct HTTPRequestHead: Sendable, Equatable {
         self.values = values
     }
 
-    /// One nil per ``HTTPReadField``.
-    static let noValues = [String?](repeating: nil, count: HTTPReadField.allCases.count)
+    /// One optional value per ``HTTPReadField``, stored inline: a head allocates nothing for its fields but the
+    /// strings too long to be stored inline themselves.
+    struct FieldValues: Sendable, Equatable {
+        private var host: String?
+        private var authorization: String?
+        private var xAPIKey: String?
+        private var xOriginalURI: String?
+        private var xOriginalMethod: String?
+        private var xOriginalHost: String?
+        private var xForwardedURI: String?
+        private var xForwardedMethod: String?
+        private var xForwardedHost: String?
+        private var xForwardedProto: String?
+        private var xForwardedFor: String?
+        private var xRealIP: String?
+        private var origin: String?
+        private var xKeygateScope: String?
+        private var xKeygateCost: String?
+
+        subscript(field: HTTPReadField) -> String? {
+            get {
+                switch field {
+                case .host: self.host
+                case .authorization: self.authorization
+                case .xAPIKey: self.xAPIKey
+                case .xOriginalURI: self.xOriginalURI
+                case .xOriginalMethod: self.xOriginalMethod
+                case .xOriginalHost: self.xOriginalHost
+                case .xForwardedURI: self.xForwardedURI
+                case .xForwardedMethod: self.xForwardedMethod
+                case .xForwardedHost: self.xForwardedHost
+                case .xForwardedProto: self.xForwardedProto
+                case .xForwardedFor: self.xForwardedFor
+                case .xRealIP: self.xRealIP
+                case .origin: self.origin
+                case .xKeygateScope: self.xKeygateScope
+                case .xKeygateCost: self.xKeygateCost
+                }
+            }
+            set {
+                switch field {
+                case .host: self.host = newValue
+                case .authorization: self.authorization = newValue
+                case .xAPIKey: self.xAPIKey = newValue
+                case .xOriginalURI: self.xOriginalURI = newValue
+                case .xOriginalMethod: self.xOriginalMethod = newValue
+                case .xOriginalHost: self.xOriginalHost = newValue
+                case .xForwardedURI: self.xForwardedURI = newValue
+                case .xForwardedMethod: self.xForwardedMethod = newValue
+                case .xForwardedHost: self.xForwardedHost = newValue
+                case .xForwardedProto: self.xForwardedProto = newValue
+                case .xForwardedFor: self.xForwardedFor = newValue
+                case .xRealIP: self.xRealIP = newValue
+                case .origin: self.origin = newValue
+                case .xKeygateScope: self.xKeygateScope = newValue
+                case .xKeygateCost: self.xKeygateCost = newValue
+                }
+            }
+        }
+    }
 
     /// The field's value with leading and trailing spaces and tabs removed; bytes that are not UTF-8 read as U+FFFD.
     public subscript(field: HTTPReadField) -> String? {
-        self.values[field.rawValue]
+        self.values[field]
     }
 }

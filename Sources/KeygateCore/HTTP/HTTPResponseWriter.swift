@@ -9,28 +9,54 @@ public enum HTTPResponseWriter {
         status: Int, headers: [(name: String, value: String)], keepAlive: Bool, minorVersion: Int,
         to out: inout [UInt8]
     ) {
-        if let line = Self.statusLine(status) {
-            Self.append(line, to: &out)
-        } else {
-            Self.append("HTTP/1.1 ", to: &out)
-            out.append(contentsOf: String(status).utf8)
-            Self.append(" \r\n", to: &out)
+        var count = 0
+        for header in headers { count += header.name.utf8.count + header.value.utf8.count + 4 }
+        Self.append(status: status, headerBytes: count, keepAlive: keepAlive, minorVersion: minorVersion, to: &out) {
+            writer in
+            for header in headers {
+                writer.append(header.name)
+                writer.append(literal: ": ")
+                writer.append(header.value)
+                writer.append(literal: "\r\n")
+            }
         }
-        for header in headers {
-            out.append(contentsOf: header.name.utf8)
-            Self.append(": ", to: &out)
-            out.append(contentsOf: header.value.utf8)
-            Self.append("\r\n", to: &out)
+    }
+
+    /// ``append(status:headers:keepAlive:minorVersion:to:)`` with the header fields already written as `lines`,
+    /// `Name: value\r\n` each.
+    static func append(status: Int, lines: [UInt8], keepAlive: Bool, minorVersion: Int, to out: inout [UInt8]) {
+        Self.append(
+            status: status, headerBytes: lines.count, keepAlive: keepAlive, minorVersion: minorVersion, to: &out
+        ) { $0.append(lines) }
+    }
+
+    /// The response head with the header lines `writeHeaders` writes (exactly `headerBytes` bytes), written in one
+    /// piece into a buffer of the exact size, then copied once: this runs for every answer.
+    private static func append(
+        status: Int, headerBytes: Int, keepAlive: Bool, minorVersion: Int, to out: inout [UInt8],
+        writeHeaders: (inout ByteWriter) -> Void
+    ) {
+        let line = Self.statusLine(status)
+        let contentLength = status != 204 && status != 304 && !(100..<200).contains(status)
+        let connection: StaticString? =
+            !keepAlive ? "Connection: close\r\n" : minorVersion == 0 ? "Connection: keep-alive\r\n" : nil
+        let count = (line?.utf8CodeUnitCount ?? 9 + 20 + 3) + headerBytes + (contentLength ? 19 : 0)
+            + (connection?.utf8CodeUnitCount ?? 0) + 2
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+            var writer = ByteWriter(buffer)
+            if let line {
+                writer.append(literal: line)
+            } else {
+                writer.append(literal: "HTTP/1.1 ")
+                writer.append(decimal: status)
+                writer.append(literal: " \r\n")
+            }
+            writeHeaders(&writer)
+            if contentLength { writer.append(literal: "Content-Length: 0\r\n") }
+            if let connection { writer.append(literal: connection) }
+            writer.append(literal: "\r\n")
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<writer.count]))
         }
-        if status != 204 && status != 304 && !(100..<200).contains(status) {
-            Self.append("Content-Length: 0\r\n", to: &out)
-        }
-        if !keepAlive {
-            Self.append("Connection: close\r\n", to: &out)
-        } else if minorVersion == 0 {
-            Self.append("Connection: keep-alive\r\n", to: &out)
-        }
-        Self.append("\r\n", to: &out)
     }
 
     /// The fixed 400/431 answer: status line, "Content-Length: 0", "Connection: close".
@@ -69,9 +95,5 @@ public enum HTTPResponseWriter {
         case 504: "HTTP/1.1 504 Gateway Timeout\r\n"
         default: nil
         }
-    }
-
-    private static func append(_ text: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

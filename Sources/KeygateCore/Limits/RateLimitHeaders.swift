@@ -74,13 +74,16 @@ public struct RateLimitHeaders: Sendable, Equatable {
 
     /// The `RateLimit` value: per policy its name, `r` and (when it ends) `t`.
     static func rateLimitField(policies: PolicySet, evaluations: [LimitEvaluation]) -> String {
-        Self.field(policies: policies, evaluations: evaluations) { item, out in
-            out.append(literal: ";r=")
-            out.append(decimal: Self.integer(item.remaining))
-            if item.resetMicros != .max {
-                out.append(literal: ";t=")
-                out.append(decimal: Self.integer(item.resetMicros.secondsRoundingUp))
-            }
+        Self.field(policies: policies, evaluations: evaluations, parameters: Self.rateLimitParameters)
+    }
+
+    /// One `RateLimit` item's parameters: `r` and (when it ends) `t`.
+    private static func rateLimitParameters(_ item: LimitEvaluation, _ out: inout ByteWriter) {
+        out.append(literal: ";r=")
+        out.append(decimal: Self.integer(item.remaining))
+        if item.resetMicros != .max {
+            out.append(literal: ";t=")
+            out.append(decimal: Self.integer(item.resetMicros.secondsRoundingUp))
         }
     }
 
@@ -109,6 +112,54 @@ public struct RateLimitHeaders: Sendable, Equatable {
                 parameters(evaluations[index], &out)
             }
         }
+    }
+
+    /// What each `RateLimit` item starts with for `policies`: `", "` (but for the first) and the quoted name.
+    static func itemPrefixes(of policies: PolicySet) -> [[UInt8]] {
+        var prefixes: [[UInt8]] = []
+        policies.forEachName { index, name in
+            var prefix: [UInt8] = index > 0 ? [UInt8(ascii: ","), UInt8(ascii: " ")] : []
+            prefix += Self.isPlain(name) ? Array(("\"" + name + "\"").utf8) : Array(Self.structuredString(name).utf8)
+            prefixes.append(prefix)
+        }
+        return prefixes
+    }
+
+    /// Writes ``fields`` of an admitted `evaluation` (one evaluation per policy, at least one) as header lines,
+    /// `Name: value\r\n` each, the bytes the fields are written as, without building their strings. `policyField` is
+    /// ``policyField(policies:evaluations:)`` and `itemPrefixes` ``itemPrefixes(of:)`` for the policies. At most
+    /// ``admittedLinesCapacity(itemPrefixes:policyField:)`` bytes.
+    static func writeAdmittedLines(
+        evaluation: PolicySetEvaluation, itemPrefixes: [[UInt8]], policyField: String, to out: inout ByteWriter
+    ) {
+        let evaluations = evaluation.evaluations
+        precondition(evaluation.admitted && !evaluations.isEmpty && itemPrefixes.count == evaluations.count)
+        out.append(literal: "RateLimit-Policy: ")
+        out.append(policyField)
+        out.append(literal: "\r\nRateLimit: ")
+        for index in evaluations.indices {
+            out.append(itemPrefixes[index])
+            Self.rateLimitParameters(evaluations[index], &out)
+        }
+        let constrained = Self.mostConstrained(evaluations)
+        out.append(literal: "\r\nX-RateLimit-Limit: ")
+        out.append(decimal: Self.integer(constrained.limit))
+        out.append(literal: "\r\nX-RateLimit-Remaining: ")
+        out.append(decimal: Self.integer(constrained.remaining))
+        if constrained.resetMicros != .max {
+            out.append(literal: "\r\nX-RateLimit-Reset: ")
+            out.append(decimal: Self.integer(constrained.resetMicros.secondsRoundingUp))
+        }
+        out.append(literal: "\r\n")
+    }
+
+    /// The most ``writeAdmittedLines(evaluation:itemPrefixes:policyField:to:)`` writes.
+    static func admittedLinesCapacity(itemPrefixes: [[UInt8]], policyField: String) -> Int {
+        // The names, separators and line ends of five fields, three numbers of at most 20 digits, and per item at
+        // most two parameters of at most 3 + 20 bytes.
+        var capacity = 160 + policyField.utf8.count
+        for prefix in itemPrefixes { capacity += prefix.count + 46 }
+        return capacity
     }
 
     /// The header fields in order: `RateLimit-Policy`, `RateLimit`, `X-RateLimit-Limit`, `X-RateLimit-Remaining`,

@@ -46,9 +46,19 @@ struct ByteWriter {
         if copied == nil { for byte in text.utf8 { self.append(byte) } }
     }
 
+    /// Appends `bytes`.
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { bytes in
+            precondition(self.count + bytes.count <= self.buffer.count, "ByteWriter capacity exceeded")
+            UnsafeMutableBufferPointer(rebasing: self.buffer[self.count...]).initialize(fromContentsOf: bytes)
+            self.count += bytes.count
+        }
+    }
+
     /// Appends `value` in decimal, as `String(value)` spells it.
     mutating func append(decimal value: Int) { self.append(decimal: Int64(value)) }
 
+    /// "00" through "99", two bytes per number.
     /// Appends `value` in decimal, as `String(value)` spells it.
     mutating func append(decimal value: Int64) {
         if value < 0 { self.append(UInt8(ascii: "-")) }
@@ -60,12 +70,22 @@ struct ByteWriter {
             scale = scale &* 10
         }
         precondition(self.count + digits <= self.buffer.count, "ByteWriter capacity exceeded")
+        // Two digits per division by 100 (a division by a constant is a multiplication).
         var index = self.count + digits
-        repeat {
-            index -= 1
-            self.buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-        } while magnitude > 0
+        while magnitude >= 100 {
+            let pair = UInt8(truncatingIfNeeded: magnitude % 100)
+            magnitude /= 100
+            index -= 2
+            self.buffer[index] = UInt8(ascii: "0") + pair / 10
+            self.buffer[index + 1] = UInt8(ascii: "0") + pair % 10
+        }
+        let last = UInt8(truncatingIfNeeded: magnitude)
+        if last >= 10 {
+            self.buffer[index - 2] = UInt8(ascii: "0") + last / 10
+            self.buffer[index - 1] = UInt8(ascii: "0") + last % 10
+        } else {
+            self.buffer[index - 1] = UInt8(ascii: "0") + last
+        }
         self.count += digits
     }
 }
