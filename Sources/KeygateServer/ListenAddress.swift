@@ -121,7 +121,9 @@ public struct ListenerSpec: Equatable, Sendable, CustomStringConvertible {
             let detail = error.description.hasPrefix(inner) ? String(error.description.dropFirst(inner.count)) : ": " + error.description
             return .failure(ConfigurationError("--listen \(text)" + detail))
         }
-        if case .tcp = address {} else if case .unix = address {} else {
+        switch address {
+        case .tcp, .unix: break
+        case .inherited, .systemd:
             return .failure(ConfigurationError("--listen \(text): HTTP listens on http://HOST:PORT or http+unix:PATH"))
         }
         return .success(ListenerSpec(address: address, wire: .http(style)))

@@ -43,6 +43,8 @@ struct ListenerSpecTests {
         ("http://example.com:80", "is not an IP address"),
         ("https://127.0.0.1:9000", "plain HTTP"),
         ("http+unix:", "--listen http+unix:"),
+        ("http://systemd", "HTTP listens on http://HOST:PORT"),
+        ("http://fd:0", "HTTP listens on http://HOST:PORT"),
     ])
     func rejects(text: String, mentioning: String) {
         guard case .failure(let error) = ListenerSpec.parse(text) else {
