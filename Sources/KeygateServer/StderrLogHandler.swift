@@ -1,17 +1,27 @@
 import Glibc
+import KeygateCore
 import Logging
 
 /// Writes one line per log event to standard error: `2026-11-22T05:40:00Z keygate[123] warning: message key=value`.
 ///
-/// One `write(2)` per line, so lines from several worker processes sharing stderr never interleave mid-line.
+/// One `write(2)` per line, so lines from several worker processes sharing stderr never interleave mid-line. Every
+/// message and metadata value goes through a ``LogRedactor`` first, so no call site can log an API key, and repeated
+/// lines at info and above are limited per process by ``LogLineGate``: more than 10 lines of one level and message in
+/// 10 s are counted and reported as one `N similar lines suppressed: <message>` line.
 public struct StderrLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     private let label: String
+    private let redactor: LogRedactor
+    private let gate: LogLineGate
 
-    public init(label: String, level: Logger.Level) {
+    public init(
+        label: String, level: Logger.Level, redactor: LogRedactor = LogRedactor(), gate: LogLineGate = .process
+    ) {
         self.label = label
         self.logLevel = level
+        self.redactor = redactor
+        self.gate = gate
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -20,20 +30,37 @@ public struct StderrLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let message = self.redactor.redacted("\(event.message)")
+        // Debug and trace lines are asked for (every denial at debug): only info and above are limited.
+        let verdict =
+            event.level <= .debug
+            ? .unlimited
+            : self.gate.admitting(LogLineGate.Template(level: event.level, message: message))
+        for report in verdict.reports {
+            let level = report.template?.level ?? event.level
+            let what = report.template?.message ?? "(other messages beyond the tracked templates)"
+            self.write("\(Self.timestamp()) \(self.label)[\(getpid())] \(level): \(report.count) similar lines suppressed: \(what)\n")
+        }
+        guard verdict.writes else { return }
         var merged = self.metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var line = "\(Self.timestamp()) \(self.label)[\(getpid())] \(event.level): \(event.message)"
+        var line = "\(Self.timestamp()) \(self.label)[\(getpid())] \(event.level): \(message)"
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(value)"
+            line += " \(key)=\(self.redactor.redacted("\(value)"))"
         }
         line += "\n"
+        self.write(line)
+    }
+
+    /// Writes `line` to stderr in one `write(2)` where possible, control characters but its final newline as `?`.
+    private func write(_ line: String) {
         var bytes = Array(line.utf8)
         // A log line never carries control characters other than its newline.
         for index in bytes.indices.dropLast() where bytes[index] < 0x20 && bytes[index] != 0x09 { bytes[index] = 0x3F }
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
                 if written <= 0 { return }
                 offset += written
             }
@@ -50,7 +77,10 @@ public struct StderrLogHandler: LogHandler {
     }
 
     /// Installs this handler for every logger in the process (call once, first thing in `main`).
-    public static func bootstrap(level: Logger.Level) {
-        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
+    ///
+    /// `keyQueryParameter` (`--key-query-param`) is redacted from every logged value besides the common names.
+    public static func bootstrap(level: Logger.Level, keyQueryParameter: String? = nil) {
+        let redactor = LogRedactor(configuredParameter: keyQueryParameter)
+        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, redactor: redactor) }
     }
 }

@@ -95,7 +95,7 @@ struct Serve: ParsableCommand {
             if CommandLine.arguments[0].split(separator: "/").last == "keygate-explain" { commandLine.append("--explain-only") }
         }
         let resolved = try Self.resolve(commandLine: commandLine)
-        StderrLogHandler.bootstrap(level: resolved.level)
+        StderrLogHandler.bootstrap(level: resolved.level, keyQueryParameter: resolved.options.keyQueryParam)
         let logger = Logger(label: "keygate")
 
         if let fdList = resolved.options.workerFDs {
