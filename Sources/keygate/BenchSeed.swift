@@ -24,7 +24,7 @@ struct BenchSeed: ParsableCommand {
         let template = NewKey(
             name: "bench-seed", owner: "bench", scopes: self.scopes, rateLimits: try self.limitOptions.rateLimitPolicies,
             quotas: try self.limitOptions.quotaPolicies, credits: try self.limitOptions.creditPolicy)
-        let secrets = try KeyStore(path: self.store.path, create: true).createMany(
+        let secrets = try KeyStore(path: try self.store.creatingPath(), create: true).createMany(
             Array(repeating: template, count: self.keys), now: Clock.nowSeconds(), actor: StoreOptions.actor)
         guard let file = fopen(self.out, "w") else { throw CLIError("cannot write \(self.out): errno \(errno)") }
         defer { fclose(file) }

@@ -100,7 +100,7 @@ extension Keys {
                 allowedOrigins: try KeyArguments.origins(self.allowOrigins), prefix: self.prefix, plan: self.plan,
                 rateLimits: try self.limitOptions.rateLimitPolicies, quotas: try self.limitOptions.quotaPolicies,
                 credits: try self.limitOptions.creditPolicy)
-            let keys = try KeyStore(path: self.store.path, create: true)
+            let keys = try KeyStore(path: try self.store.creatingPath(), create: true)
             let (record, secret) = try keys.create(new, now: now, actor: StoreOptions.actor)
             KeyArguments.print(record, secret: secret, json: self.json)
         }
@@ -312,7 +312,7 @@ struct Migrate: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        _ = try KeyStore(path: self.store.path, create: true)
+        _ = try KeyStore(path: try self.store.creatingPath(), create: true)
         print("\(self.store.path): schema version \(Migrations.currentVersion)")
     }
 }

@@ -26,7 +26,7 @@ extension Plans {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let keys = try KeyStore(path: self.store.path, create: true)
+            let keys = try KeyStore(path: try self.store.creatingPath(), create: true)
             let plan = try keys.createPlan(
                 name: self.name, rateLimits: try self.limitOptions.rateLimitPolicies ?? [],
                 quotas: try self.limitOptions.quotaPolicies ?? [], credits: try self.limitOptions.creditPolicy,

@@ -17,6 +17,24 @@ struct StoreOptions: ParsableArguments {
         return getenv("KEYGATE_DB").map { String(cString: $0) } ?? ""
     }
 
+    /// ``path`` after creating its missing parent folders (mode 0750, owned by the caller), for commands that may
+    /// create the database.
+    func creatingPath() throws -> String {
+        let path = self.path
+        var folder = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/").dropLast() {
+            folder += component
+            if component != "." && component != ".." && mkdir(folder, 0o750) != 0 {
+                let code = errno
+                guard code == EEXIST else {
+                    throw CLIError("cannot create the folder \(folder) for \(path): mkdir: \(String(cString: strerror(code)))")
+                }
+            }
+            folder += "/"
+        }
+        return path
+    }
+
     /// Who is acting, for the audit log.
     static var actor: String {
         for name in ["SUDO_USER", "USER", "LOGNAME"] {
