@@ -39,7 +39,8 @@ public struct StderrLogHandler: LogHandler {
         for report in verdict.reports {
             let level = report.template?.level ?? event.level
             let what = report.template?.message ?? "(other messages beyond the tracked templates)"
-            self.write("\(Self.timestamp()) \(self.label)[\(getpid())] \(level): \(report.count) similar lines suppressed: \(what)\n")
+            let head = "\(Self.timestamp()) \(self.label)[\(getpid())] \(level)"
+            self.write("\(head): \(report.count) similar lines suppressed: \(what)\n")
         }
         guard verdict.writes else { return }
         var merged = self.metadata

@@ -27,7 +27,8 @@ struct StoreOptions: ParsableArguments {
             if component != "." && component != ".." && mkdir(folder, 0o750) != 0 {
                 let code = errno
                 guard code == EEXIST else {
-                    throw CLIError("cannot create the folder \(folder) for \(path): mkdir: \(String(cString: strerror(code)))")
+                    let cause = String(cString: strerror(code))
+                    throw CLIError("cannot create the folder \(folder) for \(path): mkdir: \(cause)")
                 }
             }
             folder += "/"

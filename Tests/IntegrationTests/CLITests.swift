@@ -93,6 +93,22 @@ final class CLITests {
         }
     }
 
+    @Test(arguments: [["migrate"], ["plans", "create", "free", "--limit", "60/min"], ["keys", "create", "--name", "x"]])
+    func commandsThatCreateTheDatabaseCreateItsFolders(command: [String]) throws {
+        let nested = self.scratch.file("a/b/c")
+        let result = try Harness.keygate(command + ["--db", nested + "/keys.db"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for folder in [self.scratch.file("a"), self.scratch.file("a/b"), nested] {
+            var status = stat()
+            #expect(stat(folder, &status) == 0 && status.st_mode & 0o777 == 0o750, "\(folder)")
+        }
+        // A parent that is a file is a clear error naming the folder and the call.
+        try "".write(toFile: self.scratch.file("file"), atomically: true, encoding: .utf8)
+        let blocked = try Harness.keygate(command + ["--db", self.scratch.file("file/sub/keys.db")])
+        #expect(blocked.status != 0)
+        #expect(blocked.stderr.contains("cannot create the folder \(self.scratch.file("file/sub"))"), "\(blocked.stderr)")
+    }
+
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/systemd-socket-activate")))
     func systemdSocketActivation() throws {
         let key = try Harness.createKey(db: self.db)

@@ -57,10 +57,10 @@ final class LogHygieneTests {
     /// Asks over FastCGI (nginx's fastcgi_params) and returns `X-Keygate-Reason`, or "allow" for a 204.
     func askFastCGI(_ presentation: Presentation, scope: String?) throws -> String {
         let query = presentation.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-        var params = FastCGISocket.nginxParams(
-            uri: presentation.uri,
-            headers: presentation.headers.map { ("HTTP_" + $0.0.uppercased().replacingOccurrences(of: "-", with: "_"), $0.1) },
-            scope: scope)
+        let headers = presentation.headers.map { name, value in
+            ("HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_"), value)
+        }
+        var params = FastCGISocket.nginxParams(uri: presentation.uri, headers: headers, scope: scope)
         params = params.map { $0.0 == "QUERY_STRING" ? ($0.0, query) : $0 }
         let socket = try FastCGISocket(path: self.server.socketPath)
         socket.send(FastCGISocket.request(params))
@@ -82,7 +82,8 @@ final class LogHygieneTests {
             (try self.changed(Harness.createKey(db: self.db), ["keys", "revoke"]), nil, ["revoked"]),
             (try self.changed(Harness.createKey(db: self.db), ["keys", "update", "--disable"]), nil, ["disabled"]),
             (try Harness.createKey(db: self.db, ["--allow-ip", "10.0.0.0/8"]).secret, nil, ["ip_not_allowed"]),
-            (try Harness.createKey(db: self.db, ["--allow-origin", "https://a.example"]).secret, nil, ["origin_not_allowed"]),
+            (try Harness.createKey(db: self.db, ["--allow-origin", "https://a.example"]).secret, nil,
+             ["origin_not_allowed"]),
             (try Harness.createKey(db: self.db, ["--scope", "reports:read"]).secret, "admin", ["insufficient_scope"]),
             (try Harness.createKey(db: self.db, ["--limit", "1/min"]).secret, nil, ["allow", "rate_limited"]),
         ]

@@ -15,7 +15,9 @@ final class ReadmeTests {
     /// The fenced block that starts after line `index` (skipping blank lines): its language and lines.
     func fence(after index: Int) -> (language: String, lines: [String])? {
         var start = index + 1
-        while start < self.readme.count && self.readme[start].trimmingCharacters(in: .whitespaces).isEmpty { start += 1 }
+        while start < self.readme.count && self.readme[start].trimmingCharacters(in: .whitespaces).isEmpty {
+            start += 1
+        }
         guard start < self.readme.count, self.readme[start].hasPrefix("```") else { return nil }
         let language = String(self.readme[start].dropFirst(3))
         guard let end = self.readme[(start + 1)...].firstIndex(where: { $0.hasPrefix("```") }) else { return nil }
@@ -37,7 +39,8 @@ final class ReadmeTests {
     static func pattern(_ line: String) throws -> NSRegularExpression {
         let marked = line.replacingOccurrences(of: "@[A-Z_]+@", with: "\u{1}", options: .regularExpression)
         let escaped = NSRegularExpression.escapedPattern(for: marked)
-        return try NSRegularExpression(pattern: "^" + escaped.replacingOccurrences(of: "\u{1}", with: #"[^\s;]+"#) + "$")
+        let pattern = escaped.replacingOccurrences(of: "\u{1}", with: #"[^\s;]+"#)
+        return try NSRegularExpression(pattern: "^" + pattern + "$")
     }
 
     @Test func everyMarkedSnippetIsTakenFromItsShippedFileInOrder() throws {
@@ -58,7 +61,8 @@ final class ReadmeTests {
             }
             checked.append(file)
         }
-        #expect(Set(checked).isSuperset(of: ["nginx/example-nginx.conf", "apache/keygate-fcgid.conf", "caddy/Caddyfile"]))
+        let shippedFiles: Set = ["nginx/example-nginx.conf", "apache/keygate-fcgid.conf", "caddy/Caddyfile"]
+        #expect(Set(checked).isSuperset(of: shippedFiles))
     }
 
     @Test func theApacheSnippetStripsEveryIdentityVariable() throws {
@@ -132,8 +136,8 @@ final class ReadmeTests {
             process.waitUntilExit()
         }
         func status(_ key: String?) -> String? {
-            var lines = ["GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: /api/reports", "X-Original-Method: GET",
-                         "Connection: close"]
+            var lines = ["GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: /api/reports",
+                         "X-Original-Method: GET", "Connection: close"]
             if let key { lines.append("Authorization: Bearer \(key)") }
             guard let socket = try? RawSocket(port: port) else { return nil }
             socket.send(Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8))

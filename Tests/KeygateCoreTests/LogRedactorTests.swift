@@ -33,7 +33,8 @@ struct LogRedactorTests {
     }
 
     @Test func keyIdentifiersStayVisibleButLongerRunsDoNot() {
-        #expect(self.redactor.redacted("key_id=kid_0123456789abcdef client=1.2.3.4") == "key_id=kid_0123456789abcdef client=1.2.3.4")
+        let line = "key_id=kid_0123456789abcdef client=1.2.3.4"
+        #expect(self.redactor.redacted(line) == line)
         #expect(self.redactor.redacted("kid_0123456789abcdefX") == "[redacted]")
         #expect(self.redactor.redacted("kid_0123456789abcde_") == "[redacted]")
         #expect(self.redactor.redacted("xkid_0123456789abcdef") == "[redacted]")

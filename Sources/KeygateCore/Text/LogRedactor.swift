@@ -97,14 +97,15 @@ public struct LogRedactor: Sendable {
         let prefix = KeyIdentifier.prefix.utf8
         guard token.count == prefix.count + KeyIdentifier.randomLength else { return false }
         guard bytes[token.lowerBound..<(token.lowerBound + prefix.count)].elementsEqual(prefix) else { return false }
-        return bytes[(token.lowerBound + prefix.count)..<token.upperBound].allSatisfy { Base62.value(ofDigit: $0) != nil }
+        let random = bytes[(token.lowerBound + prefix.count)..<token.upperBound]
+        return random.allSatisfy { Base62.value(ofDigit: $0) != nil }
     }
 
     /// True for `[A-Za-z0-9_]`, the characters of keys and key prefixes.
     static func isKeyCharacter(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-            UInt8(ascii: "_"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
             return true
         default:
             return false
