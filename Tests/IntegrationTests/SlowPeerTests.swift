@@ -139,17 +139,23 @@ final class SlowPeerTests {
         #expect(seconds < 5)
     }
 
-    @Test func atTheConnectionCapIdleKeptAliveConnectionsMakeRoom() throws {
-        let server = try self.server(["--max-connections", "20"])
-        defer { server.stop() }
+    /// Opens `count` connections that each make one kept-alive request, in order, and then stay open idle.
+    func idleConnections(_ count: Int) throws -> [RawSocket] {
         var idle: [RawSocket] = []
-        for index in 0..<38 {
+        for index in 0..<count {
             let socket = try RawSocket(port: self.httpPort)
             idle.append(socket)
             let status = self.status(of: self.head(), on: socket)
-            try #require(status == 204, "connection \(index + 1) of 38 was not answered")
+            try #require(status == 204, "connection \(index + 1) of \(count) was not answered")
             usleep(10_000)  // distinct activity times: the oldest idle connection is well defined
         }
+        return idle
+    }
+
+    @Test func atTheConnectionCapIdleKeptAliveConnectionsMakeRoom() throws {
+        let server = try self.server(["--max-connections", "20"])
+        defer { server.stop() }
+        let idle = try self.idleConnections(38)
         let fresh = try RawSocket(port: self.httpPort)
         let start = Date()
         #expect(self.status(of: self.head(), on: fresh) == 204)
@@ -161,5 +167,27 @@ final class SlowPeerTests {
             server.log.contains("closed idle kept-alive connections to make room")
         }
         #expect(logged)
+    }
+
+    @Test func nginxReconnectsWhenItsPooledConnectionWasClosedToMakeRoom() throws {
+        let server = try self.server(["--max-connections", "20"])
+        defer { server.stop() }
+        let nginx = try NginxServer(scratch: self.scratch, httpUpstream: "127.0.0.1:\(self.httpPort)")
+        defer { nginx.stop() }
+        let headers = ["X-API-Key": self.key.secret]
+        #expect(try Curl.get(nginx.url("/api/things"), headers: headers).status == 200)
+        // nginx's pooled connection is now the least recently active idle one; others crowd keygate past its cap.
+        let idle = try self.idleConnections(38)
+        let start = Date()
+        for _ in 0..<5 { #expect(try Curl.get(nginx.url("/api/things"), headers: headers).status == 200) }
+        #expect(Date().timeIntervalSince(start) < 3)
+        #expect(!nginx.errorLog.contains("upstream timed out"))
+        withExtendedLifetime(idle) {}
+        // nginx's first connection, the 38, and at least one new connection from nginx after its first was closed.
+        #expect(server.stop() == 0)
+        let accepted = server.log.split(separator: "\n").first { $0.contains("worker stopped") }
+            .flatMap { $0.split(separator: " ").first { $0.hasPrefix("connections=") } }
+            .flatMap { Int($0.dropFirst("connections=".count)) }
+        #expect((accepted ?? 0) >= 40, "accepted \(accepted ?? 0) connections")
     }
 }
