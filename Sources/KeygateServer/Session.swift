@@ -11,12 +11,18 @@ enum Session {
 
     /// Feeds received bytes, appending answers to `output`; throws a description of a protocol violation (for HTTP,
     /// after the fixed 400/431 answer was appended: the caller sends it, then closes).
-    mutating func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8], gate: Gate, nowMicros: Int64) throws {
+    ///
+    /// Returns true if these bytes completed at least one request, so a request still in progress began in them.
+    mutating func receive(
+        _ bytes: UnsafeRawBufferPointer, output: inout [UInt8], gate: Gate, nowMicros: Int64
+    ) throws -> Bool {
+        var completed = false
         switch self {
         case .http(var connection, let style):
             self = .detached
             defer { self = .http(connection, style) }
             let failure = connection.consume(bytes, output: &output) { head, out in
+                completed = true
                 gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
                     .appendHTTP(answering: head, style: style, to: &out)
             }
@@ -25,6 +31,7 @@ enum Session {
             self = .detached
             defer { self = .fastCGI(connection) }
             try connection.consume(bytes, output: &output) { request, out in
+                completed = true
                 var authRequest = AuthRequest(fastCGI: request)
                 let answer: AuthAnswer
                 if gate.policy.explainOnly {
@@ -38,6 +45,7 @@ enum Session {
         case .detached:
             preconditionFailure("receive on a detached session")
         }
+        return completed
     }
 
     /// The ErrorDocument pass: only for Apache's internal redirects of a denial, and never consuming anything, so it
@@ -63,9 +71,12 @@ enum Session {
     }
 
     /// True while a request has started but is not complete (a slow peer is timed out; a drain waits for it).
+    ///
+    /// For FastCGI, also while any record is partly received: from the first byte of BEGIN_REQUEST's header to the
+    /// end of PARAMS this never flickers false, so a request's deadline runs from its first byte.
     var isMidRequest: Bool {
         switch self {
-        case .fastCGI(let connection): return connection.isMidRequest || connection.bufferedByteCount > 0
+        case .fastCGI(let connection): return connection.isMidRequest || !connection.isAtRecordBoundary
         case .http(let connection, _): return connection.isMidRequest
         case .detached: return false
         }

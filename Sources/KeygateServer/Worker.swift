@@ -32,6 +32,11 @@ public final class Worker {
     private let listenerIsTCP: [Bool]
     /// How long a lingering close waits for the peer's EOF.
     static let lingerMillis: Int64 = 2_000
+    /// Idle connections closed at the connection cap since the last log line about them, and when that line was.
+    private var idleClosedUnlogged = 0
+    private var idleClosedLogMillis: Int64?
+    /// The log line about idle connections closed at the cap is written at most this often.
+    static let idleClosedLogIntervalMillis: Int64 = 10_000
 
     /// epoll `data` tags below this are listener indices; the signalfd has its own tag; connections use their fd + base.
     private static let signalTag: UInt64 = 1 << 32
@@ -48,6 +53,8 @@ public final class Worker {
         var watchingWritable = false
         /// False until the first byte arrives: a silent new connection is awaiting its request, not idle.
         var receivedAny = false
+        /// When the first byte of the request in progress arrived; nil between requests. Trickled bytes never move it.
+        var requestStartMillis: Int64?
         /// TCP peers get a lingering close: closing with their unread input would send a reset that can destroy the
         /// answer still in flight. (A unix socket keeps queued data readable for the peer, so it closes at once.)
         let lingersOnClose: Bool
@@ -62,6 +69,12 @@ public final class Worker {
         }
 
         var hasPendingOutput: Bool { self.outputSent < self.output.count }
+
+        /// True for a kept-alive connection between requests: nothing in progress, nothing to send, not closing.
+        var isIdle: Bool {
+            self.receivedAny && !self.lingering && !self.hasPendingOutput && !self.session.isMidRequest
+                && !self.session.wantsClose
+        }
     }
 
     public init(
@@ -185,7 +198,22 @@ public final class Worker {
 
     private func acceptConnections(listener index: Int, now: Int64, ignoringLimit: Bool = false) {
         let listenFD = self.listeners[index].fd
-        while ignoringLimit || self.openConnections < self.configuration.maxConnections {
+        // The listener woke this worker, so a connection is waiting (unless another worker took it first).
+        var woken = true
+        while true {
+            if !ignoringLimit && self.openConnections >= self.configuration.maxConnections {
+                // At the cap, idle kept-alive connections make room for a waiting one, as nginx does. Listening goes
+                // on while some are idle; only when none is does accepting pause.
+                guard woken else {
+                    if !self.hasIdleConnection() { self.pauseAccepting() }
+                    return
+                }
+                guard self.closeIdleConnections(now: now) > 0 else {
+                    self.pauseAccepting()
+                    return
+                }
+            }
+            woken = false
             let fd = CKeygateLinux_accept4(listenFD, CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue))
             if fd < 0 {
                 let code = currentErrno()
@@ -223,7 +251,6 @@ public final class Worker {
             // The request usually arrived with the connect: read now rather than waiting for another epoll round.
             self.handle(fd: fd, events: EPOLLIN.rawValue, now: now)
         }
-        if !ignoringLimit { self.pauseAccepting() }
     }
 
     private func handle(fd: CInt, events: UInt32, now: Int64) {
@@ -256,12 +283,14 @@ public final class Worker {
                 self.close(connection)
                 return
             }
+            // Discard until EOF; reading is no progress, so a trickle cannot stretch the linger.
+            if connection.lingering { continue }
             connection.lastActivityMillis = now
-            if connection.lingering { continue }  // discard until EOF
             connection.receivedAny = true
             if connection.session.wantsClose { continue }  // answered a non-keep-alive request; ignore the rest
+            var completed = false
             do {
-                try connection.session.receive(
+                completed = try connection.session.receive(
                     UnsafeRawBufferPointer(rebasing: self.readBuffer[0..<count]), output: &connection.output, gate: self.gate,
                     nowMicros: Clock.nowMicros())
             } catch {
@@ -271,6 +300,12 @@ public final class Worker {
                     self.close(connection)
                     return
                 }
+            }
+            // A request's deadline runs from its first byte: set when one begins, cleared when none is in progress.
+            if connection.session.isMidRequest {
+                if completed || connection.requestStartMillis == nil { connection.requestStartMillis = now }
+            } else if connection.requestStartMillis != nil {
+                connection.requestStartMillis = nil
             }
             if connection.output.count - connection.outputSent > Self.maxPendingOutputBytes {
                 self.logger.warning("closing connection: peer is not reading its answers")
@@ -339,10 +374,17 @@ public final class Worker {
 
     /// Closes slow and idle connections; during a drain, closes every connection not mid-request.
     private func sweep(now: Int64) {
+        var sawIdle = false
         for case let connection? in self.connections {
             let quiet = now - connection.lastActivityMillis
             if connection.lingering {
                 if quiet > Self.lingerMillis { self.close(connection) }
+            } else if let start = connection.requestStartMillis, now - start > self.configuration.requestTimeoutMillis {
+                // However steadily bytes trickle in, a request must be whole within the timeout of its first byte.
+                self.logger.warning(
+                    "closing slow connection: request incomplete",
+                    metadata: ["millis": "\(now - start)", "quiet_millis": "\(quiet)"])
+                self.close(connection)
             } else if !connection.receivedAny || connection.session.isMidRequest || connection.hasPendingOutput {
                 if quiet > self.configuration.requestTimeoutMillis {
                     self.logger.warning(
@@ -353,11 +395,52 @@ public final class Worker {
                 }
             } else if self.draining || quiet > self.configuration.idleTimeoutMillis {
                 self.close(connection)
+            } else {
+                sawIdle = true
             }
         }
-        if self.acceptingPaused && !self.draining && self.openConnections < self.configuration.maxConnections * 9 / 10 {
+        // Resume below 90% of the cap, or at once if an idle connection can make room for a new one.
+        if self.acceptingPaused && !self.draining
+            && (sawIdle || self.openConnections < self.configuration.maxConnections * 9 / 10)
+        {
             self.resumeAccepting()
         }
+        self.logIdleClosed(now: now)
+    }
+
+    /// True if some connection is idle between requests (a scan: only called at the connection cap).
+    private func hasIdleConnection() -> Bool {
+        for case let connection? in self.connections where connection.isIdle { return true }
+        return false
+    }
+
+    /// Closes the least recently active idle kept-alive connections to make room at the cap; returns how many.
+    ///
+    /// Like nginx's `ngx_drain_connections`: an eighth of the idle ones, at least 1 and at most 32. A front end sees
+    /// an ordinary keep-alive close and opens a fresh connection (nginx retries a failed cached one at once).
+    private func closeIdleConnections(now: Int64) -> Int {
+        var idle: [Connection] = []
+        for case let connection? in self.connections where connection.isIdle { idle.append(connection) }
+        guard !idle.isEmpty else { return 0 }
+        let count = max(1, min(32, idle.count / 8))
+        idle.sort { $0.lastActivityMillis < $1.lastActivityMillis }
+        for connection in idle.prefix(count) { self.close(connection) }
+        self.idleClosedUnlogged += count
+        self.logIdleClosed(now: now)
+        return count
+    }
+
+    /// Logs how many idle connections were closed at the cap, at most once per interval.
+    private func logIdleClosed(now: Int64) {
+        guard self.idleClosedUnlogged > 0 else { return }
+        if let last = self.idleClosedLogMillis, now - last < Self.idleClosedLogIntervalMillis { return }
+        self.logger.warning(
+            "connection limit reached; closed idle kept-alive connections to make room",
+            metadata: [
+                "count": "\(self.idleClosedUnlogged)", "max_connections": "\(self.configuration.maxConnections)",
+            ])
+        self.idleClosedUnlogged = 0
+        self.idleClosedLogMillis = now
     }
 
     // MARK: - Descriptors

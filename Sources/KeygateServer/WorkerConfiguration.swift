@@ -16,11 +16,13 @@ public struct WorkerConfiguration: Sendable {
     public var limits: FastCGILimits
     /// Bounds on an HTTP request head.
     public var httpLimits = HTTPHeadLimits()
-    /// Connections one worker holds at once; beyond it, it stops accepting until some close (others take them).
+    /// Connections one worker holds at once; at the cap, idle kept-alive ones are closed to make room for a new one,
+    /// and with none idle it stops accepting until some close or become idle (others take them).
     public var maxConnections: Int
     /// A kept-alive connection with no request in progress is closed after this long.
     public var idleTimeoutMillis: Int64
-    /// A connection mid-request (or with unsent output) that makes no progress for this long is a slow peer: closed.
+    /// A request must be whole this long after its first byte, however steadily it trickles; a new connection must
+    /// send within it, and unsent output must make progress within it. A slow peer is closed.
     public var requestTimeoutMillis: Int64
     /// On SIGTERM, in-flight requests get this long to finish.
     public var drainTimeoutMillis: Int64

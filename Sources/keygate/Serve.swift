@@ -45,11 +45,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Realm in WWW-Authenticate.") var realm: String = "api"
     @Flag(name: .customLong("no-identity-headers"), help: "Do not send the key id, name, owner and scopes on allow.")
     var noIdentityHeaders = false
-    @Option(name: .customLong("max-connections"), help: "Connections per worker.") var maxConnections: Int = 1024
+    @Option(name: .customLong("max-connections"), help: "Connections per worker (at the cap, idle ones make room).")
+    var maxConnections: Int = 1024
     @Option(name: .customLong("max-params-bytes"), help: "Largest FastCGI PARAMS stream accepted per request.")
     var maxParamsBytes: Int = 65_536
     @Option(name: .customLong("idle-timeout"), help: "Close kept-alive connections idle this long.") var idleTimeout: String = "75s"
-    @Option(name: .customLong("request-timeout"), help: "Close connections making no progress mid-request this long.")
+    @Option(name: .customLong("request-timeout"), help: "A request must be whole this long after its first byte.")
     var requestTimeout: String = "5s"
     @Option(name: .customLong("drain-timeout"), help: "On SIGTERM, wait this long for in-flight requests.")
     var drainTimeout: String = "10s"

@@ -76,6 +76,11 @@ public struct FastCGIConnection: Sendable {
     /// Bytes buffered of an incomplete record (for diagnostics); PARAMS content already belongs to its request.
     public var bufferedByteCount: Int { self.headerFill + self.beginFill + self.managementContent.count }
 
+    /// True when the next input byte starts a record header: no record is partly received.
+    ///
+    /// Unlike ``bufferedByteCount``, this is false for the whole of a record, including content that is skipped.
+    public var isAtRecordBoundary: Bool { self.phase == .header && self.headerFill == 0 }
+
     /// Feeds bytes read from the socket (any split, down to 1 byte at a time).
     ///
     /// Calls `onRequest` once per request whose PARAMS stream is complete, in order; the callee appends its answer
