@@ -77,6 +77,8 @@ struct ResolvedServe {
     var level: Logger.Level
     /// What workers are started with: the options with the config file already folded in.
     var workerArguments: [String]
+    /// Optional files that cannot be used: logged once, by the process that resolved them.
+    var warnings: [OptionalFileWarning] = []
 }
 
 struct Serve: ParsableCommand {
@@ -99,6 +101,7 @@ struct Serve: ParsableCommand {
         let resolved = try Self.resolve(commandLine: commandLine)
         StderrLogHandler.bootstrap(level: resolved.level)
         let logger = Logger(label: "keygate")
+        for warning in resolved.warnings { logger.warning("\(warning)") }
 
         if let fdList = resolved.options.workerFDs {
             // A worker spawned by the supervisor: the listening sockets are already open at these descriptors.
@@ -118,7 +121,9 @@ struct Serve: ParsableCommand {
         }
         let plan = Self.plan(resolved)
         let supervisor = try Supervisor(plan: plan, listeners: listeners, logger: logger) {
-            Self.plan(try Self.resolve(commandLine: commandLine))
+            let reloaded = try Self.resolve(commandLine: commandLine)
+            for warning in reloaded.warnings { logger.warning("\(warning)") }
+            return Self.plan(reloaded)
         }
         let status = supervisor.run()
         if status != 0 { throw ExitCode(status) }
@@ -263,12 +268,19 @@ struct Serve: ParsableCommand {
                 throw CLIError("--ip-table-size: \(error)")
             }
         }
-        if let statePath {
+        // The last-used table is optional: a file this user cannot open (say, created by root and opened by Apache's
+        // www-data copy) costs last-used times, with one warning, never a request.
+        var warnings: [OptionalFileWarning] = []
+        if let path = statePath {
             do {
                 _ = try LastUsedTable(
-                    path: statePath, capacity: options.stateCapacity, rebuild: options.rebuildState && options.workerFDs == nil)
+                    path: path, capacity: options.stateCapacity, rebuild: options.rebuildState && options.workerFDs == nil)
             } catch {
-                throw CLIError("--state: \(error)")
+                warnings.append(
+                    OptionalFileWarning(
+                        path: path, error: error, consequence: "serving without last-used times",
+                        disablingOption: "--state off"))
+                statePath = nil
             }
         }
         var worker = WorkerConfiguration(
@@ -290,7 +302,10 @@ struct Serve: ParsableCommand {
         // Workers never rebuild: the supervisor did it once, before they start.
         var workerArguments = Self.removingConfig(arguments).filter { $0 != "--rebuild-state" }
         if options.db == nil { workerArguments += ["--db", database] }
-        return ResolvedServe(options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments)
+        if !warnings.isEmpty { workerArguments += ["--state", "off"] }  // warned once here, not again per worker
+        return ResolvedServe(
+            options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments,
+            warnings: warnings)
     }
 
     /// A new (or rebuilt) counters file starts from zero: restore each key's quota use from `usage_daily`, so losing
