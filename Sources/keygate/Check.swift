@@ -8,15 +8,12 @@ import Logging
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the decision keygate would make for a request, without a server and without recording anything.",
-        discussion: """
-            Reads the key database and the counters file and writes neither: no rate limit, quota or credit is spent,
-            no per-IP count is taken and the key's last-used time is not touched, so running it repeatedly changes
-            nothing. The answer (status, reason, RateLimit fields) is the one a server would give now; remaining counts
-            are what would be left if the request were served. A counters file that does not exist is not created:
-            the key's limits are then evaluated as a fresh file would be.
-
-            Example: keygate check --db keys.db --key kg_… --uri /api/reports --scope reports:read
-            """)
+        discussion: "Reads the key database and the counters file and writes neither: no rate limit, quota or credit is "
+            + "spent, no per-IP count is taken and the key's last-used time is not touched, so running it repeatedly "
+            + "changes nothing. The answer (status, reason, RateLimit fields) is the one a server would give now; "
+            + "remaining counts are what would be left if the request were served. A counters file that does not exist "
+            + "is not created: the key's limits are then evaluated as a fresh file would be.\n\n"
+            + "Example: keygate check --db keys.db --key kg_… --uri /api/reports --scope reports:read")
 
     @OptionGroup var store: StoreOptions
     @Option(help: "The API key to check; '-' reads it from standard input (keeps it out of shell history).")
@@ -29,7 +26,7 @@ struct Check: ParsableCommand {
     @Option(help: "nginx (allow = 204) or apache (allow = 200, Variable-* identity).") var frontend: String = "nginx"
     @Option(help: "The counters file `keygate serve` uses (default: <db>.counters).") var counters: String?
     @Option(name: .customLong("counters-capacity"), help: "Its key slots, as given to serve.") var countersCapacity: Int = 65_536
-    @Option(help: "What the request spends from limits, quotas and credits.") var cost: Int64 = 1
+    @Option(help: "What the request would spend from limits, quotas and credits.") var cost: Int64 = 1
     /// Accepted for scripts written when `check` spent limits by default; checks never record anything now.
     @Flag(name: .customLong("dry-run"), help: .hidden) var dryRun = false
     @Flag(help: "Print JSON.") var json = false
