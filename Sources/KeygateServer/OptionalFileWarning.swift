@@ -13,6 +13,8 @@ public struct OptionalFileWarning: Sendable, CustomStringConvertible {
     /// The option that disables the file, e.g. "--state off".
     public let disablingOption: String?
     public let cause: String
+    /// Whether the cause is permissions (then the fix is ownership); otherwise the cause says what to do.
+    private let isPermission: Bool
     private let owner: String
     private let runningUser: String
 
@@ -21,7 +23,9 @@ public struct OptionalFileWarning: Sendable, CustomStringConvertible {
         self.path = path
         self.consequence = consequence
         self.disablingOption = disablingOption
-        self.cause = (error as? SystemCallError).map { String(cString: strerror($0.errno)) } ?? "\(error)"
+        let code = (error as? SystemCallError)?.errno
+        self.isPermission = code == EACCES || code == EPERM
+        self.cause = self.isPermission ? String(cString: strerror(code ?? 0)) : "\(error)"
         var status = stat()
         if stat(path, &status) == 0 {
             let mode = String(status.st_mode & 0o7777, radix: 8)
@@ -45,7 +49,8 @@ public struct OptionalFileWarning: Sendable, CustomStringConvertible {
 
     public var description: String {
         let user = String(self.runningUser.prefix { $0 != " " })
-        let fix = "chown \(user) \(self.path)" + (self.disablingOption.map { ", or \($0)" } ?? "")
+        let fix = (self.isPermission ? "chown \(user) \(self.path)" : "see the cause")
+            + (self.disablingOption.map { ", or \($0)" } ?? "")
         return "cannot use \(self.path) (\(self.cause)): it is \(self.owner) and keygate runs as \(self.runningUser); "
             + "\(self.consequence). Fix: \(fix)"
     }

@@ -47,6 +47,17 @@ final class OptionalFilesTests {
         #expect(!log.contains(self.key.secret))
     }
 
+    /// A `.state` of another layout is not a permissions problem: the warning passes on what the file check says.
+    @Test func stateFileOfAnotherLayoutIsSkippedWithItsOwnAdvice() throws {
+        let state = self.db + ".state"
+        FileManager.default.createFile(atPath: state, contents: Data(repeating: 7, count: 100))
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 0)
+        defer { server.stop() }
+        #expect(try server.ask([("HTTP_X_API_KEY", self.key.secret)]).status == 204)
+        let warning = server.log.split(separator: "\n").first { $0.contains("cannot use \(state)") } ?? ""
+        #expect(warning.contains("--rebuild-state") && warning.contains("Fix: see the cause, or --state off"), "\(warning)")
+    }
+
     /// The counters file is needed for keys with limits: one keygate cannot open refuses the start, naming it.
     @Test func unreadableCountersFileStillRefusesToStart() throws {
         let counters = self.db + ".counters"
