@@ -10,7 +10,12 @@ import Logging
 /// says another connection committed, so a revoke is seen by the very next request, in every worker.
 public final class Gate {
     public let policy: GatePolicy
-    private let lookup: KeyLookup
+    /// `nil` only after a replaced database file passed its header check but then failed to open (retried each second).
+    private var lookup: KeyLookup?
+    private let databasePath: String
+    /// The file `lookup` reads; a different file at `databasePath` (a restore by `mv`) is reopened.
+    private var databaseFile: DatabaseFileCheck?
+    private var lastReopenWarningMillis: Int64 = -60_000
     private let hasher: SHA256Hasher
     private let lastUsed: LastUsedTable?
     private let counters: CounterTable?
@@ -20,7 +25,7 @@ public final class Gate {
     private var cache: [KeyDigest: CachedKey] = [:]
     private var cachedDataVersion: Int64 = -1
     /// Cheap per-request commit detector; `nil` falls back to `PRAGMA data_version` on every request.
-    private let walWatch: WALChangeWatch?
+    private var walWatch: WALChangeWatch?
     /// `data_version` is still checked this often as a backstop, whatever the WAL header says.
     static let backstopMillis: Int64 = 1_000
     private var lastVersionCheckMillis: Int64 = 0
@@ -33,6 +38,7 @@ public final class Gate {
         public var cacheHits = 0
         public var cacheInvalidations = 0
         public var storeErrors = 0
+        public var databaseReopens = 0
     }
 
     public init(
@@ -41,8 +47,11 @@ public final class Gate {
     ) throws {
         self.counters = counters
         self.ipTable = ipTable
-        self.lookup = try KeyLookup(path: databasePath)
-        _ = try self.lookup.dataVersion()  // opens the WAL index, creating the -shm file if needed
+        self.databasePath = databasePath
+        self.databaseFile = DatabaseFileCheck(path: databasePath)
+        let lookup = try KeyLookup(path: databasePath)
+        _ = try lookup.dataVersion()  // opens the WAL index, creating the -shm file if needed
+        self.lookup = lookup
         self.walWatch = WALChangeWatch(databasePath: databasePath)
         self.hasher = try SHA256Hasher()
         self.policy = policy
@@ -215,23 +224,70 @@ public final class Gate {
 
     private func find(digest: KeyDigest) throws -> CachedKey {
         let now = Clock.monotonicMillis()
+        let backstopDue = now - self.lastVersionCheckMillis >= Self.backstopMillis
+        if backstopDue {
+            self.lastVersionCheckMillis = now
+            self.reopenIfReplaced(now: now)
+        }
+        guard let lookup = self.lookup else {
+            throw StoreError(
+                call: "open", code: nil, extendedCode: nil, message: "\(self.databasePath): reopening after replacement failed")
+        }
         if let watch = self.walWatch {
             // A changed WAL header means a commit: confirm with the authoritative data_version (the rare path).
-            if watch.changed() || now - self.lastVersionCheckMillis >= Self.backstopMillis {
-                self.lastVersionCheckMillis = now
-                self.invalidate(version: try self.lookup.dataVersion())
+            if watch.changed() || backstopDue {
+                self.invalidate(version: try lookup.dataVersion())
             }
         } else {
-            self.invalidate(version: try self.lookup.dataVersion())
+            self.invalidate(version: try lookup.dataVersion())
         }
         if let cached = self.cache[digest] {
             self.statistics.cacheHits += 1
             return cached
         }
-        let found = CachedKey(try self.lookup.find(digest: digest))
+        let found = CachedKey(try lookup.find(digest: digest))
         if self.cache.count >= self.cacheCapacity { self.cache.removeAll(keepingCapacity: true) }
         self.cache[digest] = found
         return found
+    }
+
+    /// Switches to the file now at the database path when it is another file than the one open (a restore by `mv`),
+    /// once its header shows a complete database at this schema; until then the old file keeps answering.
+    ///
+    /// The old connection is closed before the new one opens: both share the path's `-wal` and `-shm`, and closing a
+    /// connection's `-shm` descriptor drops every POSIX lock this process holds on that file, the new one's included.
+    private func reopenIfReplaced(now: Int64) {
+        guard let current = DatabaseFileCheck(path: self.databasePath) else { return }  // mid-rename: look again later
+        if self.databaseFile == current, self.lookup != nil { return }
+        if let problem = DatabaseFileCheck.problem(path: self.databasePath) {
+            self.warnReopen(now: now, "database file replaced, but the new one is not usable yet; answering from the old one",
+                problem)
+            return
+        }
+        self.lookup = nil
+        self.walWatch = nil
+        do {
+            let lookup = try KeyLookup(path: self.databasePath)
+            _ = try lookup.dataVersion()
+            self.lookup = lookup
+        } catch {
+            self.warnReopen(now: now, "database file replaced, but opening the new one failed; answering 500", "\(error)")
+            return
+        }
+        self.walWatch = WALChangeWatch(databasePath: self.databasePath)
+        self.databaseFile = current
+        self.cache.removeAll(keepingCapacity: true)
+        self.cachedDataVersion = -1
+        self.statistics.databaseReopens += 1
+        self.logger.info(
+            "database file replaced; reopened it", metadata: ["path": "\(self.databasePath)", "inode": "\(current.inode)"])
+    }
+
+    /// A warning about a replacement that cannot be used, at most once every 10 s.
+    private func warnReopen(now: Int64, _ message: Logger.Message, _ problem: String) {
+        guard now - self.lastReopenWarningMillis >= 10_000 else { return }
+        self.lastReopenWarningMillis = now
+        self.logger.warning(message, metadata: ["path": "\(self.databasePath)", "problem": "\(problem)"])
     }
 
     /// Drops the cache when `version` differs from the one it was filled under.

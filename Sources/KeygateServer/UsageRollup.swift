@@ -18,6 +18,13 @@ public struct UsageRollup {
     let lastUsed: LastUsedTable?
     private let lastUsedSent: LastUsedSnapshot?
     private let lockPath: String
+    /// Whether the unusable lock was already reported: one warning per process, not one per roll-up.
+    private let lockWarned = Flag()
+
+    /// A mutable boolean shared by copies of this struct.
+    final class Flag {
+        var value = false
+    }
 
     /// What this process already wrote of the last-used table (writes take the max, so overlap between processes is harmless).
     final class LastUsedSnapshot {
@@ -42,7 +49,14 @@ public struct UsageRollup {
         let lockPath = self.lockPath
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            self.logger.warning("cannot open the usage roll-up lock", metadata: ["path": "\(lockPath)", "errno": "\(errno)"])
+            let code = currentErrno()
+            if !self.lockWarned.value {
+                self.lockWarned.value = true
+                let warning = OptionalFileWarning(
+                    path: lockPath, error: SystemCallError(call: "open", errno: code),
+                    consequence: "this process does not roll up usage or last-used times", disablingOption: nil)
+                self.logger.warning("\(warning)")
+            }
             return false
         }
         defer { close(fd) }

@@ -84,9 +84,7 @@ public final class Worker {
         self.listeners = listeners
         self.logger = logger
         self.listenerIsTCP = listeners.map { Self.isTCP($0.fd) }
-        let lastUsed = try configuration.lastUsedPath.map {
-            try LastUsedTable(path: $0, capacity: configuration.lastUsedCapacity)
-        }
+        let lastUsed = Self.optionalLastUsed(configuration, logger: logger)
         let counters = try configuration.countersPath.map {
             try CounterTable(path: $0, capacity: configuration.countersCapacity)
         }

@@ -7,8 +7,13 @@ import Logging
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the decision keygate would make for a request, without a server and without recording use.",
-        discussion: "Example: keygate check --db keys.db --key kg_… --uri /api/reports --scope reports:read")
+        abstract: "Print the decision keygate would make for a request, without a server and without recording anything.",
+        discussion: "Reads the key database and the counters file and writes neither: no rate limit, quota or credit is "
+            + "spent, no per-IP count is taken and the key's last-used time is not touched, so running it repeatedly "
+            + "changes nothing. The answer (status, reason, RateLimit fields) is the one a server would give now; "
+            + "remaining counts are what would be left if the request were served. A counters file that does not exist "
+            + "is not created: the key's limits are then evaluated as a fresh file would be.\n\n"
+            + "Example: keygate check --db keys.db --key kg_… --uri /api/reports --scope reports:read")
 
     @OptionGroup var store: StoreOptions
     @Option(help: "The API key to check; '-' reads it from standard input (keeps it out of shell history).")
@@ -21,8 +26,9 @@ struct Check: ParsableCommand {
     @Option(help: "nginx (allow = 204) or apache (allow = 200, Variable-* identity).") var frontend: String = "nginx"
     @Option(help: "The counters file `keygate serve` uses (default: <db>.counters).") var counters: String?
     @Option(name: .customLong("counters-capacity"), help: "Its key slots, as given to serve.") var countersCapacity: Int = 65_536
-    @Option(help: "What the request spends from limits, quotas and credits.") var cost: Int64 = 1
-    @Flag(name: .customLong("dry-run"), help: "Evaluate limits without consuming anything.") var dryRun = false
+    @Option(help: "What the request would spend from limits, quotas and credits.") var cost: Int64 = 1
+    /// Accepted for scripts written when `check` spent limits by default; checks never record anything now.
+    @Flag(name: .customLong("dry-run"), help: .hidden) var dryRun = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -38,13 +44,12 @@ struct Check: ParsableCommand {
         }
         var logger = Logger(label: "keygate", factory: { StderrLogHandler(label: $0, level: .warning) })
         logger.logLevel = .warning
-        let countersPath = self.counters ?? self.store.path + ".counters"
-        let counters = try CounterTable(path: countersPath, capacity: self.countersCapacity)
+        let counters = try self.readOnlyCounters()
         let gate = try Gate(databasePath: self.store.path, policy: GatePolicy(), lastUsed: nil, counters: counters, logger: logger)
         let request = AuthRequest(
             authorization: secret.map { "Bearer " + $0 }, uri: self.uri, method: self.method, remoteAddress: self.remoteAddr,
             origin: self.origin, requiredScopes: try KeyArguments.scopes(self.scopes),
-            frontEnd: self.frontend == "apache" ? .apacheAuthorizer : .nginx, cost: self.cost, dryRun: self.dryRun)
+            frontEnd: self.frontend == "apache" ? .apacheAuthorizer : .nginx, cost: self.cost, dryRun: true)
         let decision = gate.decide(request, nowMicros: Clock.nowMicros())
         let answer = AuthAnswer.rendering(decision, for: request.frontEnd, policy: gate.policy)
         if self.json {
@@ -60,5 +65,19 @@ struct Check: ParsableCommand {
             for header in answer.headers { print("\(header.name): \(header.value)") }
         }
         if decision.outcome != .allow { throw ExitCode(2) }
+    }
+
+    /// The counters file serve uses, or (when there is none yet) a fresh table in an unlinked scratch file, so a check
+    /// never creates a file that a server running as another user would then find owned by this one.
+    func readOnlyCounters() throws -> CounterTable {
+        let path = self.counters ?? self.store.path + ".counters"
+        if access(path, F_OK) == 0 { return try CounterTable(path: path, capacity: self.countersCapacity) }
+        var template = Array("/tmp/keygate-check-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw SystemCallError(call: "mkstemp", errno: errno, detail: "/tmp/keygate-check-XXXXXX") }
+        close(fd)
+        let scratch = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        defer { unlink(scratch) }
+        return try CounterTable(path: scratch, capacity: self.countersCapacity)
     }
 }

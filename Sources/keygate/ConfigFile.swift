@@ -1,17 +1,39 @@
 import ArgumentParser
 import Glibc
 
-/// Reads `name = value` lines (`#` comments, blank lines ignored) into `--name value` arguments.
-enum ConfigFile {
-    static func arguments(path: String, flagNames: Set<String>) throws -> [String] {
+/// The `name = value` lines of a `--config` file (`#` comments and blank lines ignored), each with its line number.
+///
+/// Names are the long options of `keygate serve` without `--`; a flag takes `true` or `false`. The command line
+/// overrides the file name by name: an option given there (even a repeatable one such as `listen`) replaces every
+/// line of the file with that name.
+struct ConfigFile {
+    /// One `name = value` line; `value` is `nil` for a flag set to true.
+    struct Entry {
+        var name: String
+        var value: String?
+        var line: Int
+
+        var arguments: [String] { ["--\(self.name)"] + (self.value.map { [$0] } ?? []) }
+    }
+
+    let path: String
+    let entries: [Entry]
+
+    /// Names a file may not set: they only make sense on the command line of one process.
+    static let commandLineOnly: Set<String> = ["config", "worker-fds", "worker-ready-fd"]
+
+    /// Reads and checks the syntax of `path`; `flagNames` are the options that take no value.
+    init(path: String, flagNames: Set<String>) throws {
         guard let file = fopen(path, "r") else {
-            throw ValidationError("--config \(path): cannot open it (\(String(cString: strerror(errno))))")
+            let code = errno
+            throw ValidationError("--config \(path): cannot open it (\(String(cString: strerror(code))))")
         }
         defer { fclose(file) }
-        var arguments: [String] = []
+        self.path = path
+        var entries: [Entry] = []
         var lineNumber = 0
         var buffer = [CChar](repeating: 0, count: 8192)
-        while fgets(&buffer, Int32(buffer.count), file) != nil {
+        while lineNumber < 100_000, fgets(&buffer, Int32(buffer.count), file) != nil {
             lineNumber += 1
             let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
@@ -20,24 +42,82 @@ enum ConfigFile {
             guard let equals = trimmed.firstIndex(of: "=") else {
                 throw ValidationError("\(path):\(lineNumber): expected `name = value`")
             }
-            let name = trimmed[..<equals].filter { $0 != " " && $0 != "\t" }
+            let name = String(trimmed[..<equals].filter { $0 != " " && $0 != "\t" })
             var value = Substring(trimmed[trimmed.index(after: equals)...])
             while value.first == " " || value.first == "\t" { value = value.dropFirst() }
             while value.last == " " || value.last == "\t" { value = value.dropLast() }
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
-            guard !name.isEmpty, name != "config", name != "worker-fds" else {
-                throw ValidationError("\(path):\(lineNumber): `\(name)` cannot be set in a config file")
+            guard !name.isEmpty, !name.hasPrefix("-"), !Self.commandLineOnly.contains(name) else {
+                throw ValidationError(
+                    "\(path):\(lineNumber): `\(name)` cannot be set in a config file; use an option name of "
+                        + "`keygate serve --help` without the leading --")
             }
-            if flagNames.contains(String(name)) {
+            if flagNames.contains(name) {
                 switch value.lowercased() {
-                case "true", "yes", "on", "1": arguments.append("--\(name)")
+                case "true", "yes", "on", "1": entries.append(Entry(name: name, value: nil, line: lineNumber))
                 case "false", "no", "off", "0": break
-                default: throw ValidationError("\(path):\(lineNumber): \(name) takes true or false")
+                default: throw ValidationError("\(path):\(lineNumber): \(name) takes true or false, not `\(value)`")
                 }
             } else {
-                arguments += ["--\(name)", String(value)]
+                entries.append(Entry(name: name, value: String(value), line: lineNumber))
             }
         }
-        return arguments
+        self.entries = entries
+    }
+
+    /// Checks every line on its own with `parse` (which throws what ArgumentParser says about an unknown name or a
+    /// value of the wrong type) and rethrows its message with the file name and line number.
+    func checkEachLine(_ parse: ([String]) throws -> Void, message: (any Error) -> String) throws {
+        for entry in self.entries {
+            do {
+                try parse(entry.arguments)
+            } catch {
+                throw ValidationError(
+                    "\(self.path):\(entry.line): \(entry.name)\(entry.value.map { " = \($0)" } ?? ""): "
+                        + "\(message(error)) (names are the long options of `keygate serve --help` without --)")
+            }
+        }
+    }
+
+    /// The file's lines as arguments, followed by `commandLine`; a name given on the command line drops the file's lines.
+    func arguments(overriddenBy commandLine: [String]) -> [String] {
+        let given = Set(commandLine.compactMap(Self.optionName))
+        return self.entries.filter { !given.contains($0.name) }.flatMap(\.arguments) + commandLine
+    }
+
+    /// `error` with this file's name and line in front when its message is about an option the file set and the
+    /// command line did not (messages about an option start with `--name`).
+    func locating(_ error: any Error, commandLine: [String]) -> any Error {
+        let message = (error as? ValidationError)?.message ?? "\(error)"
+        guard message.hasPrefix("--"), let name = Self.optionName(String(message.prefix { $0 != " " && $0 != ":" })),
+            !commandLine.contains(where: { Self.optionName($0) == name }),
+            let entry = self.entries.last(where: { $0.name == name && message.contains($0.value ?? "") })
+                ?? self.entries.last(where: { $0.name == name })
+        else { return error }
+        return ValidationError("\(self.path):\(entry.line): \(message)")
+    }
+
+    /// `name` of an argument `--name` or `--name=value`; `nil` for anything else.
+    static func optionName(_ argument: String) -> String? {
+        guard argument.hasPrefix("--"), argument.count > 2 else { return nil }
+        return String(argument.dropFirst(2).prefix { $0 != "=" })
+    }
+
+    /// The values given to `--name` in `arguments` (as `--name value` or `--name=value`), in order; read by hand so
+    /// that nothing is validated before the config file is folded in.
+    static func values(of name: String, in arguments: [String]) -> [String] {
+        var found: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            if argument == "--\(name)", index + 1 < arguments.endIndex {
+                found.append(arguments[index + 1])
+                index += 1
+            } else if argument.hasPrefix("--\(name)=") {
+                found.append(String(argument.dropFirst(name.count + 3)))
+            }
+            index += 1
+        }
+        return found
     }
 }

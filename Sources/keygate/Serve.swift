@@ -9,7 +9,9 @@ import Logging
 
 /// The options of `keygate serve`; also the vocabulary of the `--config` file (`name = value` per line).
 struct ServeOptions: ParsableArguments {
-    @OptionGroup var store: StoreOptions
+    /// Not ``StoreOptions``, whose validation (a database is required) would run before the config file is read.
+    @Option(name: .long, help: ArgumentHelp("SQLite key database (default: $KEYGATE_DB).", valueName: "path"))
+    var db: String?
     @Option(help: ArgumentHelp(
             "Where to accept requests (repeatable). FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd. HTTP/1.1 forward "
                 + "auth: http://HOST:PORT or http+unix:PATH, with ?for=nginx|caddy|traefik|envoy (default nginx), "
@@ -76,6 +78,8 @@ struct ResolvedServe {
     var level: Logger.Level
     /// What workers are started with: the options with the config file already folded in.
     var workerArguments: [String]
+    /// Optional files that cannot be used: logged once, by the process that resolved them.
+    var warnings: [OptionalFileWarning] = []
 }
 
 struct Serve: ParsableCommand {
@@ -98,6 +102,7 @@ struct Serve: ParsableCommand {
         let resolved = try Self.resolve(commandLine: commandLine)
         StderrLogHandler.bootstrap(level: resolved.level, keyQueryParameter: resolved.options.keyQueryParam)
         let logger = Logger(label: "keygate")
+        for warning in resolved.warnings { logger.warning("\(warning)") }
 
         if let fdList = resolved.options.workerFDs {
             // A worker spawned by the supervisor: the listening sockets are already open at these descriptors.
@@ -117,7 +122,9 @@ struct Serve: ParsableCommand {
         }
         let plan = Self.plan(resolved)
         let supervisor = try Supervisor(plan: plan, listeners: listeners, logger: logger) {
-            Self.plan(try Self.resolve(commandLine: commandLine))
+            let reloaded = try Self.resolve(commandLine: commandLine)
+            for warning in reloaded.warnings { logger.warning("\(warning)") }
+            return Self.plan(reloaded)
         }
         let status = supervisor.run()
         if status != 0 { throw ExitCode(status) }
@@ -148,16 +155,30 @@ struct Serve: ParsableCommand {
 
     /// Folds in the config file (command-line values win), then checks everything that could fail later:
     /// addresses, durations, proxies, and that the database opens read-only at the current schema.
+    ///
+    /// The command line is not parsed before the file is read (`--config` is found by hand), so a file may give what
+    /// the command line must otherwise give (`db`, `listen`); an error about an option set in the file names its line.
     static func resolve(commandLine: [String]) throws -> ResolvedServe {
-        var arguments = commandLine
-        let first = try ServeOptions.parse(commandLine)
-        var configPath = first.config
-        if configPath == nil, first.listen == ["fd:0"], let fromEnv = getenv("KEYGATE_CONFIG") {
+        var configPath = ConfigFile.values(of: "config", in: commandLine).last
+        if configPath == nil, ConfigFile.values(of: "listen", in: commandLine) == ["fd:0"],
+            let fromEnv = getenv("KEYGATE_CONFIG")
+        {
             configPath = String(cString: fromEnv)
         }
-        if let configPath {
-            arguments = try ConfigFile.arguments(path: configPath, flagNames: ServeOptions.flagNames) + Self.removingConfig(commandLine)
+        guard let configPath else { return try Self.resolve(arguments: commandLine) }
+        let file = try ConfigFile(path: configPath, flagNames: ServeOptions.flagNames)
+        // Each line alone, with a placeholder database so that only the line itself can be wrong.
+        try file.checkEachLine({ _ = try ServeOptions.parse(["--db", "-"] + $0) }, message: { ServeOptions.message(for: $0) })
+        let rest = Self.removingConfig(commandLine)
+        do {
+            return try Self.resolve(arguments: file.arguments(overriddenBy: rest))
+        } catch {
+            throw file.locating(error, commandLine: rest)
         }
+    }
+
+    /// ``resolve(commandLine:)`` once the config file's lines are part of `arguments`.
+    private static func resolve(arguments: [String]) throws -> ResolvedServe {
         let options = try ServeOptions.parse(arguments)
         guard let level = options.level else {
             throw ValidationError("--log-level \(options.logLevel): use trace, debug, info, notice, warning, error or critical")
@@ -186,7 +207,9 @@ struct Serve: ParsableCommand {
                         "--listen \(text): keygate binds only to loopback or unix sockets unless --allow-non-loopback is given")
                 }
                 addresses.append(address)
-            case .failure(let error): throw ValidationError(error.description)
+            case .failure(let error):
+                let message = error.description
+                throw ValidationError(message.hasPrefix("--listen") ? message : "--listen \(text): \(message)")
             }
         }
         if addresses.isEmpty && options.workerFDs == nil {
@@ -209,12 +232,14 @@ struct Serve: ParsableCommand {
         guard (IPTable.probe...1 << 24).contains(options.ipTableSize) else {
             throw ValidationError("--ip-table-size must be \(IPTable.probe)-16777216")
         }
-        let database = options.store.path
+        guard let database = options.db ?? getenv("KEYGATE_DB").map({ String(cString: $0) }) else {
+            throw ValidationError("no key database: pass --db PATH, set db = PATH in the --config file, or set KEYGATE_DB")
+        }
         // Fail now, not at the first request: the database must exist, be readable and at this build's schema.
         do {
             _ = try KeyLookup(path: database)
         } catch {
-            throw CLIError("cannot serve from \(database): \(error)")
+            throw CLIError("--db \(database): cannot serve from it: \(error)")
         }
         var statePath: String? = options.state ?? database + ".state"
         if options.state == "off" { statePath = nil }
@@ -244,12 +269,19 @@ struct Serve: ParsableCommand {
                 throw CLIError("--ip-table-size: \(error)")
             }
         }
-        if let statePath {
+        // The last-used table is optional: a file this user cannot open (say, created by root and opened by Apache's
+        // www-data copy) costs last-used times, with one warning, never a request.
+        var warnings: [OptionalFileWarning] = []
+        if let path = statePath {
             do {
                 _ = try LastUsedTable(
-                    path: statePath, capacity: options.stateCapacity, rebuild: options.rebuildState && options.workerFDs == nil)
+                    path: path, capacity: options.stateCapacity, rebuild: options.rebuildState && options.workerFDs == nil)
             } catch {
-                throw CLIError("--state: \(error)")
+                warnings.append(
+                    OptionalFileWarning(
+                        path: path, error: error, consequence: "serving without last-used times",
+                        disablingOption: "--state off"))
+                statePath = nil
             }
         }
         var worker = WorkerConfiguration(
@@ -270,8 +302,11 @@ struct Serve: ParsableCommand {
         worker.ipTableCapacity = options.ipTableSize
         // Workers never rebuild: the supervisor did it once, before they start.
         var workerArguments = Self.removingConfig(arguments).filter { $0 != "--rebuild-state" }
-        if options.store.db == nil { workerArguments += ["--db", database] }
-        return ResolvedServe(options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments)
+        if options.db == nil { workerArguments += ["--db", database] }
+        if !warnings.isEmpty { workerArguments += ["--state", "off"] }  // warned once here, not again per worker
+        return ResolvedServe(
+            options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments,
+            warnings: warnings)
     }
 
     /// A new (or rebuilt) counters file starts from zero: restore each key's quota use from `usage_daily`, so losing

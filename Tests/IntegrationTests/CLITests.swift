@@ -38,6 +38,26 @@ final class CLITests {
         #expect(try Harness.keygate(["keys", "show", "--db", self.db, key.id]).status == 1)
     }
 
+    /// `check` shows what would happen and records nothing: five checks of a 3-credit key all allow, with 2 remaining,
+    /// and a server then still admits exactly three requests. (Before, each check spent a credit.)
+    @Test func checkSpendsNothing() throws {
+        let key = try Harness.createKey(db: self.db, ["--credits", "3"])
+        for _ in 0..<5 {
+            let check = try Harness.keygate(["check", "--db", self.db, "--key", key.secret])
+            #expect(check.status == 0)
+            #expect(check.stdout.contains("outcome: allow"))
+            #expect(check.stdout.contains("X-RateLimit-Remaining: 2"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: self.db + ".state"))
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 0)
+        defer { server.stop() }
+        let statuses = try (0..<4).map { _ in try server.ask([("HTTP_X_API_KEY", key.secret)]).status }
+        #expect(statuses == [204, 204, 204, 429])
+        let afterwards = try Harness.keygate(["check", "--db", self.db, "--key", key.secret])
+        #expect(afterwards.stdout.contains("outcome: rate_limited"))
+        #expect(afterwards.status == 2)
+    }
+
     @Test func databaseDefaultsFromTheEnvironment() throws {
         _ = try Harness.createKey(db: self.db)
         let result = try Harness.run(Harness.keygate, ["keys", "list", "--json"], environment: ["KEYGATE_DB": self.db])

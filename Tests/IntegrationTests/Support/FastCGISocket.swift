@@ -115,3 +115,15 @@ final class FastCGISocket: RawSocket {
         return params
     }
 }
+
+extension KeygateServer {
+    /// One nginx-style FastCGI request over the unix socket, answered and parsed.
+    func ask(_ headers: [(String, String)], uri: String = "/api/x", scope: String? = nil) throws -> CGIResponse {
+        let socket = try FastCGISocket(path: self.socketPath)
+        socket.send(FastCGISocket.request(FastCGISocket.nginxParams(uri: uri, headers: headers, scope: scope)))
+        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first,
+            let response = CGIResponse(parsing: stdout)
+        else { throw HarnessError("no FastCGI response from \(self.socketPath)") }
+        return response
+    }
+}

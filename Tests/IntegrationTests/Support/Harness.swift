@@ -200,14 +200,24 @@ final class KeygateServer {
     let logPath: String
 
     /// Starts `keygate serve --db db --listen unix:<dir>/keygate.sock …` and waits for the socket.
-    init(db: String, scratch: Scratch, workers: Int = 2, extra: [String] = [], socketName: String = "keygate.sock") throws {
-        self.socketPath = scratch.file(socketName)
-        self.logPath = scratch.file("keygate-\(socketName).log")
+    convenience init(db: String, scratch: Scratch, workers: Int = 2, extra: [String] = [], socketName: String = "keygate.sock",
+                     launcher: [String] = []) throws {
+        let socketPath = scratch.file(socketName)
+        try self.init(
+            arguments: ["--db", db, "--listen", "unix:\(socketPath)", "--socket-mode", "0666", "--workers", "\(workers)",
+                        "--log-level", "debug"] + extra,
+            socketPath: socketPath, scratch: scratch, workers: workers, launcher: launcher)
+    }
+
+    /// Starts `launcher… keygate serve arguments…` (e.g. with everything in a `--config` file, or under `setpriv`) and
+    /// waits for `socketPath` and `workers` "worker ready" lines.
+    init(arguments: [String], socketPath: String, scratch: Scratch, workers: Int, launcher: [String] = []) throws {
+        self.socketPath = socketPath
+        self.logPath = scratch.file("keygate-\((socketPath as NSString).lastPathComponent).log")
         FileManager.default.createFile(atPath: self.logPath, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Harness.keygate)
-        process.arguments = ["serve", "--db", db, "--listen", "unix:\(self.socketPath)", "--socket-mode", "0666",
-                             "--workers", "\(workers)", "--log-level", "debug"] + extra
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? Harness.keygate)
+        process.arguments = Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [Harness.keygate]) + ["serve"] + arguments
         process.standardError = FileHandle(forWritingAtPath: self.logPath)
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
