@@ -84,7 +84,9 @@ final class Lease: Sendable {
                 asked = current
                 askedMillis = now
                 if Self.ownerIsGone(current) {
-                    if record[0].compareExchange(expected: current, desired: self.token, ordering: .acquiring).exchanged {
+                    let (taken, _) = record[0].compareExchange(
+                        expected: current, desired: self.token, ordering: .acquiring)
+                    if taken {
                         self.forget(record)
                         return self.token
                     }

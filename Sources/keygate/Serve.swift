@@ -55,7 +55,7 @@ struct ServeOptions: ParsableArguments {
     var drainTimeout: String = "10s"
     @Option(
         name: .customLong("stuck-worker-timeout"),
-        help: "Kill and restart a worker stopped (SIGSTOP, a debugger) this long: it may hold key leases ('off': never).")
+        help: "Kill and restart a worker stopped (SIGSTOP, debugger) this long: it may hold key leases ('off': never).")
     var stuckWorkerTimeout: String = "10s"
     @Flag(name: .customLong("allow-non-loopback"), help: "Permit TCP addresses other than 127.0.0.0/8 and ::1.")
     var allowNonLoopback = false
@@ -77,7 +77,8 @@ struct ServeOptions: ParsableArguments {
 
     func validate() throws {
         if self.stuckWorkerTimeout != "off" && self.stuckWorkerTimeoutMillis == nil {
-            throw ValidationError("--stuck-worker-timeout \(self.stuckWorkerTimeout): use a duration such as 10s, or off")
+            throw ValidationError(
+                "--stuck-worker-timeout \(self.stuckWorkerTimeout): use a duration such as 10s, or off")
         }
     }
 }

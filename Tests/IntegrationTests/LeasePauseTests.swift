@@ -3,9 +3,9 @@ import Glibc
 import KeygateCore
 import Testing
 
-/// A process paused inside a key's critical section (SIGSTOP at each point of it) never makes another process lose or
-/// double-count: while it is stopped, the others refuse that key (503) quickly; resumed, it finishes its request; killed,
-/// its lease is taken over as a dead owner's and at most its own request stays charged.
+/// A process paused inside a key's critical section (SIGSTOP at each point of it) never makes another process lose
+/// or double-count: while it is stopped, the others refuse that key (503) quickly; resumed, it finishes its request;
+/// killed, its lease is taken over as a dead owner's and at most its own request stays charged.
 @Suite(.serialized)
 final class LeasePauseTests {
     static let points = ["acquired", "states-read", "evaluated", "mid-commit", "before-release"]
@@ -26,7 +26,8 @@ final class LeasePauseTests {
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
             posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            let argv: [UnsafeMutablePointer<CChar>?] = ([Harness.keygate, "counters-hammer"] + arguments).map { strdup($0) } + [nil]
+            let words = [Harness.keygate, "counters-hammer"] + arguments
+            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
             defer { for pointer in argv { free(pointer) } }
             var pid: pid_t = 0
             let spawned = posix_spawn(&pid, Harness.keygate, &actions, nil, argv, environ)
@@ -76,7 +77,7 @@ final class LeasePauseTests {
         output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
-    /// Starts hammer A on a fresh counters file (credits 1000, one request) and waits until it stopped itself at `point`.
+    /// Starts hammer A on a fresh counters file (credits 1000, one request); waits until it stopped itself at `point`.
     func pausedHolder(at point: String) throws -> (holder: BackgroundHammer, counters: String) {
         let counters = self.scratch.file("counters-\(point)")
         let holder = try BackgroundHammer(

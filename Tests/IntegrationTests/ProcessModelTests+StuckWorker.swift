@@ -3,13 +3,46 @@ import Glibc
 import KeygateCore
 import Testing
 
-/// `keygate serve --stuck-worker-timeout`: a worker stopped (SIGSTOP, a debugger) past the bound is killed and replaced.
+/// `keygate serve --stuck-worker-timeout`: a worker stopped (SIGSTOP, a debugger) past the bound is killed and
+/// replaced; a key whose lease a stopped process holds gets 503 at once, other keys nothing.
 extension ProcessModelTests {
     func allowed(_ server: KeygateServer) throws -> Bool {
+        try self.answer(server, secret: self.key.secret)?.status == 204
+    }
+
+    func answer(_ server: KeygateServer, secret: String) throws -> CGIResponse? {
         let socket = try FastCGISocket(path: server.socketPath)
-        socket.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", self.key.secret)])))
-        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else { return false }
-        return CGIResponse(parsing: stdout)?.status == 204
+        socket.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", secret)])))
+        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else { return nil }
+        return CGIResponse(parsing: stdout)
+    }
+
+    @Test func aKeyWhoseLeaseAStoppedProcessHoldsGets503AtOnceAndTheHolderIsLoggedOnce() throws {
+        // Keys take the smallest free slot: self.key has 0, this one 1.
+        let limited = try Harness.createKey(db: self.db, ["--credits", "100"])
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)
+        defer { server.stop() }
+        // Another process sharing the counters file (as mod_fcgid's copies do) stops holding slot 1's lease.
+        let holder = try LeasePauseTests.BackgroundHammer(
+            ["--counters", self.db + ".counters", "--capacity", "65536", "--slot", "1", "--credits", "100",
+             "--requests", "1", "--pause-at", "acquired"], outputPath: self.scratch.file("holder.out"))
+        defer { kill(holder.pid, SIGKILL); _ = try? holder.reap() }
+        #expect(Harness.eventually { holder.state == UInt8(ascii: "T") })
+        let start = Date()
+        for _ in 0..<50 {
+            let answer = try self.answer(server, secret: limited.secret)
+            #expect(answer?.status == 503)
+            #expect(answer?.header("X-Keygate-Reason") == "limits_unavailable")
+        }
+        let seconds = Date().timeIntervalSince(start)
+        #expect(seconds < 3, "50 refusals took \(seconds) s: only the first may wait")
+        #expect(try self.allowed(server), "a key whose lease is free is unaffected")
+        let lines = server.log.split(separator: "\n").filter { $0.contains("lease held by a stuck process") }
+        #expect(lines.count == 1, "rate-limited: \(lines)")
+        #expect(lines.first?.contains("holder_pid=\(holder.pid) ") == true, "\(lines)")
+        kill(holder.pid, SIGCONT)
+        #expect(try holder.reap() == 0)
+        #expect(try self.answer(server, secret: limited.secret)?.status == 204, "released, the key is served at once")
     }
 
     static func isStopped(_ pid: pid_t) -> Bool {
@@ -18,8 +51,10 @@ extension ProcessModelTests {
     }
 
     @Test func aWorkerStoppedPastTheTimeoutIsKilledAndReplaced() throws {
-        let server = try KeygateServer(
-            db: self.db, scratch: self.scratch, workers: 2, extra: ["--stuck-worker-timeout", "2s"])
+        // Set in the config file, as any option can be.
+        let config = self.scratch.file("stuck.conf")
+        try "stuck-worker-timeout = 2s\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 2, extra: ["--config", config])
         defer { server.stop() }
         let before = server.workers
         #expect(before.count == 2)

@@ -85,7 +85,9 @@ struct StuckLeaseMemoTests {
 
     @Test func forgettingAndCapacity() {
         var memo = StuckLeaseMemo()
-        for record in 0..<StuckLeaseMemo.capacity + 2 { memo.remember(record: record, word: 5, nowMillis: Int64(record)) }
+        for record in 0..<StuckLeaseMemo.capacity + 2 {
+            memo.remember(record: record, word: 5, nowMillis: Int64(record))
+        }
         #expect(memo.count == StuckLeaseMemo.capacity)
         #expect(memo.verdict(record: 0, word: 5, nowMillis: 10) == .unknown, "the oldest entry went")
         #expect(memo.verdict(record: 5, word: 5, nowMillis: 10) == .stuck)
