@@ -21,6 +21,9 @@ public final class Gate {
     private let counters: CounterTable?
     private let ipTable: IPTable?
     private var lastEvictionLogMillis: Int64 = 0
+    /// A stuck lease holder makes every request of its key (or IP entry) fail: log that once in a while.
+    private var leaseLog = LogThrottle(intervalMillis: 10_000)
+    private var ipEntryLog = LogThrottle(intervalMillis: 10_000)
     private let logger: Logger
     private var cache: [KeyDigest: CachedKey] = [:]
     private var cachedDataVersion: Int64 = -1
@@ -144,7 +147,11 @@ public final class Gate {
             let admission = table.admit(
                 address: client, limit: which, policy: limit, nowMicros: nowMicros, dryRun: request.dryRun)
         else {
-            self.logger.warning("per-IP table entry unavailable; not limiting this request", metadata: ["client": "\(client)"])
+            if let held = self.ipEntryLog.allowing(nowMillis: Clock.monotonicMillis()) {
+                self.logger.warning(
+                    "per-IP table entry held by a stuck process; not limiting this request",
+                    metadata: ["client": "\(client)", "similar_lines_held_back": "\(held)"])
+            }
             return nil
         }
         if admission.evicted {
@@ -180,7 +187,13 @@ public final class Gate {
                 slot: key.slot, owner: owner, policies: key.policies, cost: request.cost,
                 nowMicros: nowMicros, dryRun: request.dryRun)
         else {
-            self.logger.error("counters slot lease unavailable; refusing", metadata: ["key_id": "\(key.id)"])
+            if let held = self.leaseLog.allowing(nowMillis: Clock.monotonicMillis()) {
+                // The holder may have released it since; the pid read now is still the likely culprit.
+                let holder = counters.leaseHolder(slot: key.slot).map { "\($0)" } ?? "released since"
+                self.logger.error(
+                    "counters slot lease held by a stuck process; refusing with 503",
+                    metadata: ["key_id": "\(key.id)", "holder_pid": "\(holder)", "similar_lines_held_back": "\(held)"])
+            }
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
         return Decision(

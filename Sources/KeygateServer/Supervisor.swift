@@ -17,12 +17,15 @@ public struct SupervisorPlan: Sendable {
     public var countersCapacity: Int
     public var drainTimeoutMillis: Int64
     public var listenAddresses: [ListenerSpec]
+    /// A worker seen stopped (SIGSTOP, a debugger) for longer than this is killed and restarted; `nil`: never.
+    public var stuckWorkerTimeoutMillis: Int64?
 
     public init(
         workerCount: Int, workerArguments: [String], databasePath: String, lastUsedPath: String?, lastUsedCapacity: Int,
         countersPath: String? = nil, countersCapacity: Int = 65_536, drainTimeoutMillis: Int64,
-        listenAddresses: [ListenerSpec]
+        listenAddresses: [ListenerSpec], stuckWorkerTimeoutMillis: Int64? = nil
     ) {
+        self.stuckWorkerTimeoutMillis = stuckWorkerTimeoutMillis
         self.countersPath = countersPath
         self.countersCapacity = countersCapacity
         self.workerCount = workerCount
@@ -65,8 +68,12 @@ public final class Supervisor {
     private var retireDeadlineMillis: Int64 = 0
     /// Listener descriptors moved above the range workers use, so `dup2` into 3… never meets its own source.
     private var listenerFDs: [CInt] = []
+    /// Which workers have been seen stopped, and since when (`nil` with `--stuck-worker-timeout off`).
+    private var stuckWatch: StuckWorkerWatch?
+    private var lastStuckPollMillis: Int64 = 0
 
     static let flushIntervalMillis: Int64 = 10_000
+    static let stuckPollMillis: Int64 = 1_000
 
     public init(plan: SupervisorPlan, listeners: [ListeningSocket], logger: Logger, reload: @escaping () throws -> SupervisorPlan) throws {
         self.plan = plan
@@ -89,6 +96,7 @@ public final class Supervisor {
         }
         self.rollup = UsageRollup(
             databasePath: plan.databasePath, counters: self.counters, logger: logger, lastUsed: self.lastUsed)
+        self.stuckWatch = plan.stuckWorkerTimeoutMillis.map { StuckWorkerWatch(timeoutMillis: $0) }
     }
 
     /// Runs until SIGTERM/SIGINT and every worker has drained; returns the process exit status.
@@ -123,6 +131,7 @@ public final class Supervisor {
             default: break
             }
             self.reap(now: now)
+            self.killStoppedWorkers(now: now)
             if self.stopping {
                 if self.current.isEmpty && self.retiring.isEmpty { break }
                 if now >= stopDeadline {
@@ -170,6 +179,27 @@ public final class Supervisor {
         for pid in self.retiring { kill(pid, signal) }
     }
 
+    /// Polls every worker's state about once a second and kills one that stayed stopped past the plan's bound.
+    ///
+    /// A stopped worker holding a key's lease makes every request for that key fail with 503 until it runs again; it
+    /// is killed (SIGKILL works on stopped processes), reaped and restarted like any dead worker, and its leases are
+    /// then taken over as a dead owner's.
+    private func killStoppedWorkers(now: Int64) {
+        guard var watch = self.stuckWatch, now - self.lastStuckPollMillis >= Self.stuckPollMillis else { return }
+        self.lastStuckPollMillis = now
+        for pid in Array(self.current.values) + Array(self.retiring) + self.awaitingRetirement {
+            guard let stoppedMillis = watch.observe(pid: pid, stat: ProcessStat.read(pid: pid), nowMillis: now) else {
+                continue
+            }
+            self.logger.error(
+                "worker stopped too long (signal or debugger; it may hold key leases); killing it",
+                metadata: ["pid": "\(pid)", "stopped_ms": "\(stoppedMillis)",
+                    "stuck_worker_timeout_ms": "\(watch.timeoutMillis)"])
+            kill(pid, SIGKILL)
+        }
+        self.stuckWatch = watch
+    }
+
     /// Reads readiness bytes that arrived (nonblocking) and notes which workers accept connections.
     private func collectReadiness() {
         for (pid, fd) in self.readiness {
@@ -193,6 +223,7 @@ public final class Supervisor {
             if pid <= 0 { return }
             if let fd = self.readiness.removeValue(forKey: pid) { close(fd) }
             self.ready.remove(pid)
+            self.stuckWatch?.forget(pid: pid)
             if let index = self.awaitingRetirement.firstIndex(of: pid) { self.awaitingRetirement.remove(at: index) }
             if self.retiring.remove(pid) != nil { continue }
             guard let slot = self.current.first(where: { $0.value == pid })?.key else { continue }
@@ -223,6 +254,9 @@ public final class Supervisor {
         }
         var adopted = next
         adopted.listenAddresses = self.plan.listenAddresses
+        if adopted.stuckWorkerTimeoutMillis != self.plan.stuckWorkerTimeoutMillis {
+            self.stuckWatch = adopted.stuckWorkerTimeoutMillis.map { StuckWorkerWatch(timeoutMillis: $0) }
+        }
         self.plan = adopted
         // New generation first: the old one keeps serving until the new one is accepting, so nothing is dropped.
         let old = self.current

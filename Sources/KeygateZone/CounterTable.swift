@@ -6,9 +6,10 @@ import Synchronization
 /// maps the same file (keygate's workers, or the independent copies Apache's mod_fcgid spawns).
 ///
 /// A request must pass every policy of its key or consume from none (all or nothing), so one key's words are
-/// committed together inside a short critical section guarded by a *lease* word: the owner's pid and an expiry time
-/// in one atomic 64-bit value. A lease can never be left held: a waiter takes it over when it has expired or its owner
-/// no longer exists. The section itself makes no system call and allocates nothing.
+/// committed together inside a short critical section guarded by a *lease* word (``Lease``): the owner's pid and
+/// start time in one atomic 64-bit value. Only a dead owner's lease is taken over, so a paused owner never overwrites
+/// what others committed meanwhile; while a live owner is stuck, its key's requests get `nil` (503). The section itself
+/// makes no system call and allocates nothing.
 ///
 /// Record layout (64-bit words): 0 lease; 2-5 rate limits per second, minute, hour, day (GCRA state);
 /// 6 daily quota; 7 monthly quota; 8 credits; 9 admitted and 10 rejected request counts (for usage roll-ups);
@@ -26,14 +27,33 @@ public final class CounterTable: @unchecked Sendable {
     static let rolledAdmittedWord = 12
     static let rolledRejectedWord = 13
 
+    /// The points of ``admit(slot:owner:policies:cost:nowMicros:dryRun:)``'s critical section where a test can pause.
+    public enum CriticalPoint: String, CaseIterable, Sendable {
+        /// The lease is held, nothing read yet.
+        case acquired
+        /// The old states are read.
+        case statesRead = "states-read"
+        /// The request is decided, nothing written yet.
+        case evaluated
+        /// The first new state is stored, the others not yet (admitted requests that change a state only).
+        case midCommit = "mid-commit"
+        /// Everything is written; the lease is about to be released.
+        case beforeRelease = "before-release"
+    }
+
     public let mapping: Mapping
     public let capacity: Int
     private let words: UnsafeMutablePointer<Atomic<UInt64>>
     private let lease = Lease()
+    /// Called at each ``CriticalPoint`` (tests pause a real process there); `nil` in production.
+    private let probe: (@Sendable (CriticalPoint) -> Void)?
 
     /// Maps (creating if needed) the table at `path` with `capacity` key slots.
-    public init(path: String, capacity: Int, rebuild: Bool = false) throws(SystemCallError) {
+    public init(
+        path: String, capacity: Int, rebuild: Bool = false, probe: (@Sendable (CriticalPoint) -> Void)? = nil
+    ) throws(SystemCallError) {
         precondition(capacity > 0, "capacity must be positive")
+        self.probe = probe
         let header = Mapping.Header(
             magic: Self.magic, layoutVersion: Self.layoutVersion,
             byteCount: UInt64(Mapping.Header.size + capacity * Self.recordBytes), capacity: UInt64(capacity))
@@ -70,8 +90,9 @@ public final class CounterTable: @unchecked Sendable {
 
     /// Evaluates `policies` for one request of `cost` against `slot`, and commits every new state or none.
     ///
-    /// With `dryRun` nothing is written (explain paths, `keygate check --dry-run`). `nil` only if the slot's lease
-    /// could not be had within a few milliseconds (a process stopped mid-section and its lease not yet expired).
+    /// With `dryRun` nothing is written (explain paths, `keygate check --dry-run`). `nil` only if a live process holds
+    /// the slot's lease past ``Lease/waitMillis`` (stopped or stalled inside the section), and then at once for later
+    /// calls while it still holds it: see ``leaseHolder(slot:)``.
     public func admit(
         slot: Int, owner: UInt64 = 0, policies: PolicySet, cost: Int64, nowMicros: Int64, dryRun: Bool = false
     ) -> PolicySetEvaluation? {
@@ -96,6 +117,8 @@ public final class CounterTable: @unchecked Sendable {
         dryRun: Bool
     ) -> PolicySetEvaluation? {
         guard let token = self.lease.acquire(record) else { return nil }
+        let probe = self.probe
+        if let probe { probe(.acquired) }
         if owner != 0 && record[Self.ownerWord].load(ordering: .relaxed) != owner {
             // Another key had this slot (deleted since): its state is not this key's.
             for index in 2..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
@@ -103,19 +126,32 @@ public final class CounterTable: @unchecked Sendable {
             // (Counts and the rolled-up marks both restart at zero: the old key's unrolled requests are dropped.)
         }
         for (position, index) in indices.enumerated() { states[position] = record[index].load(ordering: .relaxed) }
+        if let probe { probe(.statesRead) }
         let evaluation = policies.evaluating(states: UnsafeBufferPointer(states), cost: cost, nowMicros: nowMicros)
+        if let probe { probe(.evaluated) }
         if !dryRun {
+            // Killed from here on, the request may stay partly charged (never served): it can only under-admit.
             if evaluation.admitted {
+                var stored = false
                 for (position, index) in indices.enumerated() where evaluation.newStates[position] != states[position] {
                     record[index].store(evaluation.newStates[position], ordering: .relaxed)
+                    if !stored, let probe { probe(.midCommit) }
+                    stored = true
                 }
                 record[Self.admittedWord].wrappingAdd(1, ordering: .relaxed)
             } else {
                 record[Self.rejectedWord].wrappingAdd(1, ordering: .relaxed)
             }
         }
+        if let probe { probe(.beforeRelease) }
         self.lease.release(record, token: token)
         return evaluation
+    }
+
+    /// The pid holding `slot`'s lease at this moment, if any (to name a stuck process in a log line).
+    public func leaseHolder(slot: Int) -> Int32? {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
+        return Lease.holder(self.words + slot * Self.wordsPerRecord)
     }
 
     /// Requests admitted and rejected against `slot` since the file was created (monotonic, for usage roll-ups).

@@ -1,55 +1,136 @@
+import CKeygateLinux
 import Glibc
+import KeygateCore
 import Synchronization
 
-/// A critical section over one record of a shared file that can never be left held.
+/// A critical section over one record of a shared file that only a dead owner can leave held.
 ///
-/// The record's word 0 holds the owner's pid and an expiry time in one atomic value. A waiter takes the lease over when
-/// it has expired or its owner no longer exists (SIGKILL mid-section), so a crashed process cannot block the others.
-struct Lease: Sendable {
-    /// Longest a lease is honoured; the critical sections take well under a microsecond.
-    static let leaseMillis: UInt64 = 50
-    static let pidBits: UInt64 = 22
-    static let expiryMask: UInt64 = (1 << 42) - 1
+/// Word 0 of the record is a ``LeaseWord``: the owner's pid and a tag of its start time. A waiter takes the lease over
+/// only when the owner no longer exists: it exited, or its pid now names a process that started at another time. A
+/// live owner keeps the lease however long it is paused (stopped, traced, throttled, swapped out), so no process ever
+/// writes a record it computed before another process's commit. A waiter that meets a live owner still holding the
+/// lease after ``waitMillis`` gives up (`nil`: the caller refuses the request) and remembers the lease as stuck, so
+/// later calls that find the same owner on the same record fail at once (``StuckLeaseMemo``).
+///
+/// An owner killed inside the section may leave its record partly written (some policies charged for a request it
+/// never answered). That never admits more than the policies allow; the next owner simply continues from it.
+final class Lease: Sendable {
+    /// How long a waiter waits for a live owner; critical sections take well under a microsecond, but a holder can be
+    /// descheduled for a few milliseconds on a busy machine.
+    static let waitMillis: Int64 = 50
+    /// How often a waiter asks whether the owner still exists (a system call and a /proc read: never when uncontended).
+    static let askMillis: Int64 = 10
 
-    let pid = UInt64(getpid()) & ((1 << 22) - 1)
+    /// This process's lease word, read once per process.
+    static let processWord: UInt64 = {
+        let pid = getpid()
+        return LeaseWord(pid: pid, startTime: ProcessStat.readSelf()?.startTime ?? 0).rawValue
+    }()
 
+    let token = Lease.processWord
+    private let stuck = Mutex(StuckLeaseMemo())
+    /// How many entries `stuck` has, read without its lock: the uncontended path only checks it is zero.
+    private let stuckCount = Atomic<Int>(0)
+
+    /// Takes `record`'s lease; `nil` when a live owner holds it past ``waitMillis`` (or is remembered as stuck).
+    @inline(__always)
     func acquire(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64? {
-        var spins = 0
-        var start: UInt64 = 0
-        while true {
-            let now = Self.realtimeMillis()
-            let token = self.pid << (64 - Self.pidBits) | ((now + Self.leaseMillis) & Self.expiryMask)
-            let current = record[0].load(ordering: .relaxed)
-            // Only after some spinning is the owner asked after (a syscall): normally the lease is free in nanoseconds.
-            if current == 0 || (spins >= 64 && Self.isStale(current, now: now)) {
-                let (exchanged, _) = record[0].compareExchange(expected: current, desired: token, ordering: .acquiring)
-                if exchanged { return token }
-            }
-            spins += 1
-            if spins & 63 == 0 {
-                if start == 0 { start = now }
-                if now - start > 5 * Self.leaseMillis { return nil }
-                sched_yield()
-            }
+        if record[0].compareExchange(expected: 0, desired: self.token, ordering: .acquiring).exchanged {
+            if self.stuckCount.load(ordering: .relaxed) != 0 { self.forget(record) }
+            return self.token
         }
+        return self.acquireContended(record)
     }
 
     func release(_ record: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) {
-        // If the lease was taken over meanwhile (this process stalled past its expiry), it is no longer ours to clear.
+        // Only a dead owner's lease is taken over, so a live process still holds its own here (unless the waiter could
+        // not see it: another pid namespace sharing the file). Never clear a lease that is not ours.
         _ = record[0].compareExchange(expected: token, desired: 0, ordering: .releasing)
     }
 
-    /// A lease is stale when it expired, or when its owner process is gone.
-    static func isStale(_ lease: UInt64, now: UInt64) -> Bool {
-        let expiry = lease & Self.expiryMask
-        if (now & Self.expiryMask) > expiry { return true }
-        let owner = pid_t(lease >> (64 - Self.pidBits))
-        return kill(owner, 0) != 0 && errno == ESRCH
+    /// The pid holding `record`'s lease now, if any (for log lines).
+    static func holder(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> Int32? {
+        let word = record[0].load(ordering: .relaxed)
+        return word == 0 ? nil : LeaseWord(rawValue: word).pid
     }
 
-    static func realtimeMillis() -> UInt64 {
+    /// The slow path: spin, then yield, asking after the owner every ``askMillis``, for at most ``waitMillis``.
+    private func acquireContended(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64? {
+        let recordID = Int(bitPattern: record)
+        var spins = 0
+        var startMillis: Int64 = -1
+        var askedMillis: Int64 = -1
+        var asked: UInt64 = 0
+        // Bounded by time: every 64 passes read the clock, and the loop ends ``waitMillis`` after the first read.
+        while true {
+            spins += 1
+            let current = record[0].load(ordering: .relaxed)
+            if current == 0 {
+                if record[0].compareExchange(expected: 0, desired: self.token, ordering: .acquiring).exchanged {
+                    if self.stuckCount.load(ordering: .relaxed) != 0 { self.forget(record) }
+                    return self.token
+                }
+                continue
+            }
+            guard spins & 63 == 0 else { continue }
+            let now = Self.monotonicMillis()
+            if startMillis < 0 { startMillis = now }
+            var verdict = StuckLeaseMemo.Verdict.unknown
+            if self.stuckCount.load(ordering: .relaxed) != 0 {
+                verdict = self.memo { $0.verdict(record: recordID, word: current, nowMillis: now) }
+                if verdict == .stuck { return nil }
+            }
+            if current != asked || now - askedMillis >= Self.askMillis || verdict == .recheck {
+                asked = current
+                askedMillis = now
+                if Self.ownerIsGone(current) {
+                    let (taken, _) = record[0].compareExchange(
+                        expected: current, desired: self.token, ordering: .acquiring)
+                    if taken {
+                        self.forget(record)
+                        return self.token
+                    }
+                    continue
+                }
+                if verdict == .recheck {
+                    self.memo { $0.remember(record: recordID, word: current, nowMillis: now) }
+                    return nil
+                }
+            }
+            if now - startMillis >= Self.waitMillis {
+                self.memo { $0.remember(record: recordID, word: current, nowMillis: now) }
+                return nil
+            }
+            sched_yield()
+        }
+    }
+
+    /// Whether the process that wrote lease word `raw` no longer exists (exited, or its pid was reused).
+    static func ownerIsGone(_ raw: UInt64) -> Bool {
+        let word = LeaseWord(rawValue: raw)
+        guard word.pid > 0 else { return true }  // no process writes such a word
+        if kill(word.pid, 0) != 0 && currentErrno() == ESRCH { return true }
+        // Alive, or another user's (EPERM): its start time tells whether it is still the owner.
+        guard let stat = ProcessStat.read(pid: word.pid) else { return false }  // asked again in askMillis
+        return word.ownerIsGone(now: stat)
+    }
+
+    private func forget(_ record: UnsafeMutablePointer<Atomic<UInt64>>) {
+        self.memo { $0.forget(record: Int(bitPattern: record)) }
+    }
+
+    /// Runs `body` on the stuck-lease memo under its lock and republishes its size.
+    private func memo<T>(_ body: (inout StuckLeaseMemo) -> T) -> T {
+        self.stuck.withLock { memo in
+            let result = body(&memo)
+            self.stuckCount.store(memo.count, ordering: .relaxed)
+            return result
+        }
+    }
+
+    static func monotonicMillis() -> Int64 {
         var spec = timespec()
-        clock_gettime(CLOCK_REALTIME_COARSE, &spec)
-        return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 }

@@ -20,13 +20,27 @@ struct CountersHammer: ParsableCommand {
     @Option var cost: Int64 = 1
     /// Start at this wall-clock second, so that concurrently started processes overlap.
     @Option(name: .customLong("start-at")) var startAt: Int64?
+    /// Stop this process (`SIGSTOP`) at this point of the first request's critical section, for tests that pause a
+    /// lease holder: acquired, states-read, evaluated, mid-commit or before-release.
+    @Option(name: .customLong("pause-at")) var pauseAt: String?
 
     func run() throws {
         let policies = PolicySet(
             rateLimits: try self.limits.map { spec throws(LimitSpecError) in try RateLimitPolicy.parse(spec) },
             quotas: try self.quotas.map { spec throws(LimitSpecError) in try QuotaPolicy.parse(spec) },
             credits: try self.credits.map { spec throws(LimitSpecError) in try CreditPolicy.parse(initial: spec, refill: nil) })
-        let table = try CounterTable(path: self.counters, capacity: self.capacity)
+        var probe: (@Sendable (CounterTable.CriticalPoint) -> Void)?
+        if let name = self.pauseAt {
+            guard let point = CounterTable.CriticalPoint(rawValue: name) else {
+                let names = CounterTable.CriticalPoint.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--pause-at \(name): use one of \(names)")
+            }
+            let once = Once()
+            probe = { reached in
+                if reached == point && once.first() { raise(SIGSTOP) }
+            }
+        }
+        let table = try CounterTable(path: self.counters, capacity: self.capacity, probe: probe)
         if let startAt = self.startAt {
             while Clock.nowSeconds() < startAt { usleep(1_000) }
         }
@@ -44,5 +58,15 @@ struct CountersHammer: ParsableCommand {
             }
         }
         print("\(admitted) \(rejected) \(unavailable)")
+    }
+}
+
+/// True the first time it is asked, then false (the hammer's probe pauses one request only; single-threaded).
+private final class Once: @unchecked Sendable {
+    private var done = false
+
+    func first() -> Bool {
+        defer { self.done = true }
+        return !self.done
     }
 }

@@ -56,6 +56,10 @@ struct ServeOptions: ParsableArguments {
     var requestTimeout: String = "5s"
     @Option(name: .customLong("drain-timeout"), help: "On SIGTERM, wait this long for in-flight requests.")
     var drainTimeout: String = "10s"
+    @Option(
+        name: .customLong("stuck-worker-timeout"),
+        help: "Kill and restart a worker stopped (SIGSTOP, debugger) this long: it may hold key leases ('off': never).")
+    var stuckWorkerTimeout: String = "10s"
     @Flag(name: .customLong("allow-non-loopback"), help: "Permit TCP addresses other than 127.0.0.0/8 and ::1.")
     var allowNonLoopback = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -68,6 +72,18 @@ struct ServeOptions: ParsableArguments {
     static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback", "rebuild-state", "explain-only"]
 
     var level: Logger.Level? { Logger.Level(rawValue: self.logLevel) }
+
+    /// `--stuck-worker-timeout` in milliseconds; `nil` when off (or malformed, which ``validate()`` refuses).
+    var stuckWorkerTimeoutMillis: Int64? {
+        self.stuckWorkerTimeout == "off" ? nil : DurationSpec.seconds(self.stuckWorkerTimeout).map { $0 * 1000 }
+    }
+
+    func validate() throws {
+        if self.stuckWorkerTimeout != "off" && self.stuckWorkerTimeoutMillis == nil {
+            throw ValidationError(
+                "--stuck-worker-timeout \(self.stuckWorkerTimeout): use a duration such as 10s, or off")
+        }
+    }
 }
 
 /// A configuration resolved and checked before anything starts.
@@ -150,7 +166,7 @@ struct Serve: ParsableCommand {
             databasePath: resolved.worker.databasePath, lastUsedPath: resolved.worker.lastUsedPath,
             lastUsedCapacity: resolved.worker.lastUsedCapacity, countersPath: resolved.worker.countersPath,
             countersCapacity: resolved.worker.countersCapacity, drainTimeoutMillis: resolved.worker.drainTimeoutMillis,
-            listenAddresses: resolved.addresses)
+            listenAddresses: resolved.addresses, stuckWorkerTimeoutMillis: resolved.options.stuckWorkerTimeoutMillis)
     }
 
     /// Folds in the config file (command-line values win), then checks everything that could fail later:

@@ -56,40 +56,110 @@ struct CounterTableTests {
         #expect(table.admit(slot: 0, policies: raised, cost: 1, nowMicros: self.now)?.admitted == false)
     }
 
-    func plantLease(_ table: CounterTable, slot: Int, pid: UInt64, expiryMillis: UInt64) {
+    func plantLease(_ table: CounterTable, slot: Int, pid: pid_t, startTime: UInt64) {
         let word = table.mapping.base + Mapping.Header.size + slot * CounterTable.recordBytes
-        word.storeBytes(of: pid << 42 | expiryMillis, as: UInt64.self)
+        word.storeBytes(of: LeaseWord(pid: pid, startTime: startTime).rawValue, as: UInt64.self)
+    }
+
+    /// Spawns `argv`; the caller kills and reaps it.
+    func spawn(_ argv: [String]) -> pid_t {
+        var child: pid_t = 0
+        let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for argument in arguments { free(argument) } }
+        posix_spawn(&child, argv[0], nil, nil, arguments, nil)
+        return child
+    }
+
+    func admitTimed(_ table: CounterTable, slot: Int) -> (admitted: Bool?, millis: Int64) {
+        let start = Lease.monotonicMillis()
+        let admitted = table.admit(slot: slot, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted
+        return (admitted, Lease.monotonicMillis() - start)
     }
 
     @Test func aLeaseLeftByADeadProcessIsTakenOver() throws {
         let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
-        // A child that exits at once leaves a pid that no longer exists, with a lease far from expiry.
-        var child: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
-        posix_spawn(&child, "/bin/true", nil, nil, argv, nil)
-        free(argv[0])
+        // A child that exits at once leaves a pid that no longer exists.
+        let child = self.spawn(["/bin/true"])
         var status: Int32 = 0
         waitpid(child, &status, 0)
-        self.plantLease(table, slot: 1, pid: UInt64(child), expiryMillis: Lease.realtimeMillis() + 3_600_000)
+        self.plantLease(table, slot: 1, pid: child, startTime: 12_345)
         #expect(table.admit(slot: 1, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
     }
 
-    @Test func anExpiredLeaseOfALiveProcessIsTakenOver() throws {
+    @Test func aLiveOwnersLeaseIsNeverTakenOverAndLaterCallsFailAtOnce() throws {
         let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
-        self.plantLease(table, slot: 2, pid: UInt64(getppid()), expiryMillis: Lease.realtimeMillis() - 1_000)
+        let owner = getppid()
+        let startTime = try #require(ProcessStat.read(pid: owner)).startTime
+        // Held for as long as you like: a live owner's lease has no expiry.
+        self.plantLease(table, slot: 2, pid: owner, startTime: startTime)
+        let first = self.admitTimed(table, slot: 2)
+        #expect(first.admitted == nil)
+        #expect(first.millis >= Lease.waitMillis - 5, "the first caller waits for the owner")
+        #expect(table.leaseHolder(slot: 2) == owner)
+        // Later calls that find the same owner on the same record fail without waiting.
+        for _ in 0..<20 {
+            let later = self.admitTimed(table, slot: 2)
+            #expect(later.admitted == nil)
+            #expect(later.millis < Lease.waitMillis / 2)
+        }
+        // Other records are unaffected; released, the record is usable at once.
+        #expect(table.admit(slot: 3, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
+        (table.mapping.base + Mapping.Header.size + 2 * CounterTable.recordBytes).storeBytes(of: 0, as: UInt64.self)
         #expect(table.admit(slot: 2, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
+        #expect(table.leaseHolder(slot: 2) == nil)
     }
 
-    @Test func aLiveUnexpiredLeaseIsRespected() throws {
+    @Test func aLeaseWhosePidNowNamesAnotherProcessIsTakenOver() throws {
         let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
-        self.plantLease(table, slot: 2, pid: UInt64(getppid()), expiryMillis: Lease.realtimeMillis() + 3_600_000)
-        #expect(table.admit(slot: 2, policies: self.policies, cost: 1, nowMicros: self.now) == nil)
+        let owner = getppid()
+        let startTime = try #require(ProcessStat.read(pid: owner)).startTime
+        self.plantLease(table, slot: 4, pid: owner, startTime: startTime + 1)
+        #expect(table.admit(slot: 4, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
+    }
+
+    @Test func aStuckOwnerThatDiesIsTakenOverAtTheNextRecheck() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let table = try CounterTable(path: path, capacity: 8)
+        let child = self.spawn(["/bin/sleep", "30"])
+        #expect(Self.eventually { ProcessStat.read(pid: child)?.state == UInt8(ascii: "S") })
+        let startTime = try #require(ProcessStat.read(pid: child)).startTime
+        self.plantLease(table, slot: 5, pid: child, startTime: startTime)
+        #expect(self.admitTimed(table, slot: 5).admitted == nil)
+        kill(child, SIGKILL)
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        usleep(UInt32(StuckLeaseMemo.recheckMillis + 50) * 1_000)
+        #expect(self.admitTimed(table, slot: 5).admitted == true)
+    }
+
+    @Test func aZombieOwnerIsGone() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let table = try CounterTable(path: path, capacity: 8)
+        let child = self.spawn(["/bin/true"])
+        // Not reaped yet: the pid still exists, as a zombie that will never run again.
+        #expect(Self.eventually { ProcessStat.read(pid: child)?.hasExited == true })
+        let startTime = try #require(ProcessStat.read(pid: child)).startTime
+        self.plantLease(table, slot: 6, pid: child, startTime: startTime)
+        #expect(self.admitTimed(table, slot: 6).admitted == true)
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+    }
+
+    /// Polls `condition` every 10 ms for up to 5 s.
+    static func eventually(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return false
     }
 
     @Test func aFileOfAnotherGeometryIsRefused() throws {

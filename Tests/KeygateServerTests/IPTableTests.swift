@@ -23,6 +23,30 @@ struct IPTableTests {
         #expect(retry == 30_000_000)
     }
 
+    func admitted(_ table: IPTable, _ address: IPAddress, _ policy: RateLimitPolicy) -> Bool? {
+        table.admit(address: address, limit: .keyless, policy: policy, nowMicros: self.now)?.evaluation.admitted
+    }
+
+    @Test func anEntryHeldByALiveStuckProcessIsNeitherTakenOverNorOverwritten() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let table = try IPTable(path: path, capacity: 64)
+        let policy = RateLimitPolicy(limit: 2, periodMicros: 60_000_000)
+        let a = self.address(7)
+        #expect(self.admitted(table, a, policy) == true)
+        // A live process (our parent) holds the entry's lease, as if stopped inside its section.
+        let owner = getppid()
+        let held = LeaseWord(pid: owner, startTime: try #require(ProcessStat.read(pid: owner)).startTime).rawValue
+        let index = IPTable.hash(a) % table.capacity
+        let entry = table.mapping.base + Mapping.Header.size + index * IPTable.wordsPerEntry * 8
+        entry.storeBytes(of: held, as: UInt64.self)
+        #expect(self.admitted(table, a, policy) == nil)
+        #expect(self.admitted(table, a, policy) == nil)
+        #expect(entry.load(as: UInt64.self) == held)
+        entry.storeBytes(of: 0, as: UInt64.self)
+        #expect(self.admitted(table, a, policy) == true)
+    }
+
     @Test func aSprayOfAddressesNeverGrowsTheTableAndEvictionsAreCounted() throws {
         let path = temporaryPath()
         defer { unlink(path) }
