@@ -20,7 +20,7 @@ public final class Gate {
     private let lastUsed: LastUsedTable?
     private let counters: CounterTable?
     private let ipTable: IPTable?
-    private var lastEvictionLogMillis: Int64 = 0
+    private var evictionLog = LogThrottle(intervalMillis: 10_000)
     /// A stuck lease holder makes every request of its key (or IP entry) fail: log that once in a while.
     private var leaseLog = LogThrottle(intervalMillis: 10_000)
     private var ipEntryLog = LogThrottle(intervalMillis: 10_000)
@@ -154,14 +154,10 @@ public final class Gate {
             }
             return nil
         }
-        if admission.evicted {
-            let now = Clock.monotonicMillis()
-            if now - self.lastEvictionLogMillis >= 10_000 {
-                self.lastEvictionLogMillis = now
-                self.logger.warning(
-                    "per-IP table full: evicted an active entry (raise --ip-table-size)",
-                    metadata: ["evictions_total": "\(table.evictions)", "capacity": "\(table.capacity)"])
-            }
+        if admission.evicted, self.evictionLog.allowing(nowMillis: Clock.monotonicMillis()) != nil {
+            self.logger.warning(
+                "per-IP table full: evicted an active entry (raise --ip-table-size)",
+                metadata: ["evictions_total": "\(table.evictions)", "capacity": "\(table.capacity)"])
         }
         guard !admission.evaluation.admitted else { return nil }
         var decision = Decision(.rateLimited, requiredScopes: request.requiredScopes, limits: admission.evaluation)
