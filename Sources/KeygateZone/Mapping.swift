@@ -11,7 +11,8 @@ import Synchronization
 ///
 /// The mapping is guarded against its file being truncated underneath it: the SIGBUS that an access past the new end
 /// raises replaces the whole mapping with zero pages and marks it *lost* (``isLost``), instead of killing the process;
-/// ``checkIntact()`` also notices a smaller, replaced or deleted file. Lost is sticky: the data is gone for this process.
+/// ``checkIntact()`` also notices a smaller, replaced or deleted file. Lost is sticky: the counts are gone for this
+/// process.
 public final class Mapping: @unchecked Sendable {
     /// Start of the mapping (the header); valid until `deinit`.
     public let base: UnsafeMutableRawPointer

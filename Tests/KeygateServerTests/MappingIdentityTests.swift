@@ -47,7 +47,9 @@ struct MappingIdentityTests {
     @Test func openingAnExistingFileNeverCreatesOneAndRefusesAnotherId() throws {
         let path = temporaryPath()
         defer { unlink(path) }
-        #expect(throws: SystemCallError.self) { try Mapping(path: path, expecting: self.header, opening: .existing(fileID: 7)) }
+        #expect(throws: SystemCallError.self) {
+            try Mapping(path: path, expecting: self.header, opening: .existing(fileID: 7))
+        }
         #expect(access(path, F_OK) != 0, "a worker must not create the counters file")
         let made = try Mapping(path: path, expecting: self.header, opening: .openOrCreate)
         let error = #expect(throws: SystemCallError.self) {
@@ -149,7 +151,7 @@ struct MappingIdentityTests {
         for _ in 0..<3 { _ = table.admit(slot: 2, owner: owner, policies: policies, cost: 1, nowMicros: now) }
         let snapshot = try #require(table.policySnapshot(slot: 2))
         #expect(snapshot.owner == owner)
-        #expect(snapshot.words[CounterTable.admittedWord] == 0 && snapshot.words[0] == 0, "counts and lease are not kept")
+        #expect(snapshot.words[CounterTable.admittedWord] == 0 && snapshot.words[0] == 0, "no counts, no lease")
         let rebuilt = try CounterTable(path: other, capacity: 8, opening: .fresh)
         rebuilt.restorePolicy(slot: 2, owner: snapshot.owner, words: snapshot.words)
         let before = table.admit(slot: 2, owner: owner, policies: policies, cost: 1, nowMicros: now)

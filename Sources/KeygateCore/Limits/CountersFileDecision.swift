@@ -17,7 +17,7 @@ public enum CountersFileDecision: Equatable, Sendable {
         "spent credits and rate limits would be granted again. Restore the file, or start once with --rebuild-state, "
         + "which restores counts from the last roll-up (at most 10 s old)"
 
-    /// Decides from the id the database recorded (`nil` if none), the file's state, and whether a rebuild was asked for.
+    /// Decides from the id the database recorded (`nil` if none), the file's state, and whether a rebuild was asked.
     public static func deciding(recorded: UInt64?, file: SharedFileState, rebuild: Bool, path: String) -> Self {
         if rebuild { return .rebuild }
         switch (recorded, file) {
