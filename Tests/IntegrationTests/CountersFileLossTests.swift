@@ -112,5 +112,14 @@ final class CountersFileLossTests {
         let after = try FileManager.default.attributesOfItem(atPath: self.counters)[.size] as? Int
         #expect(after == length, "the counters file was recreated or regrown while running")
         #expect(try self.ask(limited.secret).status == 503)
+
+        // A worker started now (after a crash, here SIGKILL) must not recreate the file either: it runs without it.
+        let killed = try #require(workers.first)
+        kill(killed, SIGKILL)
+        #expect(Harness.eventually(timeout: 10) { server.log.contains("counters file unavailable") })
+        #expect(Set(server.workers).count == 2 && !server.workers.contains(killed))
+        #expect(try self.statuses(limited.secret, 4) == [503, 503, 503, 503])
+        #expect(try self.ask(plain.secret).status == 204)
+        #expect(try FileManager.default.attributesOfItem(atPath: self.counters)[.size] as? Int == length)
     }
 }
