@@ -24,3 +24,65 @@ int CKeygateLinux_sockaddr_un(struct sockaddr_un *addr, const char *path) {
 int CKeygateLinux_is_socket_mode(unsigned int mode) { return S_ISSOCK(mode); }
 int CKeygateLinux_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 int CKeygateLinux_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+// SIGBUS guard for shared mappings: a file truncated under a MAP_SHARED mapping raises SIGBUS on access past its new
+// end. A guarded range is then replaced by anonymous zero pages (the access retries and succeeds) and marked lost.
+#define GUARD_SLOTS 256
+static struct {
+    void *volatile base;
+    volatile size_t length;
+    int32_t *volatile lost;
+    int claimed;
+} guarded[GUARD_SLOTS];
+static struct sigaction previous_bus_action;
+static pthread_once_t bus_handler_once = PTHREAD_ONCE_INIT;
+static int bus_handler_status = -1;
+
+static void bus_handler(int sig, siginfo_t *info, void *context) {
+    (void)context;
+    char *address = (char *)info->si_addr;
+    for (int i = 0; i < GUARD_SLOTS; i++) {
+        char *base = (char *)guarded[i].base;
+        size_t length = guarded[i].length;
+        if (base == NULL || address < base || address >= base + length) continue;
+        void *replaced = mmap(base, length, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (replaced != MAP_FAILED) {
+            __atomic_store_n(guarded[i].lost, 1, __ATOMIC_RELAXED);
+            return;  // the faulting access is retried, on a zero page
+        }
+        break;
+    }
+    // Not a guarded mapping (a real bug): the previous action handles the fault when it re-raises.
+    sigaction(sig, &previous_bus_action, NULL);
+}
+
+static void install_bus_handler(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_sigaction = bus_handler;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    bus_handler_status = sigaction(SIGBUS, &action, &previous_bus_action);
+}
+
+int CKeygateLinux_guard_mapping(void *base, size_t length, int32_t *lost) {
+    pthread_once(&bus_handler_once, install_bus_handler);
+    if (bus_handler_status != 0) return -1;
+    for (int i = 0; i < GUARD_SLOTS; i++) {
+        if (!__sync_bool_compare_and_swap(&guarded[i].claimed, 0, 1)) continue;
+        guarded[i].lost = lost;
+        guarded[i].length = length;
+        guarded[i].base = base;  // last: the handler matches only complete entries
+        return i;
+    }
+    errno = ENOSPC;
+    return -1;
+}
+
+void CKeygateLinux_unguard_mapping(int index) {
+    if (index < 0 || index >= GUARD_SLOTS) return;
+    guarded[index].base = NULL;
+    guarded[index].length = 0;
+    guarded[index].lost = NULL;
+    __sync_lock_release(&guarded[index].claimed);
+}

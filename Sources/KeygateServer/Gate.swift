@@ -24,6 +24,11 @@ public final class Gate {
     /// A stuck lease holder makes every request of its key (or IP entry) fail: log that once in a while.
     private var leaseLog = LogThrottle(intervalMillis: 10_000)
     private var ipEntryLog = LogThrottle(intervalMillis: 10_000)
+    /// Why keys with limits are refused although counters are configured (the file could not be opened), if so.
+    private let countersUnavailable: String?
+    private var unavailableLog = LogThrottle(intervalMillis: 10_000)
+    /// The shared files this gate maps, checked every sweep for truncation or replacement.
+    private let sharedFiles: SharedFileWatch
     private let logger: Logger
     private var cache: [KeyDigest: CachedKey] = [:]
     private var cachedDataVersion: Int64 = -1
@@ -46,9 +51,21 @@ public final class Gate {
 
     public init(
         databasePath: String, policy: GatePolicy, lastUsed: LastUsedTable?, counters: CounterTable? = nil,
-        ipTable: IPTable? = nil, logger: Logger, cacheCapacity: Int = 10_000
+        ipTable: IPTable? = nil, countersUnavailable: String? = nil, logger: Logger, cacheCapacity: Int = 10_000
     ) throws {
         self.counters = counters
+        self.countersUnavailable = countersUnavailable
+        var watched: [SharedFileWatch.Watched] = []
+        if let counters {
+            watched.append(.init(mapping: counters.mapping, consequence: SharedFileWatch.countersConsequence))
+        }
+        if let ipTable {
+            watched.append(.init(mapping: ipTable.mapping, consequence: "per-IP limits are off (fail open)"))
+        }
+        if let lastUsed {
+            watched.append(.init(mapping: lastUsed.mapping, consequence: "last-used times are no longer recorded"))
+        }
+        self.sharedFiles = SharedFileWatch(watched, logger: logger)
         self.ipTable = ipTable
         self.databasePath = databasePath
         self.databaseFile = DatabaseFileCheck(path: databasePath)
@@ -159,7 +176,8 @@ public final class Gate {
                 "per-IP table full: evicted an active entry (raise --ip-table-size)",
                 metadata: ["evictions_total": "\(table.evictions)", "capacity": "\(table.capacity)"])
         }
-        guard !admission.evaluation.admitted else { return nil }
+        // A lost table holds zeros, private to this process: IP limits fail open, as when unavailable.
+        guard !admission.evaluation.admitted, !table.mapping.isLost else { return nil }
         var decision = Decision(.rateLimited, requiredScopes: request.requiredScopes, limits: admission.evaluation)
         decision.limitPolicies = PolicySet(rateLimits: [limit])
         return decision
@@ -169,7 +187,12 @@ public final class Gate {
         _ decision: Decision, key: KeyRecord, owner: UInt64, request: AuthRequest, nowMicros: Int64
     ) -> Decision {
         guard let counters = self.counters else {
-            self.logger.error("key has limits but counters are off; refusing", metadata: ["key_id": "\(key.id)"])
+            if self.unavailableLog.allowing(nowMillis: Clock.monotonicMillis()) != nil {
+                let state = self.countersUnavailable == nil ? "off" : "unavailable"
+                self.logger.error(
+                    "key has limits but counters are \(state); refusing",
+                    metadata: ["key_id": "\(key.id)", "reason": "\(self.countersUnavailable ?? "--counters off")"])
+            }
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
         guard key.slot < counters.capacity else {
@@ -192,8 +215,18 @@ public final class Gate {
             }
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
+        // The file was truncated under us (SIGBUS gave zero pages): the evaluation read zeros and counts for nothing.
+        if counters.mapping.isLost {
+            self.sharedFiles.check(nowMillis: Clock.monotonicMillis())
+            return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
+        }
         return Decision(
             evaluation.admitted ? .allow : .rateLimited, key: key, requiredScopes: decision.requiredScopes, limits: evaluation)
+    }
+
+    /// Checks the shared files for truncation or replacement (from the worker's once-a-second sweep).
+    public func checkSharedFiles(nowMillis: Int64) {
+        self.sharedFiles.check(nowMillis: nowMillis)
     }
 
     /// Decides and renders the answer for the request's front end.

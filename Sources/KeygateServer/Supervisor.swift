@@ -15,6 +15,8 @@ public struct SupervisorPlan: Sendable {
     public var lastUsedCapacity: Int
     public var countersPath: String?
     public var countersCapacity: Int
+    /// The id of the counters file checked at startup; the supervisor never creates or recreates it.
+    public var countersFileID: UInt64?
     public var drainTimeoutMillis: Int64
     public var listenAddresses: [ListenerSpec]
     /// A worker seen stopped (SIGSTOP, a debugger) for longer than this is killed and restarted; `nil`: never.
@@ -22,11 +24,12 @@ public struct SupervisorPlan: Sendable {
 
     public init(
         workerCount: Int, workerArguments: [String], databasePath: String, lastUsedPath: String?, lastUsedCapacity: Int,
-        countersPath: String? = nil, countersCapacity: Int = 65_536, drainTimeoutMillis: Int64,
-        listenAddresses: [ListenerSpec], stuckWorkerTimeoutMillis: Int64? = nil
+        countersPath: String? = nil, countersCapacity: Int = 65_536, countersFileID: UInt64? = nil,
+        drainTimeoutMillis: Int64, listenAddresses: [ListenerSpec], stuckWorkerTimeoutMillis: Int64? = nil
     ) {
         self.stuckWorkerTimeoutMillis = stuckWorkerTimeoutMillis
         self.countersPath = countersPath
+        self.countersFileID = countersFileID
         self.countersCapacity = countersCapacity
         self.workerCount = workerCount
         self.workerArguments = workerArguments
@@ -58,6 +61,9 @@ public final class Supervisor {
     private var lastUsed: LastUsedTable?
     private var lastFlushMillis: Int64 = 0
     private var counters: CounterTable?
+    /// The shared files the supervisor maps, checked about once a second for truncation or replacement.
+    private var sharedFiles: SharedFileWatch?
+    private var lastCheckMillis: Int64 = 0
     /// Writes usage and last-used times to SQLite every ``flushIntervalMillis`` and at shutdown.
     private var rollup: UsageRollup?
     /// Read ends of each worker's readiness pipe, by pid: a worker writes one byte once it accepts connections.
@@ -92,8 +98,14 @@ public final class Supervisor {
             self.lastUsed = table
         }
         if let path = plan.countersPath {
-            self.counters = try CounterTable(path: path, capacity: plan.countersCapacity)
+            let opening: Mapping.Opening = plan.countersFileID.map { .existing(fileID: $0) } ?? .openOrCreate
+            self.counters = try CounterTable(path: path, capacity: plan.countersCapacity, opening: opening)
         }
+        self.sharedFiles = SharedFileWatch(
+            (self.counters.map { [.init(mapping: $0.mapping, consequence: SharedFileWatch.countersConsequence)] } ?? [])
+                + (self.lastUsed.map { [.init(mapping: $0.mapping, consequence: "last-used times are not recorded")] }
+                    ?? []),
+            logger: logger)
         self.rollup = UsageRollup(
             databasePath: plan.databasePath, counters: self.counters, logger: logger, lastUsed: self.lastUsed)
         self.stuckWatch = plan.stuckWorkerTimeoutMillis.map { StuckWorkerWatch(timeoutMillis: $0) }
@@ -156,6 +168,10 @@ public final class Supervisor {
             for (slot, due) in self.pendingRestarts where due <= now {
                 self.pendingRestarts[slot] = nil
                 self.spawn(slot: slot)
+            }
+            if now - self.lastCheckMillis >= 1_000 {
+                self.sharedFiles?.check(nowMillis: now)
+                self.lastCheckMillis = now
             }
             if now - self.lastFlushMillis >= Self.flushIntervalMillis {
                 self.rollup?.run(nowSeconds: Clock.nowSeconds())

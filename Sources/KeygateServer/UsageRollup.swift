@@ -63,9 +63,16 @@ public struct UsageRollup {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
         defer { flock(fd, LOCK_UN) }
         self.flushLastUsed()
-        guard let counters = self.counters else { return true }
+        // A lost file reads as zeros: its counts are not counts (admitted - done would wrap), so nothing is stored.
+        guard let counters = self.counters, !counters.mapping.isLost else { return true }
         let pending = counters.pendingUsage()
-        guard !pending.isEmpty else { return true }
+        // Each moved slot's policy words too: what a rebuilt file restores (so a lost file re-grants at most 10 s).
+        let snapshots = pending.compactMap { row in
+            counters.policySnapshot(slot: row.slot).map {
+                CounterSnapshot(slot: row.slot, owner: $0.owner, words: $0.words, savedAtSeconds: nowSeconds)
+            }
+        }
+        guard !pending.isEmpty, !counters.mapping.isLost else { return true }
         let day = String(Timestamp.iso8601(nowSeconds).prefix(10))
         do {
             let store = try KeyStore(path: self.databasePath, create: false)
@@ -74,7 +81,7 @@ public struct UsageRollup {
                 guard let keyID = try store.keyID(forSlot: row.slot) else { continue }
                 rows.append((keyID, day, Int64(truncatingIfNeeded: row.newAdmitted), Int64(truncatingIfNeeded: row.newRejected)))
             }
-            try store.addUsage(rows)
+            try store.recordRollUp(usage: rows, snapshots: snapshots.filter { $0.owner != 0 })
             for row in pending { counters.markRolledUp(slot: row.slot, admitted: row.admitted, rejected: row.rejected) }
         } catch {
             self.logger.warning("could not roll up usage; will retry", metadata: ["error": "\(error)"])
@@ -83,7 +90,7 @@ public struct UsageRollup {
     }
 
     private func flushLastUsed() {
-        guard let table = self.lastUsed, let sent = self.lastUsedSent else { return }
+        guard let table = self.lastUsed, let sent = self.lastUsedSent, !table.mapping.isLost else { return }
         var previous = sent.values
         let changes = table.changes(since: &previous).filter { $0.seconds > 0 }
         guard !changes.isEmpty else { return }

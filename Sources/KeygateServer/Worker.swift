@@ -85,9 +85,7 @@ public final class Worker {
         self.logger = logger
         self.listenerIsTCP = listeners.map { Self.isTCP($0.fd) }
         let lastUsed = Self.optionalLastUsed(configuration, logger: logger)
-        let counters = try configuration.countersPath.map {
-            try CounterTable(path: $0, capacity: configuration.countersCapacity)
-        }
+        let (counters, countersUnavailable) = Self.openCounters(configuration, logger: logger)
         self.rollup = rollsUpUsage
             ? UsageRollup(databasePath: configuration.databasePath, counters: counters, logger: logger, lastUsed: lastUsed)
             : nil
@@ -95,7 +93,7 @@ public final class Worker {
             databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
             counters: counters,
             ipTable: try configuration.ipTablePath.map { try IPTable(path: $0, capacity: configuration.ipTableCapacity) },
-            logger: logger)
+            countersUnavailable: countersUnavailable, logger: logger)
         self.epoll = try syscall("epoll_create1") { epoll_create1(CInt(EPOLL_CLOEXEC)) }
         // Termination arrives as data on a descriptor, handled between requests, never inside one.
         var mask = sigset_t()
@@ -111,6 +109,23 @@ public final class Worker {
 
     deinit {
         self.readBuffer.deallocate()
+    }
+
+    /// The counters file the supervisor checked, opened only if it is still that file (a worker never creates or
+    /// rebuilds it); otherwise no table and why, so that keys with limits fail closed.
+    static func openCounters(
+        _ configuration: WorkerConfiguration, logger: Logger
+    ) -> (table: CounterTable?, unavailable: String?) {
+        guard let path = configuration.countersPath else { return (nil, nil) }
+        let opening: Mapping.Opening = configuration.countersFileID.map { .existing(fileID: $0) } ?? .openOrCreate
+        do {
+            return (try CounterTable(path: path, capacity: configuration.countersCapacity, opening: opening), nil)
+        } catch {
+            logger.critical(
+                "counters file unavailable: keys with limits get 503 limits_unavailable until keygate is restarted",
+                metadata: ["error": "\(error)"])
+            return (nil, "\(error)")
+        }
     }
 
     /// Serves until SIGTERM/SIGINT, then drains in-flight requests and returns.
@@ -372,6 +387,7 @@ public final class Worker {
 
     /// Closes slow and idle connections; during a drain, closes every connection not mid-request.
     private func sweep(now: Int64) {
+        self.gate.checkSharedFiles(nowMillis: now)
         var sawIdle = false
         for case let connection? in self.connections {
             let quiet = now - connection.lastActivityMillis

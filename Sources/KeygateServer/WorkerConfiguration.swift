@@ -9,6 +9,9 @@ public struct WorkerConfiguration: Sendable {
     /// The shared rate-limit counters file; `nil` disables limits (keys that have some are then refused).
     public var countersPath: String?
     public var countersCapacity: Int
+    /// The id of the counters file checked at startup: a worker opens only that file, never creating one.
+    /// `nil` opens or creates whatever is at the path (tools and tests).
+    public var countersFileID: UInt64?
     /// The per-IP table, when `policy` has a per-IP limit.
     public var ipTablePath: String?
     public var ipTableCapacity: Int = 65_536

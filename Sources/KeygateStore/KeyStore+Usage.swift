@@ -4,25 +4,33 @@ extension KeyStore {
     /// Not audited: workers report usage, administrators do not make it. `day` must be `YYYY-MM-DD` (UTC) and the
     /// counts must not be negative (``KeyValidationError``); rows for unknown keys are kept like any other.
     public func addUsage(_ rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)]) throws {
+        try Self.requireUsage(rows)
+        guard !rows.isEmpty else { return }
+        try self.connection.writeTransaction { try self.insertUsage(rows) }
+    }
+
+    /// Throws ``KeyValidationError`` unless every row has a `YYYY-MM-DD` day and counts that are not negative.
+    static func requireUsage(_ rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)]) throws {
         for row in rows {
             try Self.requireDay(row.day)
             guard row.admitted >= 0, row.rejected >= 0 else {
                 throw KeyValidationError(field: "usage", reason: "counts for \(row.day) must not be negative")
             }
         }
-        guard !rows.isEmpty else { return }
-        try self.connection.writeTransaction {
-            let statement = try self.connection.prepare(
-                """
-                INSERT INTO usage_daily (key_id, day, admitted, rejected) VALUES (?, ?, ?, ?)
-                ON CONFLICT (key_id, day) DO UPDATE SET
-                    admitted = admitted + excluded.admitted, rejected = rejected + excluded.rejected
-                """)
-            for row in rows {
-                try statement.bind([.text(row.keyID), .text(row.day), .integer(row.admitted), .integer(row.rejected)])
-                try statement.run()
-                statement.reset()
-            }
+    }
+
+    /// Adds `rows` to `usage_daily`; call inside a write transaction.
+    func insertUsage(_ rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)]) throws {
+        let statement = try self.connection.prepare(
+            """
+            INSERT INTO usage_daily (key_id, day, admitted, rejected) VALUES (?, ?, ?, ?)
+            ON CONFLICT (key_id, day) DO UPDATE SET
+                admitted = admitted + excluded.admitted, rejected = rejected + excluded.rejected
+            """)
+        for row in rows {
+            try statement.bind([.text(row.keyID), .text(row.day), .integer(row.admitted), .integer(row.rejected)])
+            try statement.run()
+            statement.reset()
         }
     }
 

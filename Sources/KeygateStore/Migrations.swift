@@ -5,7 +5,7 @@
 /// `PRAGMA application_id`, so that keygate recognises its own files and refuses someone else's SQLite database.
 public enum Migrations {
     /// The schema version this build reads and writes.
-    public static let currentVersion: Int64 = 2
+    public static let currentVersion: Int64 = 3
     /// `PRAGMA application_id` of keygate databases: ASCII "KYGT".
     public static let applicationID: Int64 = 0x4B59_4754
 
@@ -79,6 +79,22 @@ public enum Migrations {
                     rejected INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (key_id, day)
                 ) WITHOUT ROWID;
+                """),
+        // Shared-state identity and snapshots: which counters file this database counts with (so that a lost file
+        // is noticed), and each slot's policy words as of the last usage roll-up (so that a rebuild restores them).
+        Step(
+            version: 3,
+            sql: """
+                CREATE TABLE keygate_state (
+                    name TEXT PRIMARY KEY,
+                    value INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE counter_snapshots (
+                    slot INTEGER PRIMARY KEY CHECK (slot >= 0),
+                    owner INTEGER NOT NULL,
+                    words BLOB NOT NULL,
+                    saved_at INTEGER NOT NULL
+                );
                 """),
     ]
 

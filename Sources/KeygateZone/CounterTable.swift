@@ -49,15 +49,27 @@ public final class CounterTable: @unchecked Sendable {
     private let probe: (@Sendable (CriticalPoint) -> Void)?
 
     /// Maps (creating if needed) the table at `path` with `capacity` key slots.
-    public init(
+    public convenience init(
         path: String, capacity: Int, rebuild: Bool = false, probe: (@Sendable (CriticalPoint) -> Void)? = nil
+    ) throws(SystemCallError) {
+        try self.init(
+            path: path, capacity: capacity, opening: rebuild ? .recreatingMismatched : .openOrCreate, probe: probe)
+    }
+
+    /// The header of a counters file with `capacity` key slots.
+    public static func header(capacity: Int) -> Mapping.Header {
+        Mapping.Header(
+            magic: Self.magic, layoutVersion: Self.layoutVersion,
+            byteCount: UInt64(Mapping.Header.size + capacity * Self.recordBytes), capacity: UInt64(capacity))
+    }
+
+    /// Maps the table at `path` with `capacity` key slots, as `opening` says (workers: `.existing`, never creating).
+    public init(
+        path: String, capacity: Int, opening: Mapping.Opening, probe: (@Sendable (CriticalPoint) -> Void)? = nil
     ) throws(SystemCallError) {
         precondition(capacity > 0, "capacity must be positive")
         self.probe = probe
-        let header = Mapping.Header(
-            magic: Self.magic, layoutVersion: Self.layoutVersion,
-            byteCount: UInt64(Mapping.Header.size + capacity * Self.recordBytes), capacity: UInt64(capacity))
-        self.mapping = try Mapping(path: path, expecting: header, rebuild: rebuild)
+        self.mapping = try Mapping(path: path, expecting: Self.header(capacity: capacity), opening: opening)
         self.capacity = capacity
         self.words = (self.mapping.base + Mapping.Header.size)
             .bindMemory(to: Atomic<UInt64>.self, capacity: capacity * Self.wordsPerRecord)
@@ -209,6 +221,33 @@ public final class CounterTable: @unchecked Sendable {
         let record = self.words + slot * Self.wordsPerRecord
         guard let token = self.lease.acquire(record) else { return }
         for index in 1..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
+        self.lease.release(record, token: token)
+    }
+
+    /// Words of a record that hold policy state (rate limits, quotas, credits): what a snapshot keeps.
+    public static let policyWordIndices = [2, 3, 4, 5, 6, 7, 8, 14, 15]
+
+    /// `slot`'s owner and words, read together under its lease, with every word that is not policy state zeroed;
+    /// `nil` if the lease could not be had (the next roll-up tries again).
+    public func policySnapshot(slot: Int) -> (owner: UInt64, words: [UInt64])? {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
+        let record = self.words + slot * Self.wordsPerRecord
+        var words = [UInt64](repeating: 0, count: Self.wordsPerRecord)
+        guard let token = self.lease.acquire(record) else { return nil }
+        let owner = record[Self.ownerWord].load(ordering: .relaxed)
+        for index in Self.policyWordIndices { words[index] = record[index].load(ordering: .relaxed) }
+        self.lease.release(record, token: token)
+        return (owner, words)
+    }
+
+    /// Sets `slot`'s owner and policy words from a snapshot (a rebuilt file), under its lease; other words are kept.
+    public func restorePolicy(slot: Int, owner: UInt64, words: [UInt64]) {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
+        precondition(words.count == Self.wordsPerRecord, "a snapshot has \(Self.wordsPerRecord) words")
+        let record = self.words + slot * Self.wordsPerRecord
+        guard let token = self.lease.acquire(record) else { return }
+        record[Self.ownerWord].store(owner, ordering: .relaxed)
+        for index in Self.policyWordIndices { record[index].store(words[index], ordering: .relaxed) }
         self.lease.release(record, token: token)
     }
 

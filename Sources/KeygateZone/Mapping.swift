@@ -1,10 +1,18 @@
 import CKeygateLinux
 import Glibc
+import KeygateCore
+import Synchronization
 
 /// A file mapped `MAP_SHARED` into this process: every process mapping the same file sees the same bytes.
 ///
 /// The file starts with a 64-byte ``Header``; a file whose magic, layout version or size differ from what the caller
-/// expects is refused with an error that says what to do, never reinterpreted.
+/// expects is refused with an error that says what to do, never reinterpreted. Header bytes 40-47 hold the file's
+/// random nonzero id, written when the file is created, so that a replaced file can be told from the original.
+///
+/// The mapping is guarded against its file being truncated underneath it: the SIGBUS that an access past the new end
+/// raises replaces the whole mapping with zero pages and marks it *lost* (``isLost``), instead of killing the process;
+/// ``checkIntact()`` also notices a smaller, replaced or deleted file. Lost is sticky: the counts are gone for this
+/// process.
 public final class Mapping: @unchecked Sendable {
     /// Start of the mapping (the header); valid until `deinit`.
     public let base: UnsafeMutableRawPointer
@@ -12,6 +20,17 @@ public final class Mapping: @unchecked Sendable {
     public let path: String
     /// True when this call created (or rebuilt) the file: its contents start from zero.
     public let created: Bool
+    /// The file's id (header bytes 40-47), nonzero.
+    public let fileID: UInt64
+    /// The open file, kept to notice truncation (`fstat`); closed in `deinit`.
+    private let fd: CInt
+    private let device: UInt64
+    private let inode: UInt64
+    /// Set to 1 by the SIGBUS handler or ``markLost()``; read with one relaxed load per request.
+    private let lost: UnsafeMutablePointer<Atomic<Int32>>
+    private let guardIndex: CInt
+
+    static let fileIDOffset = 40
 
     /// Fixed header at offset 0 of every keygate shared file.
     public struct Header: Equatable, Sendable {
@@ -23,73 +42,181 @@ public final class Mapping: @unchecked Sendable {
         public static let size = 64
     }
 
-    /// Opens (creating with mode 0600 if absent) and maps `path`, holding an exclusive `flock` while checking the header
-    /// so that two processes starting at once initialise it exactly once.
-    ///
-    /// - Parameter rebuild: when the existing header does not match, reinitialise the file instead of failing.
-    public init(path: String, expecting header: Header, rebuild: Bool = false) throws(SystemCallError) {
+    /// How ``init(path:expecting:opening:)`` treats what is (or is not) at the path.
+    public enum Opening: Equatable, Sendable {
+        /// Creates the file if absent or empty; a file of another layout or size is refused.
+        case openOrCreate
+        /// Creates the file if absent or empty; a file of another layout or size is recreated (its contents lost).
+        case recreatingMismatched
+        /// Always starts a fresh file with a new id (its previous contents lost).
+        case fresh
+        /// Only an existing file with the expected header and this id; never creates or changes anything.
+        case existing(fileID: UInt64)
+    }
+
+    /// ``init(path:expecting:opening:)`` with `.recreatingMismatched` when `rebuild`, else `.openOrCreate`.
+    public convenience init(path: String, expecting header: Header, rebuild: Bool = false) throws(SystemCallError) {
+        try self.init(path: path, expecting: header, opening: rebuild ? .recreatingMismatched : .openOrCreate)
+    }
+
+    /// Opens (creating with mode 0600 if `opening` allows) and maps `path`, holding an exclusive `flock` while checking
+    /// the header so that two processes starting at once initialise it exactly once. A file without an id gets one.
+    public init(path: String, expecting header: Header, opening: Opening) throws(SystemCallError) {
         precondition(header.byteCount >= UInt64(Header.size), "mapping smaller than its header")
         self.path = path
         self.byteCount = Int(header.byteCount)
-        let fd = try syscall("open", detail: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
+        var flags = O_RDWR | O_CLOEXEC
+        if case .existing = opening {} else { flags |= O_CREAT }
+        let fd = try syscall("open", detail: path) { open(path, flags, 0o600) }
+        var mapped: UnsafeMutableRawPointer? = nil
+        do throws(SystemCallError) {
+            _ = try syscall("flock", detail: path) { flock(fd, LOCK_EX) }
+            defer { flock(fd, LOCK_UN) }
+            var status = stat()
+            _ = try syscall("fstat", detail: path) { fstat(fd, &status) }
+            let existing = Int(status.st_size)
+            var fresh = existing == 0 || opening == .fresh
+            var foundID: UInt64 = 0
+            if case .existing(let expectedID) = opening {
+                precondition(expectedID != 0, "an expected file id is nonzero")
+                let found = try Mapping.readHeader(fd: fd, path: path)
+                foundID = found.fileID
+                guard found.header == header, existing == self.byteCount, found.fileID == expectedID else {
+                    throw SystemCallError(
+                        call: "open shared state", errno: ESTALE,
+                        detail: "\(path): not the file this keygate started with (\(existing) bytes, file id "
+                            + "\(String(found.fileID, radix: 16)), expected id \(String(expectedID, radix: 16)))")
+                }
+                fresh = false
+            } else if !fresh {
+                let found = try Mapping.readHeader(fd: fd, path: path)
+                foundID = found.fileID
+                if found.header != header || existing != self.byteCount {
+                    guard opening == .recreatingMismatched else {
+                        throw SystemCallError(
+                            call: "open shared state", errno: EINVAL,
+                            detail: "\(path): " + Mapping.mismatch(found.header, size: existing, expected: header)
+                                + ". Move the file away or start with --rebuild-state")
+                    }
+                    fresh = true
+                }
+            }
+            if fresh {
+                _ = try syscall("ftruncate", detail: path) { ftruncate(fd, 0) }
+                _ = try syscall("ftruncate", detail: path) { ftruncate(fd, off_t(header.byteCount)) }
+            }
+            guard let address = mmap(nil, self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
+                address != MAP_FAILED
+            else { throw SystemCallError(call: "mmap", errno: currentErrno(), detail: path) }
+            mapped = address
+            self.created = fresh
+            if fresh || foundID == 0 { foundID = UInt64.random(in: 1...UInt64.max) }
+            if fresh {
+                // The body is zero (ftruncate); the header goes last so a reader never sees a header over garbage.
+                address.storeBytes(of: header.layoutVersion, toByteOffset: 8, as: UInt32.self)
+                address.storeBytes(of: header.byteCount, toByteOffset: 16, as: UInt64.self)
+                address.storeBytes(of: header.capacity, toByteOffset: 24, as: UInt64.self)
+                address.storeBytes(of: foundID, toByteOffset: Self.fileIDOffset, as: UInt64.self)
+                address.storeBytes(of: header.magic, toByteOffset: 0, as: UInt64.self)
+            } else {
+                // A file from before ids (adopted) gets one now; an id already there is kept.
+                address.storeBytes(of: foundID, toByteOffset: Self.fileIDOffset, as: UInt64.self)
+            }
+            self.fileID = foundID
+            self.device = UInt64(status.st_dev)
+            self.inode = UInt64(status.st_ino)
+        } catch {
+            if let mapped { munmap(mapped, self.byteCount) }
+            close(fd)
+            throw error
+        }
+        self.fd = fd
+        self.base = mapped!
+        self.lost = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: 1)
+        self.lost.initialize(to: Atomic<Int32>(0))
+        let guardIndex = CKeygateLinux_guard_mapping(
+            self.base, self.byteCount, UnsafeMutableRawPointer(self.lost).assumingMemoryBound(to: Int32.self))
+        precondition(guardIndex >= 0, "cannot guard \(path) against SIGBUS: errno \(currentErrno())")
+        self.guardIndex = guardIndex
+    }
+
+    /// What is at `path` compared with `header`, for deciding at startup whether a file may be used.
+    public static func probe(path: String, expecting header: Header) throws(SystemCallError) -> SharedFileState {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = currentErrno()
+            if code == ENOENT { return .missing }
+            throw SystemCallError(call: "open", errno: code, detail: path)
+        }
         defer { close(fd) }
-        _ = try syscall("flock", detail: path) { flock(fd, LOCK_EX) }
-        defer { flock(fd, LOCK_UN) }
         var status = stat()
         _ = try syscall("fstat", detail: path) { fstat(fd, &status) }
-        let existing = Int(status.st_size)
-        var fresh = existing == 0
-        if !fresh {
-            let found = try Mapping.readHeader(fd: fd, path: path)
-            if found != header || existing != self.byteCount {
-                guard rebuild else {
-                    throw SystemCallError(
-                        call: "open shared state", errno: EINVAL,
-                        detail: "\(path): it has layout version \(found.layoutVersion), \(existing) bytes, capacity "
-                            + "\(found.capacity); this keygate needs version \(header.layoutVersion), \(header.byteCount) "
-                            + "bytes, capacity \(header.capacity). Move the file away or start with --rebuild-state")
-                }
-                _ = try syscall("ftruncate", detail: path) { ftruncate(fd, 0) }
-                fresh = true
-            }
+        if status.st_size == 0 { return .empty }
+        let found = try Self.readHeader(fd: fd, path: path)
+        guard found.header == header, Int(status.st_size) == Int(header.byteCount) else {
+            return .incompatible(Self.mismatch(found.header, size: Int(status.st_size), expected: header))
         }
-        if fresh {
-            _ = try syscall("ftruncate", detail: path) { ftruncate(fd, off_t(header.byteCount)) }
-        }
-        guard let mapped = mmap(nil, self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED
-        else { throw SystemCallError(call: "mmap", errno: currentErrno(), detail: path) }
-        self.base = mapped
-        self.created = fresh
-        if fresh {
-            // The body is zero (ftruncate); the header goes last so a reader never sees a header over garbage.
-            self.base.storeBytes(of: header.layoutVersion, toByteOffset: 8, as: UInt32.self)
-            self.base.storeBytes(of: header.byteCount, toByteOffset: 16, as: UInt64.self)
-            self.base.storeBytes(of: header.capacity, toByteOffset: 24, as: UInt64.self)
-            self.base.storeBytes(of: header.magic, toByteOffset: 0, as: UInt64.self)
-        }
+        return .present(fileID: found.fileID)
     }
 
-    static func readHeader(fd: CInt, path: String) throws(SystemCallError) -> Header {
+    static func mismatch(_ found: Header, size: Int, expected header: Header) -> String {
+        "it has layout version \(found.layoutVersion), \(size) bytes, capacity \(found.capacity); this keygate needs "
+            + "version \(header.layoutVersion), \(header.byteCount) bytes, capacity \(header.capacity)"
+    }
+
+    static func readHeader(fd: CInt, path: String) throws(SystemCallError) -> (header: Header, fileID: UInt64) {
         var raw = [UInt8](repeating: 0, count: Header.size)
-        let count = try syscall("pread", detail: path) { raw.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Header.size, 0) } }
+        let count = try syscall("pread", detail: path) {
+            raw.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Header.size, 0) }
+        }
         guard count == Header.size else {
-            return Header(magic: 0, layoutVersion: 0, byteCount: 0, capacity: 0)
+            return (Header(magic: 0, layoutVersion: 0, byteCount: 0, capacity: 0), 0)
         }
         return raw.withUnsafeBytes { bytes in
-            Header(
-                magic: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-                layoutVersion: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
-                byteCount: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                capacity: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            (
+                Header(
+                    magic: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                    layoutVersion: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
+                    byteCount: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+                    capacity: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)),
+                bytes.loadUnaligned(fromByteOffset: Self.fileIDOffset, as: UInt64.self)
+            )
         }
     }
 
-    /// Writes dirty pages back to the file (`msync(MS_SYNC)`), e.g. at shutdown.
+    /// True once the file was found truncated, replaced or deleted: this process's view of it is zeros, not counts.
+    @inline(__always)
+    public var isLost: Bool { self.lost.pointee.load(ordering: .relaxed) != 0 }
+
+    /// Marks the mapping lost (sticky until the process ends).
+    public func markLost() { self.lost.pointee.store(1, ordering: .relaxed) }
+
+    /// Checks that the file is still whole and still at its path (`fstat`, `stat` and the header); if not, marks the
+    /// mapping lost. Returns `!isLost`. Cheap enough for a once-a-second sweep, not for a request.
+    @discardableResult
+    public func checkIntact() -> Bool {
+        if self.isLost { return false }
+        var opened = stat()
+        var named = stat()
+        let intact =
+            fstat(self.fd, &opened) == 0 && Int(opened.st_size) >= self.byteCount
+            && stat(self.path, &named) == 0 && UInt64(named.st_dev) == self.device && UInt64(named.st_ino) == self.inode
+            && self.base.load(fromByteOffset: 0, as: UInt64.self) != 0
+            && self.base.load(fromByteOffset: Self.fileIDOffset, as: UInt64.self) == self.fileID
+        if !intact { self.markLost() }
+        return !self.isLost
+    }
+
+    /// Writes dirty pages back to the file (`msync(MS_SYNC)`), e.g. at shutdown; nothing once lost.
     public func flush() throws(SystemCallError) {
+        guard !self.isLost else { return }
         _ = try syscall("msync", detail: self.path) { msync(self.base, self.byteCount, MS_SYNC) }
     }
 
     deinit {
+        CKeygateLinux_unguard_mapping(self.guardIndex)
         munmap(self.base, self.byteCount)
+        close(self.fd)
+        self.lost.deallocate()
     }
 }

@@ -38,7 +38,9 @@ struct ServeOptions: ParsableArguments {
     var ipTableSize: Int = 65_536
     @Flag(name: .customLong("explain-only"), help: "Only explain Apache ErrorDocument redirects, read-only (as keygate-explain).")
     var explainOnly = false
-    @Flag(name: .customLong("rebuild-state"), help: "Recreate a counters or state file of another layout or size (its counts are lost).")
+    @Flag(name: .customLong("rebuild-state"), help: ArgumentHelp(
+            "Start a fresh counters file restored from SQLite (counts as of the last roll-up), e.g. after it was lost; "
+                + "also recreates a state file of another layout or size."))
     var rebuildState = false
     @Option(name: .customLong("trust-proxy"), help: "A proxy whose X-Forwarded-For is believed (repeatable; CIDR).")
     var trustProxies: [String] = []
@@ -67,6 +69,7 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     @Option(name: .customLong("worker-fds"), help: .hidden) var workerFDs: String?
     @Option(name: .customLong("worker-ready-fd"), help: .hidden) var workerReadyFD: Int32?
+    @Option(name: .customLong("counters-file-id"), help: .hidden) var countersFileID: String?
 
     /// Names in a config file that are flags (`name = true`) rather than options.
     static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback", "rebuild-state", "explain-only"]
@@ -138,7 +141,7 @@ struct Serve: ParsableCommand {
         }
         let plan = Self.plan(resolved)
         let supervisor = try Supervisor(plan: plan, listeners: listeners, logger: logger) {
-            let reloaded = try Self.resolve(commandLine: commandLine)
+            let reloaded = try Self.resolve(commandLine: commandLine, reloading: true)
             for warning in reloaded.warnings { logger.warning("\(warning)") }
             return Self.plan(reloaded)
         }
@@ -165,8 +168,9 @@ struct Serve: ParsableCommand {
             workerCount: resolved.options.workerCount, workerArguments: ["serve"] + resolved.workerArguments,
             databasePath: resolved.worker.databasePath, lastUsedPath: resolved.worker.lastUsedPath,
             lastUsedCapacity: resolved.worker.lastUsedCapacity, countersPath: resolved.worker.countersPath,
-            countersCapacity: resolved.worker.countersCapacity, drainTimeoutMillis: resolved.worker.drainTimeoutMillis,
-            listenAddresses: resolved.addresses, stuckWorkerTimeoutMillis: resolved.options.stuckWorkerTimeoutMillis)
+            countersCapacity: resolved.worker.countersCapacity, countersFileID: resolved.worker.countersFileID,
+            drainTimeoutMillis: resolved.worker.drainTimeoutMillis, listenAddresses: resolved.addresses,
+            stuckWorkerTimeoutMillis: resolved.options.stuckWorkerTimeoutMillis)
     }
 
     /// Folds in the config file (command-line values win), then checks everything that could fail later:
@@ -174,27 +178,28 @@ struct Serve: ParsableCommand {
     ///
     /// The command line is not parsed before the file is read (`--config` is found by hand), so a file may give what
     /// the command line must otherwise give (`db`, `listen`); an error about an option set in the file names its line.
-    static func resolve(commandLine: [String]) throws -> ResolvedServe {
+    /// On a reload (`reloading`) `--rebuild-state` is not acted on again: the running file is the rebuilt one.
+    static func resolve(commandLine: [String], reloading: Bool = false) throws -> ResolvedServe {
         var configPath = ConfigFile.values(of: "config", in: commandLine).last
         if configPath == nil, ConfigFile.values(of: "listen", in: commandLine) == ["fd:0"],
             let fromEnv = getenv("KEYGATE_CONFIG")
         {
             configPath = String(cString: fromEnv)
         }
-        guard let configPath else { return try Self.resolve(arguments: commandLine) }
+        guard let configPath else { return try Self.resolve(arguments: commandLine, reloading: reloading) }
         let file = try ConfigFile(path: configPath, flagNames: ServeOptions.flagNames)
         // Each line alone, with a placeholder database so that only the line itself can be wrong.
         try file.checkEachLine({ _ = try ServeOptions.parse(["--db", "-"] + $0) }, message: { ServeOptions.message(for: $0) })
         let rest = Self.removingConfig(commandLine)
         do {
-            return try Self.resolve(arguments: file.arguments(overriddenBy: rest))
+            return try Self.resolve(arguments: file.arguments(overriddenBy: rest), reloading: reloading)
         } catch {
             throw file.locating(error, commandLine: rest)
         }
     }
 
     /// ``resolve(commandLine:)`` once the config file's lines are part of `arguments`.
-    private static func resolve(arguments: [String]) throws -> ResolvedServe {
+    private static func resolve(arguments: [String], reloading: Bool) throws -> ResolvedServe {
         let options = try ServeOptions.parse(arguments)
         guard let level = options.level else {
             throw ValidationError("--log-level \(options.logLevel): use trace, debug, info, notice, warning, error or critical")
@@ -264,17 +269,16 @@ struct Serve: ParsableCommand {
         guard (1...1 << 24).contains(options.countersCapacity) else {
             throw ValidationError("--counters-capacity must be 1-16777216")
         }
+        var countersFileID: UInt64? = nil
         if let countersPath {
-            // Fail now, with the file's own message, if it has another geometry or cannot be created.
-            let table: CounterTable
-            do {
-                table = try CounterTable(
-                    path: countersPath, capacity: options.countersCapacity,
-                    rebuild: options.rebuildState && options.workerFDs == nil)
-            } catch {
-                throw CLIError("--counters: \(error)")
+            if options.workerFDs != nil {
+                // A worker: the supervisor checked (or created) the file; the worker opens only that file.
+                countersFileID = options.countersFileID.flatMap { UInt64($0, radix: 16) }
+            } else {
+                countersFileID = try Self.pairCounters(
+                    path: countersPath, capacity: options.countersCapacity, database: database,
+                    rebuild: options.rebuildState && !reloading)
             }
-            if table.mapping.created { try Self.seedQuotas(table, database: database) }
         }
         let ipTablePath: String? = keylessIPLimit == nil && globalIPLimit == nil ? nil : database + ".ipcounters"
         if let ipTablePath {
@@ -314,12 +318,16 @@ struct Serve: ParsableCommand {
             requestTimeoutMillis: try millis(options.requestTimeout, "request-timeout"),
             drainTimeoutMillis: try millis(options.drainTimeout, "drain-timeout"))
         worker.ipTablePath = ipTablePath
+        worker.countersFileID = countersFileID
         worker.policy.explainOnly = options.explainOnly
         worker.ipTableCapacity = options.ipTableSize
         // Workers never rebuild: the supervisor did it once, before they start.
         var workerArguments = Self.removingConfig(arguments).filter { $0 != "--rebuild-state" }
         if options.db == nil { workerArguments += ["--db", database] }
         if !warnings.isEmpty { workerArguments += ["--state", "off"] }  // warned once here, not again per worker
+        if let countersFileID, options.workerFDs == nil {
+            workerArguments += ["--counters-file-id", String(countersFileID, radix: 16)]
+        }
         return ResolvedServe(
             options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments,
             warnings: warnings)
@@ -327,13 +335,14 @@ struct Serve: ParsableCommand {
 
     /// A new (or rebuilt) counters file starts from zero: restore each key's quota use from `usage_daily`, so losing
     /// the file never grants a fresh day or month. (Counted in requests: exact when each request costs 1.)
-    static func seedQuotas(_ table: CounterTable, database: String) throws {
+    static func seedQuotas(_ table: CounterTable, database: String, skipping restored: Set<Int> = []) throws {
         let store: KeyStore
         do { store = try KeyStore(path: database, create: false) } catch { return }  // read-only database: nothing to seed from
         let nowMicros = Clock.nowMicros()
         let today = String(Timestamp.iso8601(nowMicros / 1_000_000).prefix(10))
         let monthStart = String(today.prefix(8)) + "01"
-        for key in try store.list(includeRevoked: false) where !key.policies.quotas.isEmpty && key.slot < table.capacity {
+        for key in try store.list(includeRevoked: false)
+        where !key.policies.quotas.isEmpty && key.slot < table.capacity && !restored.contains(key.slot) {
             let days = try store.usage(keyID: key.id, sinceDay: monthStart)
             table.seedQuotas(
                 slot: key.slot, owner: CounterTable.fingerprint(of: key.id), quotas: key.policies.quotas,

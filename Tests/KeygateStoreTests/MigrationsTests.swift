@@ -14,7 +14,7 @@ struct MigrationsTests {
         let tables = try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         var names: [String] = []
         while try tables.step() { names.append(tables.text(at: 0)) }
-        #expect(names == ["audit", "key_secrets", "keys", "plans", "usage_daily"])
+        #expect(names == ["audit", "counter_snapshots", "key_secrets", "keygate_state", "keys", "plans", "usage_daily"])
         // Opening again migrates nothing and keeps the data.
         _ = try KeyStore(path: path, create: false)
         #expect(try Migrations.version(of: connection) == Migrations.currentVersion)
@@ -79,7 +79,7 @@ struct MigrationsTests {
 
         let store = try KeyStore(path: path, create: false)
         let connection = try Connection(path: path, mode: .readOnly)
-        #expect(try Migrations.version(of: connection) == 2)
+        #expect(try Migrations.version(of: connection) == Migrations.currentVersion)
         let record = try #require(try store.find(id: "kid_old"))
         #expect(record.name == "old" && record.scopes == ["read"] && record.plan == nil && record.policies.isEmpty)
         let match = try #require(try KeyLookup(path: path).find(digest: try digest(secret)))

@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <time.h>
+#include <stdint.h>
+#include <stddef.h>
 
 /// Asks the kernel to send `sig` to this process when its parent dies (prctl is variadic).
 int CKeygateLinux_set_parent_death_signal(int sig);
@@ -34,4 +36,10 @@ int CKeygateLinux_accept4(int fd, int flags);
 int CKeygateLinux_pipe2(int fds[2], int flags);
 /// S_ISSOCK on an fstat mode (a macro).
 int CKeygateLinux_is_socket_mode(unsigned int mode);
+/// Guards the shared mapping [base, base+length) against SIGBUS (its file truncated): a fault inside it replaces the
+/// whole range with anonymous zero pages, stores 1 in `*lost` and lets the access retry. A fault outside every guarded
+/// range goes to the previous SIGBUS action. Returns a guard index for `CKeygateLinux_unguard_mapping`, or -1 (errno).
+int CKeygateLinux_guard_mapping(void *base, size_t length, int32_t *lost);
+/// Forgets a guard (before the mapping is unmapped).
+void CKeygateLinux_unguard_mapping(int index);
 #endif
