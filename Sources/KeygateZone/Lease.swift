@@ -10,24 +10,27 @@ import Synchronization
 /// live owner keeps the lease however long it is paused (stopped, traced, throttled, swapped out), so no process ever
 /// writes a record it computed before another process's commit. A waiter that meets a live owner still holding the
 /// lease after ``waitMillis`` gives up (`nil`: the caller refuses the request) and remembers the lease as stuck, so
-/// later calls that find the same owner on the same record fail at once (``StuckLeaseMemo``).
+/// later calls that find the same hold (owner and sequence) on the same record fail at once (``StuckLeaseMemo``).
 ///
 /// An owner killed inside the section may leave its record partly written (some policies charged for a request it
 /// never answered). That never admits more than the policies allow; the next owner simply continues from it.
 final class Lease: Sendable {
     /// How long a waiter waits for a live owner; critical sections take well under a microsecond, but a holder can be
-    /// descheduled for a few milliseconds on a busy machine.
-    static let waitMillis: Int64 = 50
+    /// descheduled for tens of milliseconds on a busy machine (seen: 4 processes hammering one record on 2 loaded
+    /// cores). Only the first request meeting a stuck hold waits this long; the memo fails the rest at once.
+    static let waitMillis: Int64 = 200
     /// How often a waiter asks whether the owner still exists (a system call and a /proc read: never when uncontended).
     static let askMillis: Int64 = 10
 
-    /// This process's lease word, read once per process.
+    /// This process's lease word for hold 0, read once per process; each hold adds its sequence number.
     static let processWord: UInt64 = {
         let pid = getpid()
         return LeaseWord(pid: pid, startTime: ProcessStat.readSelf()?.startTime ?? 0).rawValue
     }()
 
-    let token = Lease.processWord
+    /// Holds taken through this lease, for the sequence bits of the next word. Only this process writes it; an
+    /// atomic load and store (no read-modify-write) keep the class `Sendable` at the cost of two plain moves.
+    private let holds = Atomic<UInt32>(0)
     private let stuck = Mutex(StuckLeaseMemo())
     /// How many entries `stuck` has, read without its lock: the uncontended path only checks it is zero.
     private let stuckCount = Atomic<Int>(0)
@@ -35,11 +38,20 @@ final class Lease: Sendable {
     /// Takes `record`'s lease; `nil` when a live owner holds it past ``waitMillis`` (or is remembered as stuck).
     @inline(__always)
     func acquire(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64? {
-        if record[0].compareExchange(expected: 0, desired: self.token, ordering: .acquiring).exchanged {
+        let token = self.nextToken()
+        if record[0].compareExchange(expected: 0, desired: token, ordering: .acquiring).exchanged {
             if self.stuckCount.load(ordering: .relaxed) != 0 { self.forget(record) }
-            return self.token
+            return token
         }
-        return self.acquireContended(record)
+        return self.acquireContended(record, token: token)
+    }
+
+    /// The lease word of this process's next hold: the process word with the hold's sequence number.
+    @inline(__always)
+    private func nextToken() -> UInt64 {
+        let hold = self.holds.load(ordering: .relaxed) &+ 1
+        self.holds.store(hold, ordering: .relaxed)
+        return Self.processWord | UInt64(hold & ((1 << UInt32(LeaseWord.sequenceBits)) - 1)) << 32
     }
 
     func release(_ record: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) {
@@ -55,7 +67,7 @@ final class Lease: Sendable {
     }
 
     /// The slow path: spin, then yield, asking after the owner every ``askMillis``, for at most ``waitMillis``.
-    private func acquireContended(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64? {
+    private func acquireContended(_ record: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) -> UInt64? {
         let recordID = Int(bitPattern: record)
         var spins = 0
         var startMillis: Int64 = -1
@@ -66,9 +78,9 @@ final class Lease: Sendable {
             spins += 1
             let current = record[0].load(ordering: .relaxed)
             if current == 0 {
-                if record[0].compareExchange(expected: 0, desired: self.token, ordering: .acquiring).exchanged {
+                if record[0].compareExchange(expected: 0, desired: token, ordering: .acquiring).exchanged {
                     if self.stuckCount.load(ordering: .relaxed) != 0 { self.forget(record) }
-                    return self.token
+                    return token
                 }
                 continue
             }
@@ -85,10 +97,10 @@ final class Lease: Sendable {
                 askedMillis = now
                 if Self.ownerIsGone(current) {
                     let (taken, _) = record[0].compareExchange(
-                        expected: current, desired: self.token, ordering: .acquiring)
+                        expected: current, desired: token, ordering: .acquiring)
                     if taken {
                         self.forget(record)
-                        return self.token
+                        return token
                     }
                     continue
                 }

@@ -36,12 +36,17 @@ struct ProcessStatTests {
 }
 
 struct LeaseWordTests {
-    @Test func packsPidAndStartTimeTag() {
-        let word = LeaseWord(pid: 4_194_303, startTime: (1 << 50) | 12_345)
+    @Test func packsPidHoldSequenceAndStartTimeTag() {
+        let word = LeaseWord(pid: 4_194_303, startTime: (1 << 50) | 12_345, sequence: 1_023)
         #expect(word.pid == 4_194_303)
+        #expect(word.sequence == 1_023)
         #expect(word.startTag == (1 << 50 | 12_345) & LeaseWord.tagMask)
         #expect(LeaseWord(rawValue: word.rawValue) == word)
         #expect(word.rawValue != 0)
+        // Two holds in a row by one process are different words; the sequence wraps without touching pid or tag.
+        let next = LeaseWord(pid: 4_194_303, startTime: (1 << 50) | 12_345, sequence: 1_024)
+        #expect(next.sequence == 0 && next.pid == word.pid && next.startTag == word.startTag)
+        #expect(next != word)
     }
 
     @Test func aLiveOwnerIsNeverGoneHoweverLongItHolds() {
@@ -57,8 +62,8 @@ struct LeaseWordTests {
         #expect(word.ownerIsGone(now: ProcessStat(state: UInt8(ascii: "Z"), startTime: 777)))
         // The pid now names a process started at another time: the owner is gone and its pid reused.
         #expect(word.ownerIsGone(now: ProcessStat(state: UInt8(ascii: "S"), startTime: 778)))
-        // Only the tag's 42 bits are compared.
-        #expect(!word.ownerIsGone(now: ProcessStat(state: UInt8(ascii: "S"), startTime: 1 << 42 | 777)))
+        // Only the tag's 32 bits are compared.
+        #expect(!word.ownerIsGone(now: ProcessStat(state: UInt8(ascii: "S"), startTime: 1 << 32 | 777)))
     }
 
     @Test func withoutATagPidReuseCannotBeTold() {

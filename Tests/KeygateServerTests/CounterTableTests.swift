@@ -56,9 +56,9 @@ struct CounterTableTests {
         #expect(table.admit(slot: 0, policies: raised, cost: 1, nowMicros: self.now)?.admitted == false)
     }
 
-    func plantLease(_ table: CounterTable, slot: Int, pid: pid_t, startTime: UInt64) {
+    func plantLease(_ table: CounterTable, slot: Int, pid: pid_t, startTime: UInt64, sequence: UInt32 = 0) {
         let word = table.mapping.base + Mapping.Header.size + slot * CounterTable.recordBytes
-        word.storeBytes(of: LeaseWord(pid: pid, startTime: startTime).rawValue, as: UInt64.self)
+        word.storeBytes(of: LeaseWord(pid: pid, startTime: startTime, sequence: sequence).rawValue, as: UInt64.self)
     }
 
     /// Spawns `argv`; the caller kills and reaps it.
@@ -74,6 +74,24 @@ struct CounterTableTests {
         let start = Lease.monotonicMillis()
         let admitted = table.admit(slot: slot, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted
         return (admitted, Lease.monotonicMillis() - start)
+    }
+
+    /// A waiter that gave up on one hold must not fail the owner's next hold at once: a busy owner releases and takes
+    /// the same record again and again, and only the same hold still in place means it is stuck.
+    @Test func theStuckMemoKnowsOneHoldFromTheNext() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let table = try CounterTable(path: path, capacity: 8)
+        let owner = getppid()
+        let startTime = try #require(ProcessStat.read(pid: owner)).startTime
+        self.plantLease(table, slot: 4, pid: owner, startTime: startTime, sequence: 7)
+        #expect(self.admitTimed(table, slot: 4).admitted == nil)
+        #expect(self.admitTimed(table, slot: 4).millis < Lease.waitMillis / 2, "the same hold: at once")
+        // The owner released and took the record again (its next hold): waited for as usual, not failed at once.
+        self.plantLease(table, slot: 4, pid: owner, startTime: startTime, sequence: 8)
+        let next = self.admitTimed(table, slot: 4)
+        #expect(next.admitted == nil)
+        #expect(next.millis >= Lease.waitMillis - 5, "a new hold is waited for")
     }
 
     @Test func aLeaseLeftByADeadProcessIsTakenOver() throws {
