@@ -15,7 +15,7 @@ public final class Gate {
     private let databasePath: String
     /// The file `lookup` reads; a different file at `databasePath` (a restore by `mv`) is reopened.
     private var databaseFile: DatabaseFileCheck?
-    private var lastReopenWarningMillis: Int64 = -60_000
+    private var reopenLog = LogThrottle(intervalMillis: 10_000)
     private let hasher: SHA256Hasher
     private let lastUsed: LastUsedTable?
     private let counters: CounterTable?
@@ -327,8 +327,7 @@ public final class Gate {
 
     /// A warning about a replacement that cannot be used, at most once every 10 s.
     private func warnReopen(now: Int64, _ message: Logger.Message, _ problem: String) {
-        guard now - self.lastReopenWarningMillis >= 10_000 else { return }
-        self.lastReopenWarningMillis = now
+        guard self.reopenLog.allowing(nowMillis: now) != nil else { return }
         self.logger.warning(message, metadata: ["path": "\(self.databasePath)", "problem": "\(problem)"])
     }
 
