@@ -1,6 +1,6 @@
 #!/bin/sh
 # The CI's short fuzz pass: each fuzzer for FUZZ_SECONDS (default 30) from its seeds and kept corpus.
-# Fails on the first crash or broken invariant; the input is left in fuzz/ as crash-*.
+# Fails on the first crash or broken invariant; the input is left in fuzz/ as artifact-*.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${FUZZ_SECONDS:-30}

@@ -2,7 +2,8 @@
 # libFuzzer + AddressSanitizer run of the HTTP head parser (Sources/KeygateCore/HTTP) for a bounded time.
 # Usage: fuzz/http-head.sh [seconds, default 60] [extra libFuzzer flags...]
 # Starts from fuzz/http-head-seeds and the kept corpus fuzz/http-head-corpus; at the end, inputs that add coverage are
-# merged (-merge=1, minimal) back into fuzz/http-head-corpus. Crash inputs are left in fuzz/ as crash-*.
+# merged (-merge=1, minimal) back into fuzz/http-head-corpus. Failing inputs are left in fuzz/ as
+# artifact-NAME-crash-* (or -timeout-, -oom-).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")

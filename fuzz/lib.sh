@@ -18,6 +18,10 @@ fuzz_build() {
         $(fuzz_sources "$1") -o "$2"
 }
 
+# Swift's own crash backtracer reads the dying process's memory and so trips AddressSanitizer, hiding the real report;
+# without it a failed precondition shows up as libFuzzer's "deadly signal" with the harness frame.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
+
 # fuzz_run NAME MAX_LEN [SECONDS] [libFuzzer flags...]: builds, fuzzes for SECONDS (default 60), merges the corpus.
 fuzz_run() {
     name=$1
@@ -33,7 +37,7 @@ fuzz_run() {
     cp "$here/$name-seeds"/* "$work/corpus/"
     status=0
     (cd "$work" && ./fuzzer -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
-        -artifact_prefix="$here/crash-$name-" "$@" "$work/corpus" "$kept") || status=$?
+        -artifact_prefix="$here/artifact-$name-" "$@" "$work/corpus" "$kept") || status=$?
     # Keep only what adds coverage beyond the seeds (they are merged in first, so nothing is stored twice).
     mkdir "$work/merged"
     cp "$here/$name-seeds"/* "$work/merged/"
@@ -42,6 +46,6 @@ fuzz_run() {
     for seed in "$here/$name-seeds"/*; do rm -f "$work/merged/$(basename "$seed")"; done
     rm -f "$kept"/*
     find "$work/merged" -type f -exec cp -t "$kept" {} +
-    echo "$name: corpus $(ls "$kept" | wc -l) files, $(du -sk "$kept" | cut -f1) KiB kept in ${kept#"$root"/}"
+    echo "$name: corpus $(ls "$kept" | wc -l) files, $(du -sk --apparent-size "$kept" | cut -f1) KiB kept in ${kept#"$root"/}"
     return $status
 }
