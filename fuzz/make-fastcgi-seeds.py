@@ -103,6 +103,9 @@ SEEDS = {
         + params(1, [("REQUEST_URI", "/")])),
     "abort-and-multiplex": (0x0C, begin(1, 1, True) + params(1, NGINX)[:40] + begin(2, 1, True)
         + record(2, 1, b"") + begin(3, 3, True) + begin(4, 1, False) + params(4, [("HTTP_X_API_KEY", KEY)])),
+    # Just past the limits: 65,536 PARAMS bytes and 512 pairs (the fuzzer rarely grows inputs this far).
+    "params-too-large": (0x9A, begin(1, 1, False) + params(1, [("HTTP_COOKIE", "c" * 65600)], chunk=65000)),
+    "too-many-params": (0x4D, begin(1, 1, False) + params(1, [("P%d" % i, "v") for i in range(513)])),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
