@@ -216,8 +216,8 @@ public final class Gate {
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
         // The file was truncated under us (SIGBUS gave zero pages): the evaluation read zeros and counts for nothing.
+        // (The worker's once-a-second sweep logs the loss: no system call per refused request.)
         if counters.mapping.isLost {
-            self.sharedFiles.check(nowMillis: Clock.monotonicMillis())
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
         return Decision(
