@@ -6,8 +6,9 @@ import Logging
 
 /// The decision path of one worker: extract, hash, look up (through a cache), judge, record use.
 ///
-/// Not thread-safe: each single-threaded worker owns one. The cache is dropped whenever SQLite's `data_version`
-/// says another connection committed, so a revoke is seen by the very next request, in every worker.
+/// Not thread-safe: each single-threaded worker owns one. Whenever SQLite's `data_version` says another connection
+/// committed, the gate reads the key change log and drops the cached entries of the keys that changed, so a revoke
+/// is seen by the very next request, in every worker, while keygate's own bookkeeping commits drop nothing.
 public final class Gate {
     public let policy: GatePolicy
     /// `nil` only after a replaced database file passed its header check but then failed to open (retried each second).
@@ -30,21 +31,27 @@ public final class Gate {
     /// The shared files this gate maps, checked every sweep for truncation or replacement.
     private let sharedFiles: SharedFileWatch
     private let logger: Logger
-    private var cache: [KeyDigest: CachedKey] = [:]
+    private let cache: KeyCache<CachedKey>
     private var cachedDataVersion: Int64 = -1
+    /// The place in the key change log up to which the cache has taken changes into account.
+    private var changePosition: KeyChanges.Position
     /// Cheap per-request commit detector; `nil` falls back to `PRAGMA data_version` on every request.
     private var walWatch: WALChangeWatch?
     /// `data_version` is still checked this often as a backstop, whatever the WAL header says.
     static let backstopMillis: Int64 = 1_000
     private var lastVersionCheckMillis: Int64 = 0
-    /// Bound on cached digests (found and unknown): a spray of random well-formed keys cannot grow the worker.
+    /// Bound on cached digests (found and unknown, see ``KeyCache``): a spray of random well-formed keys cannot grow
+    /// the worker, nor replace a found key.
     public let cacheCapacity: Int
     public private(set) var statistics = Statistics()
 
     public struct Statistics: Sendable {
         public var decisions = 0
         public var cacheHits = 0
+        /// Times the whole cache was dropped (the change log could not say what changed, or the file was replaced).
         public var cacheInvalidations = 0
+        /// Cached entries dropped because their key or secret changed.
+        public var keyInvalidations = 0
         public var storeErrors = 0
         public var databaseReopens = 0
     }
@@ -71,6 +78,7 @@ public final class Gate {
         self.databaseFile = DatabaseFileCheck(path: databasePath)
         let lookup = try KeyLookup(path: databasePath)
         _ = try lookup.dataVersion()  // opens the WAL index, creating the -shm file if needed
+        self.changePosition = try lookup.changePosition()
         self.lookup = lookup
         self.walWatch = WALChangeWatch(databasePath: databasePath)
         self.hasher = try SHA256Hasher()
@@ -78,6 +86,7 @@ public final class Gate {
         self.lastUsed = lastUsed
         self.logger = logger
         self.cacheCapacity = cacheCapacity
+        self.cache = KeyCache(capacity: cacheCapacity)
     }
 
     /// One cache entry: what a digest found (or that it found nothing), with what requests derive from it, once.
@@ -261,6 +270,9 @@ public final class Gate {
         }
     }
 
+    /// Cached entries replaced to make room for others (the cache's CLOCK evictions).
+    public var cacheEvictions: Int { self.cache.evictions }
+
     /// Whether a cache-invalidation mechanism cheaper than `data_version` per request is active.
     public var watchesWALIndex: Bool { self.walWatch != nil }
 
@@ -278,18 +290,17 @@ public final class Gate {
         if let watch = self.walWatch {
             // A changed WAL header means a commit: confirm with the authoritative data_version (the rare path).
             if watch.changed() || backstopDue {
-                self.invalidate(version: try lookup.dataVersion())
+                try self.invalidate(version: lookup.dataVersion(), lookup: lookup)
             }
         } else {
-            self.invalidate(version: try lookup.dataVersion())
+            try self.invalidate(version: lookup.dataVersion(), lookup: lookup)
         }
-        if let cached = self.cache[digest] {
+        if let cached = self.cache.entry(for: digest) {
             self.statistics.cacheHits += 1
             return cached
         }
         let found = CachedKey(try lookup.find(digest: digest))
-        if self.cache.count >= self.cacheCapacity { self.cache.removeAll(keepingCapacity: true) }
-        self.cache[digest] = found
+        self.cache.insert(found, for: digest, keyID: found.match?.key.id)
         return found
     }
 
@@ -311,6 +322,7 @@ public final class Gate {
         do {
             let lookup = try KeyLookup(path: self.databasePath)
             _ = try lookup.dataVersion()
+            self.changePosition = try lookup.changePosition()
             self.lookup = lookup
         } catch {
             self.warnReopen(now: now, "database file replaced, but opening the new one failed; answering 500", "\(error)")
@@ -318,7 +330,7 @@ public final class Gate {
         }
         self.walWatch = WALChangeWatch(databasePath: self.databasePath)
         self.databaseFile = current
-        self.cache.removeAll(keepingCapacity: true)
+        self.cache.removeAll()
         self.cachedDataVersion = -1
         self.statistics.databaseReopens += 1
         self.logger.info(
@@ -331,12 +343,20 @@ public final class Gate {
         self.logger.warning(message, metadata: ["path": "\(self.databasePath)", "problem": "\(problem)"])
     }
 
-    /// Drops the cache when `version` differs from the one it was filled under.
-    private func invalidate(version: Int64) {
-        if version != self.cachedDataVersion {
-            if self.cachedDataVersion != -1 { self.statistics.cacheInvalidations += 1 }
-            self.cache.removeAll(keepingCapacity: true)
-            self.cachedDataVersion = version
+    /// When `version` differs from the one the cache was last checked at, drops the cached entries of the keys and
+    /// secrets changed since (everything when the change log cannot say what changed).
+    private func invalidate(version: Int64, lookup: KeyLookup) throws {
+        guard version != self.cachedDataVersion else { return }
+        let changes = try lookup.keyChanges(after: self.changePosition)
+        self.cachedDataVersion = version
+        self.changePosition = changes.position
+        if changes.dropsEverything {
+            self.statistics.cacheInvalidations += 1
+            self.cache.removeAll()
+            return
         }
+        var dropped = self.cache.removeEntries(ofKeys: changes.keyIDs)
+        for digest in changes.digests where self.cache.remove(digest: digest) { dropped += 1 }
+        self.statistics.keyInvalidations += dropped
     }
 }

@@ -3,7 +3,7 @@ public import KeygateCore
 /// A worker's read-only view of the key database: finds a key by the digest of a presented secret.
 ///
 /// Opens the file with `SQLITE_OPEN_READONLY` and a 2 s busy timeout, refuses a schema version other than
-/// ``Migrations/currentVersion``, and prepares its two statements once with `SQLITE_PREPARE_PERSISTENT`. Each call
+/// ``Migrations/currentVersion``, and prepares its statements once with `SQLITE_PREPARE_PERSISTENT`. Each call
 /// is its own short read transaction, so it sees every commit made before it starts. Not thread-safe: one per worker.
 public final class KeyLookup {
     private let connection: Connection
@@ -11,6 +11,10 @@ public final class KeyLookup {
     private let findStatement: Statement
     /// `PRAGMA data_version`.
     private let dataVersionStatement: Statement
+    /// The first and last sequence numbers in `key_changes`, and the log's id.
+    private let changeBoundsStatement: Statement
+    /// The rows of `key_changes` in a range of sequence numbers.
+    private let changesStatement: Statement
 
     /// Opens the database at `path` read-only.
     public init(path: String) throws(StoreError) {
@@ -23,6 +27,59 @@ public final class KeyLookup {
             """,
             persistent: true)
         self.dataVersionStatement = try self.connection.prepare("PRAGMA data_version", persistent: true)
+        // Subqueries, so that each of min and max is one b-tree probe.
+        self.changeBoundsStatement = try self.connection.prepare(
+            """
+            SELECT (SELECT min(seq) FROM key_changes), (SELECT max(seq) FROM key_changes), \
+            (SELECT value FROM keygate_state WHERE name = '\(KeyChanges.logIDName)')
+            """,
+            persistent: true)
+        self.changesStatement = try self.connection.prepare(
+            "SELECT key_id, digest FROM key_changes WHERE seq > ?1 AND seq <= ?2", persistent: true)
+    }
+
+    /// The end of the key change log: a worker's starting point.
+    public func changePosition() throws(StoreError) -> KeyChanges.Position {
+        try self.changeBounds().last
+    }
+
+    /// The keys and secrets changed by commits after `after`, from the `key_changes` log.
+    ///
+    /// Commits that change no key (usage, last-used times, snapshots, audit entries) add no row: for them this is one
+    /// indexed read and returns no change. See ``KeyChanges`` for when everything is to be dropped.
+    public func keyChanges(after: KeyChanges.Position) throws(StoreError) -> KeyChanges {
+        let (first, last) = try self.changeBounds()
+        if last == after { return KeyChanges(position: last) }
+        // Another log, behind the oldest row kept, ahead of the log (a restored older copy), or far behind.
+        let seen = after.sequence
+        if last.logID != after.logID || last.sequence < seen || first > seen + 1
+            || last.sequence - seen > KeyChanges.mostRowsRead
+        {
+            return KeyChanges(position: last, dropsEverything: true)
+        }
+        defer { self.changesStatement.reset() }
+        try self.changesStatement.bind([.integer(seen), .integer(last.sequence)])
+        var changes = KeyChanges(position: last)
+        while try self.changesStatement.step() {
+            if let id = self.changesStatement.optionalText(at: 0) { changes.keyIDs.insert(id) }
+            if !self.changesStatement.isNull(at: 1) {
+                let bytes = self.changesStatement.blob(at: 1)
+                if bytes.count == 32 { changes.digests.append(KeyDigest(bytes: bytes)) }
+            }
+        }
+        return changes
+    }
+
+    /// The first sequence number in the log and its end; sequence 0 when it is empty.
+    private func changeBounds() throws(StoreError) -> (first: Int64, last: KeyChanges.Position) {
+        defer { self.changeBoundsStatement.reset() }
+        guard try self.changeBoundsStatement.step() else {
+            preconditionFailure("a SELECT of subqueries returned no row")
+        }
+        let last = KeyChanges.Position(
+            logID: self.changeBoundsStatement.optionalInt64(at: 2) ?? 0,
+            sequence: self.changeBoundsStatement.optionalInt64(at: 1) ?? 0)
+        return (self.changeBoundsStatement.optionalInt64(at: 0) ?? 0, last)
     }
 
     /// The key whose secret (current or rotated out) has SHA-256 `digest`, or `nil` if none does.

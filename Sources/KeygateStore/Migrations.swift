@@ -5,7 +5,7 @@
 /// `PRAGMA application_id`, so that keygate recognises its own files and refuses someone else's SQLite database.
 public enum Migrations {
     /// The schema version this build reads and writes.
-    public static let currentVersion: Int64 = 3
+    public static let currentVersion: Int64 = 4
     /// `PRAGMA application_id` of keygate databases: ASCII "KYGT".
     public static let applicationID: Int64 = 0x4B59_4754
 
@@ -95,6 +95,57 @@ public enum Migrations {
                     words BLOB NOT NULL,
                     saved_at INTEGER NOT NULL
                 );
+                """),
+        // Per-key change log, for workers' key caches (see KeyLookup.keyChanges). Triggers append one row per change
+        // that can alter what a digest finds: the changed key's id, and the digest when a secret changed (so that a
+        // cached "unknown" for a new secret is dropped too). keygate's own bookkeeping (last_used_at, usage_daily,
+        // counter_snapshots, keygate_state, audit) logs nothing, so it never drops cached keys. Every writer, in any
+        // process (CLI, a mirror, the sqlite3 shell), goes through the triggers. The log keeps its last 10,000 rows;
+        // a worker that fell further behind drops its whole cache. A random log id (in keygate_state) tells this
+        // file's log from another's after a restore that bypasses the triggers (the backup API, `cp`). A column added to `keys` must be added to the
+        // `UPDATE OF` list of `keys_changed` (a test updates every column but last_used_at and expects a row).
+        Step(
+            version: 4,
+            sql: """
+                CREATE TABLE key_changes (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    key_id TEXT,
+                    digest BLOB
+                );
+                INSERT INTO keygate_state (name, value) VALUES ('\(KeyChanges.logIDName)', random());
+                CREATE TRIGGER key_changes_pruned AFTER INSERT ON key_changes BEGIN
+                    DELETE FROM key_changes WHERE seq <= NEW.seq - \(KeyChanges.retainedRows);
+                END;
+                CREATE TRIGGER keys_changed AFTER UPDATE OF
+                    id, slot, display_prefix, name, owner, scopes, status, created_at, expires_at, revoked_at, metadata,
+                    allowed_cidrs, allowed_origins, plan, rate_limits, quotas, credits, credit_refill
+                ON keys BEGIN
+                    INSERT INTO key_changes (key_id) VALUES (OLD.id);
+                    INSERT INTO key_changes (key_id) SELECT NEW.id WHERE NEW.id IS NOT OLD.id;
+                END;
+                CREATE TRIGGER keys_deleted AFTER DELETE ON keys BEGIN
+                    INSERT INTO key_changes (key_id) VALUES (OLD.id);
+                END;
+                CREATE TRIGGER key_secrets_inserted AFTER INSERT ON key_secrets BEGIN
+                    INSERT INTO key_changes (key_id, digest) VALUES (NEW.key_id, NEW.digest);
+                END;
+                CREATE TRIGGER key_secrets_changed AFTER UPDATE ON key_secrets BEGIN
+                    INSERT INTO key_changes (key_id, digest) VALUES (OLD.key_id, OLD.digest);
+                    INSERT INTO key_changes (key_id, digest) SELECT NEW.key_id, NEW.digest
+                        WHERE NEW.key_id IS NOT OLD.key_id OR NEW.digest IS NOT OLD.digest;
+                END;
+                CREATE TRIGGER key_secrets_deleted AFTER DELETE ON key_secrets BEGIN
+                    INSERT INTO key_changes (key_id, digest) VALUES (OLD.key_id, OLD.digest);
+                END;
+                CREATE TRIGGER plans_inserted AFTER INSERT ON plans BEGIN
+                    INSERT INTO key_changes (key_id) SELECT id FROM keys WHERE plan = NEW.name;
+                END;
+                CREATE TRIGGER plans_changed AFTER UPDATE ON plans BEGIN
+                    INSERT INTO key_changes (key_id) SELECT id FROM keys WHERE plan IN (OLD.name, NEW.name);
+                END;
+                CREATE TRIGGER plans_deleted AFTER DELETE ON plans BEGIN
+                    INSERT INTO key_changes (key_id) SELECT id FROM keys WHERE plan = OLD.name;
+                END;
                 """),
     ]
 

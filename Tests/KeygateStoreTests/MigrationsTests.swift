@@ -14,7 +14,11 @@ struct MigrationsTests {
         let tables = try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         var names: [String] = []
         while try tables.step() { names.append(tables.text(at: 0)) }
-        #expect(names == ["audit", "counter_snapshots", "key_secrets", "keygate_state", "keys", "plans", "usage_daily"])
+        #expect(
+            names == [
+                "audit", "counter_snapshots", "key_changes", "key_secrets", "keygate_state", "keys", "plans",
+                "sqlite_sequence", "usage_daily",
+            ])
         // Opening again migrates nothing and keeps the data.
         _ = try KeyStore(path: path, create: false)
         #expect(try Migrations.version(of: connection) == Migrations.currentVersion)
