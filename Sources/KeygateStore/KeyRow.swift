@@ -5,8 +5,8 @@ import KeygateCore
 /// Lists (scopes, networks, origins) are stored as space-separated text. Reading never traps on what it finds,
 /// and damaged data fails closed: an unknown status reads as `revoked`, and an allowlist entry that no longer parses
 /// becomes ``unmatchableNetwork`` rather than disappearing, because an allowlist that loses all its entries would
-/// read as "any network". Limit specs that do not parse, or a plan that is named but missing, give the key
-/// ``KeygateCore/PolicySet/invalidLimitSpec``, which admits nothing.
+/// read as "any network". Limit specs that do not parse or do not fit a counter record (``KeygateCore/PolicyWords``),
+/// or a plan that is named but missing, give the key ``KeygateCore/PolicySet/invalidLimitSpec``, which admits nothing.
 enum KeyRow {
     /// The `keys` columns, qualified with the alias `k`, then its plan's (alias `p`), in the order
     /// ``record(from:)`` reads them. Select them ``from`` ``source``.
@@ -47,14 +47,22 @@ enum KeyRow {
 
     /// The effective policies of the current row: columns 13-22 of ``columns``.
     static func policies(from statement: borrowing Statement) -> PolicySet {
+        let policies: PolicySet
         do {
             let own = try Self.policies(from: statement, at: 14)
-            guard !statement.isNull(at: 13) else { return own }
-            guard !statement.isNull(at: 18) else { return .invalidLimitSpec }  // the named plan is gone
-            return try Self.policies(from: statement, at: 19).overridden(by: own)
+            if statement.isNull(at: 13) {
+                policies = own
+            } else {
+                guard !statement.isNull(at: 18) else { return .invalidLimitSpec }  // the named plan is gone
+                policies = try Self.policies(from: statement, at: 19).overridden(by: own)
+            }
         } catch {
             return .invalidLimitSpec
         }
+        // Specs that parse but would share a counter word (two limits per minute: never written by keygate) fail
+        // closed too: the counters take only policies that fit a record.
+        guard case .success = PolicyWords.assigning(policies) else { return .invalidLimitSpec }
+        return policies
     }
 
     /// The policies stored in the four columns `rate_limits, quotas, credits, credit_refill` from `first` on.

@@ -36,7 +36,8 @@ enum LimitFieldRules {
             } catch {
                 throw KeyValidationError(field: "limits", reason: error.description)
             }
-            if canonical.contains(where: { $0.periodMicros == parsed.periodMicros }) {
+            // Two limits per period would share a counter word: the counters' layout decides what fits.
+            if case .failure = PolicyWords.assigning(PolicySet(rateLimits: canonical + [parsed])) {
                 let noun = PolicySpecText.rateUnits.first { $0.periodMicros == parsed.periodMicros }?.noun ?? "period"
                 throw KeyValidationError(field: "limits", reason: "two limits per \(noun): keep one")
             }
@@ -55,7 +56,7 @@ enum LimitFieldRules {
             } catch {
                 throw KeyValidationError(field: "quotas", reason: error.description)
             }
-            if canonical.contains(where: { $0.window == parsed.window }) {
+            if case .failure = PolicyWords.assigning(PolicySet(quotas: canonical + [parsed])) {
                 throw KeyValidationError(field: "quotas", reason: "two quotas per \(parsed.window.rawValue): keep one")
             }
             canonical.append(parsed)

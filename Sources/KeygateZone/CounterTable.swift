@@ -11,21 +11,14 @@ import Synchronization
 /// what others committed meanwhile; while a live owner is stuck, its key's requests get `nil` (503). The section itself
 /// makes no system call and allocates nothing.
 ///
-/// Record layout (64-bit words): 0 lease; 2-5 rate limits per second, minute, hour, day (GCRA state);
-/// 6 daily quota; 7 monthly quota; 8 credits; 9 admitted and 10 rejected request counts (for usage roll-ups);
-/// 11 the owning key's fingerprint (a slot reused by another key starts from zero); 12 and 13 the admitted and
-/// rejected counts already rolled up into SQLite; 14-15 rate limits with other periods. Unused words stay zero.
+/// A record's words are named by ``CounterRecordWord`` and read through a ``CounterRecord`` view; which policy of a key
+/// uses which word is ``PolicyWords``' decision. A slot reused by another key (another owner fingerprint) starts from
+/// zero.
 public final class CounterTable: @unchecked Sendable {
     public static let magic: UInt64 = 0x3152_544E_4347_4B  // "KGCNTR1" little-endian
     public static let layoutVersion: UInt32 = 1
-    public static let wordsPerRecord = 16
-    public static let recordBytes = 16 * 8
-
-    static let admittedWord = 9
-    static let rejectedWord = 10
-    static let ownerWord = 11
-    static let rolledAdmittedWord = 12
-    static let rolledRejectedWord = 13
+    public static let wordsPerRecord = CounterRecordWord.count
+    public static let recordBytes = CounterRecord.byteCount
 
     /// The points of ``admit(slot:owner:policies:cost:nowMicros:dryRun:)``'s critical section where a test can pause.
     public enum CriticalPoint: String, CaseIterable, Sendable {
@@ -75,69 +68,54 @@ public final class CounterTable: @unchecked Sendable {
             .bindMemory(to: Atomic<UInt64>.self, capacity: capacity * Self.wordsPerRecord)
     }
 
-    /// Writes the word of a record that holds the state of each policy, in `PolicySet` state order, to `indices`
-    /// (room for `policies.stateCount`).
-    static func wordIndices(for policies: PolicySet, into indices: UnsafeMutableBufferPointer<Int>) {
-        var position = 0
-        var spare = 14
-        for limit in policies.rateLimits {
-            switch limit.periodMicros {
-            case 1_000_000: indices[position] = 2
-            case 60_000_000: indices[position] = 3
-            case 3_600_000_000: indices[position] = 4
-            case 86_400_000_000: indices[position] = 5
-            default:
-                precondition(spare < 16, "more than two rate limits with unusual periods")
-                indices[position] = spare
-                spare += 1
-            }
-            position += 1
+    /// The record of `slot`.
+    func record(slot: Int) -> CounterRecord {
+        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range 0..<\(self.capacity)")
+        return CounterRecord(self.words + slot * Self.wordsPerRecord)
+    }
+
+    /// The words of `policies`; policies that do not fit a record are refused where they are accepted (the key store,
+    /// its lookups), so here they are a bug.
+    static func policyWords(of policies: PolicySet) -> PolicyWords {
+        switch PolicyWords.assigning(policies) {
+        case .success(let words): return words
+        case .failure(let misfit): preconditionFailure("\(misfit): refuse such policies where they are accepted")
         }
-        for quota in policies.quotas {
-            indices[position] = quota.window == .day ? 6 : 7
-            position += 1
-        }
-        if policies.credits != nil { indices[position] = 8 }
     }
 
     /// Evaluates `policies` for one request of `cost` against `slot`, and commits every new state or none.
     ///
     /// With `dryRun` nothing is written (explain paths, `keygate check --dry-run`). `nil` only if a live process holds
     /// the slot's lease past ``Lease/waitMillis`` (stopped or stalled inside the section), and then at once for later
-    /// calls while it still holds it: see ``leaseHolder(slot:)``.
+    /// calls while it still holds it: see ``leaseHolder(slot:)``. `policies` must fit a record (``PolicyWords``).
     public func admit(
         slot: Int, owner: UInt64 = 0, policies: PolicySet, cost: Int64, nowMicros: Int64, dryRun: Bool = false
     ) -> PolicySetEvaluation? {
-        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range 0..<\(self.capacity)")
-        let count = policies.stateCount
-        // Word indices and old states live on the stack: the request path allocates only the evaluation.
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { indices in
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { states in
-                Self.wordIndices(for: policies, into: indices)
-                return self.admit(
-                    record: self.words + slot * Self.wordsPerRecord, owner: owner, policies: policies,
-                    indices: UnsafeBufferPointer(indices), states: states, cost: cost, nowMicros: nowMicros,
-                    dryRun: dryRun)
-            }
+        let record = self.record(slot: slot)
+        let words = Self.policyWords(of: policies)
+        // The old states live on the stack: the request path allocates only the evaluation.
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words.count) { states in
+            self.admit(
+                record: record, owner: owner, policies: policies, words: words, states: states, cost: cost,
+                nowMicros: nowMicros, dryRun: dryRun)
         }
     }
 
     /// ``admit(slot:owner:policies:cost:nowMicros:dryRun:)`` on `record`, with scratch space for the old states.
     private func admit(
-        record: UnsafeMutablePointer<Atomic<UInt64>>, owner: UInt64, policies: PolicySet,
-        indices: UnsafeBufferPointer<Int>, states: UnsafeMutableBufferPointer<UInt64>, cost: Int64, nowMicros: Int64,
-        dryRun: Bool
+        record: CounterRecord, owner: UInt64, policies: PolicySet, words: PolicyWords,
+        states: UnsafeMutableBufferPointer<UInt64>, cost: Int64, nowMicros: Int64, dryRun: Bool
     ) -> PolicySetEvaluation? {
-        guard let token = self.lease.acquire(record) else { return nil }
+        guard let token = self.lease.acquire(record.lease) else { return nil }
         let probe = self.probe
         if let probe { probe(.acquired) }
-        if owner != 0 && record[Self.ownerWord].load(ordering: .relaxed) != owner {
+        if owner != 0 && record.owner != owner {
             // Another key had this slot (deleted since): its state is not this key's.
-            for index in 2..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
-            record[Self.ownerWord].store(owner, ordering: .relaxed)
+            record.clearAllButLease()
+            record.owner = owner
             // (Counts and the rolled-up marks both restart at zero: the old key's unrolled requests are dropped.)
         }
-        for (position, index) in indices.enumerated() { states[position] = record[index].load(ordering: .relaxed) }
+        for position in 0..<words.count { states[position] = record[words[position]] }
         if let probe { probe(.statesRead) }
         let evaluation = policies.evaluating(states: UnsafeBufferPointer(states), cost: cost, nowMicros: nowMicros)
         if let probe { probe(.evaluated) }
@@ -145,32 +123,30 @@ public final class CounterTable: @unchecked Sendable {
             // Killed from here on, the request may stay partly charged (never served): it can only under-admit.
             if evaluation.admitted {
                 var stored = false
-                for (position, index) in indices.enumerated() where evaluation.newStates[position] != states[position] {
-                    record[index].store(evaluation.newStates[position], ordering: .relaxed)
+                for position in 0..<words.count where evaluation.newStates[position] != states[position] {
+                    record[words[position]] = evaluation.newStates[position]
                     if !stored, let probe { probe(.midCommit) }
                     stored = true
                 }
-                record[Self.admittedWord].wrappingAdd(1, ordering: .relaxed)
+                record.countAdmitted()
             } else {
-                record[Self.rejectedWord].wrappingAdd(1, ordering: .relaxed)
+                record.countRejected()
             }
         }
         if let probe { probe(.beforeRelease) }
-        self.lease.release(record, token: token)
+        self.lease.release(record.lease, token: token)
         return evaluation
     }
 
     /// The pid holding `slot`'s lease at this moment, if any (to name a stuck process in a log line).
     public func leaseHolder(slot: Int) -> Int32? {
-        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
-        return Lease.holder(self.words + slot * Self.wordsPerRecord)
+        Lease.holder(self.record(slot: slot).lease)
     }
 
     /// Requests admitted and rejected against `slot` since the file was created (monotonic, for usage roll-ups).
     public func counts(slot: Int) -> (admitted: UInt64, rejected: UInt64) {
-        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
-        let record = self.words + slot * Self.wordsPerRecord
-        return (record[Self.admittedWord].load(ordering: .relaxed), record[Self.rejectedWord].load(ordering: .relaxed))
+        let record = self.record(slot: slot)
+        return (record.admitted, record.rejected)
     }
 
     /// Slots whose admitted or rejected counts moved since they were last marked rolled up, with the new requests.
@@ -180,11 +156,11 @@ public final class CounterTable: @unchecked Sendable {
     public func pendingUsage() -> [(slot: Int, admitted: UInt64, rejected: UInt64, newAdmitted: UInt64, newRejected: UInt64)] {
         var rows: [(slot: Int, admitted: UInt64, rejected: UInt64, newAdmitted: UInt64, newRejected: UInt64)] = []
         for slot in 0..<self.capacity {
-            let record = self.words + slot * Self.wordsPerRecord
-            let admitted = record[Self.admittedWord].load(ordering: .relaxed)
-            let rejected = record[Self.rejectedWord].load(ordering: .relaxed)
-            let doneAdmitted = record[Self.rolledAdmittedWord].load(ordering: .relaxed)
-            let doneRejected = record[Self.rolledRejectedWord].load(ordering: .relaxed)
+            let record = self.record(slot: slot)
+            let admitted = record.admitted
+            let rejected = record.rejected
+            let doneAdmitted = record.rolledAdmitted
+            let doneRejected = record.rolledRejected
             guard admitted != doneAdmitted || rejected != doneRejected else { continue }
             rows.append((slot, admitted, rejected, admitted &- doneAdmitted, rejected &- doneRejected))
         }
@@ -193,62 +169,55 @@ public final class CounterTable: @unchecked Sendable {
 
     /// Records that `slot`'s counts up to `admitted`/`rejected` are stored in SQLite.
     public func markRolledUp(slot: Int, admitted: UInt64, rejected: UInt64) {
-        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
-        let record = self.words + slot * Self.wordsPerRecord
-        record[Self.rolledAdmittedWord].store(admitted, ordering: .relaxed)
-        record[Self.rolledRejectedWord].store(rejected, ordering: .relaxed)
+        let record = self.record(slot: slot)
+        record.rolledAdmitted = admitted
+        record.rolledRejected = rejected
     }
 
     /// Sets `slot`'s quota words from request counts kept elsewhere (SQLite's `usage_daily`), when this file had to be
     /// recreated: a lost counters file must not hand out a fresh month.
     public func seedQuotas(slot: Int, owner: UInt64, quotas: [QuotaPolicy], usedToday: Int64, usedThisMonth: Int64,
                            nowMicros: Int64) {
-        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
-        let record = self.words + slot * Self.wordsPerRecord
-        guard let token = self.lease.acquire(record) else { return }
-        record[Self.ownerWord].store(owner, ordering: .relaxed)
-        for quota in quotas {
+        let record = self.record(slot: slot)
+        let words = Self.policyWords(of: PolicySet(quotas: quotas))
+        guard let token = self.lease.acquire(record.lease) else { return }
+        record.owner = owner
+        for (position, quota) in quotas.enumerated() {
             let used = max(0, min(quota.window == .day ? usedToday : usedThisMonth, Int64(UInt32.max)))
             let window = UInt64(quota.windowIndex(containing: nowMicros)) << 32
-            record[quota.window == .day ? 6 : 7].store(window | UInt64(used), ordering: .relaxed)
+            record[words[position]] = window | UInt64(used)
         }
-        self.lease.release(record, token: token)
+        self.lease.release(record.lease, token: token)
     }
 
     /// Zeroes a slot's policy state (a key deleted and its slot reused), under its lease.
     public func reset(slot: Int) {
-        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
-        let record = self.words + slot * Self.wordsPerRecord
-        guard let token = self.lease.acquire(record) else { return }
-        for index in 1..<Self.wordsPerRecord { record[index].store(0, ordering: .relaxed) }
-        self.lease.release(record, token: token)
+        let record = self.record(slot: slot)
+        guard let token = self.lease.acquire(record.lease) else { return }
+        record.clearAllButLease()
+        self.lease.release(record.lease, token: token)
     }
-
-    /// Words of a record that hold policy state (rate limits, quotas, credits): what a snapshot keeps.
-    public static let policyWordIndices = [2, 3, 4, 5, 6, 7, 8, 14, 15]
 
     /// `slot`'s owner and words, read together under its lease, with every word that is not policy state zeroed;
     /// `nil` if the lease could not be had (the next roll-up tries again).
     public func policySnapshot(slot: Int) -> (owner: UInt64, words: [UInt64])? {
-        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
-        let record = self.words + slot * Self.wordsPerRecord
+        let record = self.record(slot: slot)
         var words = [UInt64](repeating: 0, count: Self.wordsPerRecord)
-        guard let token = self.lease.acquire(record) else { return nil }
-        let owner = record[Self.ownerWord].load(ordering: .relaxed)
-        for index in Self.policyWordIndices { words[index] = record[index].load(ordering: .relaxed) }
-        self.lease.release(record, token: token)
+        guard let token = self.lease.acquire(record.lease) else { return nil }
+        let owner = record.owner
+        for word in CounterRecordWord.policyWords { words[word.rawValue] = record[word] }
+        self.lease.release(record.lease, token: token)
         return (owner, words)
     }
 
     /// Sets `slot`'s owner and policy words from a snapshot (a rebuilt file), under its lease; other words are kept.
     public func restorePolicy(slot: Int, owner: UInt64, words: [UInt64]) {
-        precondition(slot >= 0 && slot < self.capacity, "slot \(slot) out of range")
         precondition(words.count == Self.wordsPerRecord, "a snapshot has \(Self.wordsPerRecord) words")
-        let record = self.words + slot * Self.wordsPerRecord
-        guard let token = self.lease.acquire(record) else { return }
-        record[Self.ownerWord].store(owner, ordering: .relaxed)
-        for index in Self.policyWordIndices { record[index].store(words[index], ordering: .relaxed) }
-        self.lease.release(record, token: token)
+        let record = self.record(slot: slot)
+        guard let token = self.lease.acquire(record.lease) else { return }
+        record.owner = owner
+        for word in CounterRecordWord.policyWords { record[word] = words[word.rawValue] }
+        self.lease.release(record.lease, token: token)
     }
 
     /// A nonzero fingerprint of a key id (FNV-1a), stamped on the record the key uses.

@@ -4,8 +4,9 @@ import Synchronization
 
 /// Per-client-IP rate-limit state in a fixed-size `MAP_SHARED` file: bounded memory whatever the traffic.
 ///
-/// Entries are 64 bytes (one cache line): 0 lease, 1-2 the address, 3 the state of the limit on requests without a
-/// valid key, 4 the state of the global per-IP limit, 5 when the entry was last touched (µs; 0 = empty). An address
+/// Entries are 64 bytes (one cache line), read through an ``IPEntry`` view that names each word: the lease, the
+/// address, the state of the limit on requests without a valid key, the state of the global per-IP limit, and when
+/// the entry was last touched (µs; 0 = empty). Header bytes 32-39 count evictions. An address
 /// lives in one of `probe` consecutive entries from its hash. When all of them hold other addresses, the policy is:
 /// reuse an entry whose limits have fully drained (it carries no information), otherwise evict the least recently
 /// touched one, counted in the header and logged by the caller. The table never grows; an evicted address merely
@@ -13,13 +14,15 @@ import Synchronization
 public final class IPTable: @unchecked Sendable {
     public static let magic: UInt64 = 0x3150_4954_4347_4B  // "KGCTIP1"
     public static let layoutVersion: UInt32 = 1
-    public static let wordsPerEntry = 8
+    public static let wordsPerEntry = IPEntry.wordCount
+    /// Where the header (unused by ``Mapping`` from byte 32 on) keeps the eviction count.
+    static let evictionCounterOffset = 32
     public static let probe = 8
 
     /// Which of an entry's two limits a call is about.
-    public enum Limit: Int, Sendable {
-        case keyless = 3
-        case global = 4
+    public enum Limit: Sendable {
+        case keyless
+        case global
     }
 
     public let mapping: Mapping
@@ -35,8 +38,8 @@ public final class IPTable: @unchecked Sendable {
             byteCount: UInt64(Mapping.Header.size + capacity * Self.wordsPerEntry * 8), capacity: UInt64(capacity))
         self.mapping = try Mapping(path: path, expecting: header, rebuild: rebuild)
         self.capacity = capacity
-        // Header bytes 32-39 (unused by Mapping) count evictions.
-        self.evictionCounter = (self.mapping.base + 32).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        self.evictionCounter = (self.mapping.base + Self.evictionCounterOffset)
+            .bindMemory(to: Atomic<UInt64>.self, capacity: 1)
         self.words = (self.mapping.base + Mapping.Header.size)
             .bindMemory(to: Atomic<UInt64>.self, capacity: capacity * Self.wordsPerEntry)
         self.lease = Lease()
@@ -65,11 +68,9 @@ public final class IPTable: @unchecked Sendable {
             var victimScore = Int64.max
             for step in 0..<Self.probe {
                 let index = (start + step) % self.capacity
-                let entry = self.words + index * Self.wordsPerEntry
-                let touched = Int64(bitPattern: entry[5].load(ordering: .relaxed))
-                if touched != 0 && entry[1].load(ordering: .relaxed) == address.high
-                    && entry[2].load(ordering: .relaxed) == address.low
-                {
+                let entry = self.entry(index)
+                let touched = entry.touchedMicros
+                if entry.holds(address) {
                     target = index
                     break
                 }
@@ -88,50 +89,50 @@ public final class IPTable: @unchecked Sendable {
                 }
             }
             let index = target >= 0 ? target : victim
-            let entry = self.words + index * Self.wordsPerEntry
-            guard let token = self.lease.acquire(entry) else { return nil }
-            let holds = entry[5].load(ordering: .relaxed) != 0 && entry[1].load(ordering: .relaxed) == address.high
-                && entry[2].load(ordering: .relaxed) == address.low
+            let entry = self.entry(index)
+            guard let token = self.lease.acquire(entry.lease) else { return nil }
+            let holds = entry.holds(address)
             var evicted = false
             if !holds && dryRun {
                 // An address without an entry has a full bucket; a dry run claims nothing.
-                self.lease.release(entry, token: token)
+                self.lease.release(entry.lease, token: token)
                 let evaluation = policies.evaluating(states: [0], cost: 1, nowMicros: nowMicros)
                 return Admission(evaluation: evaluation, evicted: false)
             }
             if !holds {
                 if target >= 0 {
                     // It moved under us: look again.
-                    self.lease.release(entry, token: token)
+                    self.lease.release(entry.lease, token: token)
                     continue
                 }
-                let touched = entry[5].load(ordering: .relaxed)
-                if touched != 0 && !self.isDrained(entry, nowMicros: nowMicros) {
+                if entry.touchedMicros != 0 && !self.isDrained(entry, nowMicros: nowMicros) {
                     evicted = true
                     self.evictionCounter.pointee.wrappingAdd(1, ordering: .relaxed)
                 }
-                entry[1].store(address.high, ordering: .relaxed)
-                entry[2].store(address.low, ordering: .relaxed)
-                entry[3].store(0, ordering: .relaxed)
-                entry[4].store(0, ordering: .relaxed)
+                entry.claim(for: address)
             }
-            let word = entry + limit.rawValue
-            let state = word.pointee.load(ordering: .relaxed)
+            let state = entry.state(of: limit)
             let evaluation = policies.evaluating(states: [state], cost: 1, nowMicros: nowMicros)
             if !dryRun {
-                if evaluation.admitted { word.pointee.store(evaluation.newStates[0], ordering: .relaxed) }
-                entry[5].store(UInt64(max(nowMicros, 1)), ordering: .relaxed)
+                if evaluation.admitted { entry.setState(evaluation.newStates[0], of: limit) }
+                entry.touchedMicros = max(nowMicros, 1)
             }
-            self.lease.release(entry, token: token)
+            self.lease.release(entry.lease, token: token)
             return Admission(evaluation: evaluation, evicted: evicted)
         }
         return nil
     }
 
+    /// The entry at `index`.
+    func entry(_ index: Int) -> IPEntry {
+        precondition(index >= 0 && index < self.capacity, "entry \(index) out of range 0..<\(self.capacity)")
+        return IPEntry(self.words + index * Self.wordsPerEntry)
+    }
+
     /// True when both limits' theoretical arrival times are in the past: the entry says nothing a fresh one would not.
-    private func isDrained(_ entry: UnsafeMutablePointer<Atomic<UInt64>>, nowMicros: Int64) -> Bool {
-        RateLimitPolicy.tatMicros(ofState: entry[3].load(ordering: .relaxed)) <= nowMicros
-            && RateLimitPolicy.tatMicros(ofState: entry[4].load(ordering: .relaxed)) <= nowMicros
+    private func isDrained(_ entry: IPEntry, nowMicros: Int64) -> Bool {
+        RateLimitPolicy.tatMicros(ofState: entry.state(of: .keyless)) <= nowMicros
+            && RateLimitPolicy.tatMicros(ofState: entry.state(of: .global)) <= nowMicros
     }
 
     static func hash(_ address: IPAddress) -> Int {

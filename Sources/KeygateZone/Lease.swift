@@ -5,12 +5,13 @@ import Synchronization
 
 /// A critical section over one record of a shared file that only a dead owner can leave held.
 ///
-/// Word 0 of the record is a ``LeaseWord``: the owner's pid and a tag of its start time. A waiter takes the lease over
+/// The record's lease word (``CounterRecord/lease``, ``IPEntry/lease``) is a ``LeaseWord``: the owner's pid and a tag
+/// of its start time. A waiter takes the lease over
 /// only when the owner no longer exists: it exited, or its pid now names a process that started at another time. A
 /// live owner keeps the lease however long it is paused (stopped, traced, throttled, swapped out), so no process ever
 /// writes a record it computed before another process's commit. A waiter that meets a live owner still holding the
 /// lease after ``waitMillis`` gives up (`nil`: the caller refuses the request) and remembers the lease as stuck, so
-/// later calls that find the same hold (owner and sequence) on the same record fail at once (``StuckLeaseMemo``).
+/// later calls that find the same hold (owner and sequence) on the same lease word fail at once (``StuckLeaseMemo``).
 ///
 /// An owner killed inside the section may leave its record partly written (some policies charged for a request it
 /// never answered). That never admits more than the policies allow; the next owner simply continues from it.
@@ -35,15 +36,16 @@ final class Lease: Sendable {
     /// How many entries `stuck` has, read without its lock: the uncontended path only checks it is zero.
     private let stuckCount = Atomic<Int>(0)
 
-    /// Takes `record`'s lease; `nil` when a live owner holds it past ``waitMillis`` (or is remembered as stuck).
+    /// Takes the lease in the record's lease word `lease`; `nil` when a live owner holds it past ``waitMillis`` (or is
+    /// remembered as stuck).
     @inline(__always)
-    func acquire(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64? {
+    func acquire(_ lease: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64? {
         let token = self.nextToken()
-        if record[0].compareExchange(expected: 0, desired: token, ordering: .acquiring).exchanged {
-            if self.stuckCount.load(ordering: .relaxed) != 0 { self.forget(record) }
+        if lease.pointee.compareExchange(expected: 0, desired: token, ordering: .acquiring).exchanged {
+            if self.stuckCount.load(ordering: .relaxed) != 0 { self.forget(lease) }
             return token
         }
-        return self.acquireContended(record, token: token)
+        return self.acquireContended(lease, token: token)
     }
 
     /// The lease word of this process's next hold: the process word with the hold's sequence number.
@@ -54,21 +56,22 @@ final class Lease: Sendable {
         return Self.processWord | UInt64(hold & ((1 << UInt32(LeaseWord.sequenceBits)) - 1)) << 32
     }
 
-    func release(_ record: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) {
+    /// Gives back the lease in `lease` taken with `token`.
+    func release(_ lease: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) {
         // Only a dead owner's lease is taken over, so a live process still holds its own here (unless the waiter could
         // not see it: another pid namespace sharing the file). Never clear a lease that is not ours.
-        _ = record[0].compareExchange(expected: token, desired: 0, ordering: .releasing)
+        _ = lease.pointee.compareExchange(expected: token, desired: 0, ordering: .releasing)
     }
 
-    /// The pid holding `record`'s lease now, if any (for log lines).
-    static func holder(_ record: UnsafeMutablePointer<Atomic<UInt64>>) -> Int32? {
-        let word = record[0].load(ordering: .relaxed)
+    /// The pid holding the lease in `lease` now, if any (for log lines).
+    static func holder(_ lease: UnsafeMutablePointer<Atomic<UInt64>>) -> Int32? {
+        let word = lease.pointee.load(ordering: .relaxed)
         return word == 0 ? nil : LeaseWord(rawValue: word).pid
     }
 
     /// The slow path: spin, then yield, asking after the owner every ``askMillis``, for at most ``waitMillis``.
-    private func acquireContended(_ record: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) -> UInt64? {
-        let recordID = Int(bitPattern: record)
+    private func acquireContended(_ lease: UnsafeMutablePointer<Atomic<UInt64>>, token: UInt64) -> UInt64? {
+        let recordID = Int(bitPattern: lease)
         var spins = 0
         var startMillis: Int64 = -1
         var askedMillis: Int64 = -1
@@ -76,10 +79,10 @@ final class Lease: Sendable {
         // Bounded by time: every 64 passes read the clock, and the loop ends ``waitMillis`` after the first read.
         while true {
             spins += 1
-            let current = record[0].load(ordering: .relaxed)
+            let current = lease.pointee.load(ordering: .relaxed)
             if current == 0 {
-                if record[0].compareExchange(expected: 0, desired: token, ordering: .acquiring).exchanged {
-                    if self.stuckCount.load(ordering: .relaxed) != 0 { self.forget(record) }
+                if lease.pointee.compareExchange(expected: 0, desired: token, ordering: .acquiring).exchanged {
+                    if self.stuckCount.load(ordering: .relaxed) != 0 { self.forget(lease) }
                     return token
                 }
                 continue
@@ -96,10 +99,10 @@ final class Lease: Sendable {
                 asked = current
                 askedMillis = now
                 if Self.ownerIsGone(current) {
-                    let (taken, _) = record[0].compareExchange(
+                    let (taken, _) = lease.pointee.compareExchange(
                         expected: current, desired: token, ordering: .acquiring)
                     if taken {
-                        self.forget(record)
+                        self.forget(lease)
                         return token
                     }
                     continue
@@ -127,8 +130,8 @@ final class Lease: Sendable {
         return word.ownerIsGone(now: stat)
     }
 
-    private func forget(_ record: UnsafeMutablePointer<Atomic<UInt64>>) {
-        self.memo { $0.forget(record: Int(bitPattern: record)) }
+    private func forget(_ lease: UnsafeMutablePointer<Atomic<UInt64>>) {
+        self.memo { $0.forget(record: Int(bitPattern: lease)) }
     }
 
     /// Runs `body` on the stuck-lease memo under its lock and republishes its size.

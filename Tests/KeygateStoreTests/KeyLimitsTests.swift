@@ -283,6 +283,13 @@ struct KeyLimitsTests {
         #expect(try lookup.find(digest: secretDigest)?.key.policies.isEmpty == true)
     }
 
+    /// Specs that parse but would share a counter word (never written by keygate: a hand-edited row) fail closed
+    /// like specs that do not parse; the plan's own per-minute limit plus the key's two per-second ones, for example.
+    @Test(arguments: ["UPDATE keys SET rate_limits = '10/s 20/s'", "UPDATE keys SET quotas = '1/day 2/day'"])
+    func storedSpecsThatWouldShareACounterWordFailClosed(damage: String) throws {
+        try self.unparsableStoredSpecFailsClosed(damage: damage)
+    }
+
     @Test(arguments: [
         "UPDATE keys SET rate_limits = '10/fortnight'",
         "UPDATE keys SET quotas = '100/month garbage'",

@@ -47,7 +47,7 @@ extension AuthRequest {
     }
 
     /// The params ``init(fastCGI:)`` reads.
-    private enum FastCGIName: Int {
+    enum FastCGIName: CaseIterable {
         case requestURI, scriptName, pathInfo, queryString, httpAuthorization, httpXAPIKey, requestMethod, remoteAddr
         case httpXForwardedFor, httpOrigin, keygateScope, redirectKeygateScope, fcgiApacheRole, keygateCost
         case redirectKeygateCost, keygateDenyStatus, keygateDryRun, redirectStatus
@@ -84,17 +84,73 @@ extension AuthRequest {
         }
     }
 
-    /// The entry index of each ``FastCGIName``'s first pair, -1 when absent; inline, no allocation.
-    private struct FoundParams {
-        private var indices:
-            (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
-            (-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+    /// The entry index of each ``FastCGIName``'s first pair, -1 when absent: one named slot per name, inline.
+    ///
+    /// Every name has its own stored property and the subscript reaches it by an exhaustive `switch`, so no name can
+    /// address memory outside the value, in any build configuration (no offset arithmetic, nothing unchecked).
+    struct FoundParams {
+        private(set) var requestURI = -1
+        private(set) var scriptName = -1
+        private(set) var pathInfo = -1
+        private(set) var queryString = -1
+        private(set) var httpAuthorization = -1
+        private(set) var httpXAPIKey = -1
+        private(set) var requestMethod = -1
+        private(set) var remoteAddr = -1
+        private(set) var httpXForwardedFor = -1
+        private(set) var httpOrigin = -1
+        private(set) var keygateScope = -1
+        private(set) var redirectKeygateScope = -1
+        private(set) var fcgiApacheRole = -1
+        private(set) var keygateCost = -1
+        private(set) var redirectKeygateCost = -1
+        private(set) var keygateDenyStatus = -1
+        private(set) var keygateDryRun = -1
+        private(set) var redirectStatus = -1
 
         subscript(name: FastCGIName) -> Int {
-            get { withUnsafeBytes(of: self.indices) { $0.load(fromByteOffset: name.rawValue * 8, as: Int.self) } }
+            get {
+                switch name {
+                case .requestURI: self.requestURI
+                case .scriptName: self.scriptName
+                case .pathInfo: self.pathInfo
+                case .queryString: self.queryString
+                case .httpAuthorization: self.httpAuthorization
+                case .httpXAPIKey: self.httpXAPIKey
+                case .requestMethod: self.requestMethod
+                case .remoteAddr: self.remoteAddr
+                case .httpXForwardedFor: self.httpXForwardedFor
+                case .httpOrigin: self.httpOrigin
+                case .keygateScope: self.keygateScope
+                case .redirectKeygateScope: self.redirectKeygateScope
+                case .fcgiApacheRole: self.fcgiApacheRole
+                case .keygateCost: self.keygateCost
+                case .redirectKeygateCost: self.redirectKeygateCost
+                case .keygateDenyStatus: self.keygateDenyStatus
+                case .keygateDryRun: self.keygateDryRun
+                case .redirectStatus: self.redirectStatus
+                }
+            }
             set {
-                withUnsafeMutableBytes(of: &self.indices) {
-                    $0.storeBytes(of: newValue, toByteOffset: name.rawValue * 8, as: Int.self)
+                switch name {
+                case .requestURI: self.requestURI = newValue
+                case .scriptName: self.scriptName = newValue
+                case .pathInfo: self.pathInfo = newValue
+                case .queryString: self.queryString = newValue
+                case .httpAuthorization: self.httpAuthorization = newValue
+                case .httpXAPIKey: self.httpXAPIKey = newValue
+                case .requestMethod: self.requestMethod = newValue
+                case .remoteAddr: self.remoteAddr = newValue
+                case .httpXForwardedFor: self.httpXForwardedFor = newValue
+                case .httpOrigin: self.httpOrigin = newValue
+                case .keygateScope: self.keygateScope = newValue
+                case .redirectKeygateScope: self.redirectKeygateScope = newValue
+                case .fcgiApacheRole: self.fcgiApacheRole = newValue
+                case .keygateCost: self.keygateCost = newValue
+                case .redirectKeygateCost: self.redirectKeygateCost = newValue
+                case .keygateDenyStatus: self.keygateDenyStatus = newValue
+                case .keygateDryRun: self.keygateDryRun = newValue
+                case .redirectStatus: self.redirectStatus = newValue
                 }
             }
         }
