@@ -137,7 +137,7 @@ struct Serve: ParsableCommand {
         do {
             guard let text = getenv(WorkerDocument.environmentName) else {
                 throw ConfigurationError(
-                    "\(WorkerDocument.environmentName) is not set: `serve --worker` is started only by keygate's "
+                    "no worker configuration in the environment: `serve --worker` is started only by keygate's "
                         + "supervisor")
             }
             document = try WorkerDocument(decoding: String(cString: text))
