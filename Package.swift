@@ -49,6 +49,8 @@ let package = Package(
         .testTarget(name: "KeygateCoreTests", dependencies: ["KeygateCore"], swiftSettings: strict),
         .testTarget(name: "KeygateStoreTests", dependencies: ["KeygateStore", "KeygateCrypto", "KeygateCore"], swiftSettings: strict),
         .testTarget(name: "KeygateServerTests", dependencies: ["KeygateServer", "KeygateZone", "KeygateStore", "KeygateCore"], swiftSettings: strict),
+        // The command line's pure parts (resolving `keygate serve`'s configuration), without running the binary.
+        .testTarget(name: "KeygateCLITests", dependencies: ["keygate", "KeygateServer", "KeygateCore"], swiftSettings: strict),
         // Drives the built `keygate` binary with real nginx, cgi-fcgi and curl.
         .testTarget(name: "IntegrationTests", dependencies: ["KeygateCore", "keygate"], swiftSettings: strict),
     ]

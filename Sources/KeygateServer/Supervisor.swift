@@ -5,39 +5,23 @@ import KeygateStore
 import KeygateZone
 import Logging
 
-/// What the supervisor runs: how many workers, with which arguments, over which sockets.
+/// What the supervisor runs: how many workers, with which configuration, over which sockets.
 public struct SupervisorPlan: Sendable {
     public var workerCount: Int
-    /// Arguments after the executable name; the supervisor appends `--worker-fds 3,4,…`.
-    public var workerArguments: [String]
-    public var databasePath: String
-    public var lastUsedPath: String?
-    public var lastUsedCapacity: Int
-    public var countersPath: String?
-    public var countersCapacity: Int
-    /// The id of the counters file checked at startup; the supervisor never creates or recreates it.
-    public var countersFileID: UInt64?
-    public var drainTimeoutMillis: Int64
+    /// What every worker is handed (as a ``WorkerDocument``), its shared files already prepared.
+    public var worker: WorkerConfiguration
     public var listenAddresses: [ListenerSpec]
     /// A worker seen stopped (SIGSTOP, a debugger) for longer than this is killed and restarted; `nil`: never.
     public var stuckWorkerTimeoutMillis: Int64?
 
     public init(
-        workerCount: Int, workerArguments: [String], databasePath: String, lastUsedPath: String?, lastUsedCapacity: Int,
-        countersPath: String? = nil, countersCapacity: Int = 65_536, countersFileID: UInt64? = nil,
-        drainTimeoutMillis: Int64, listenAddresses: [ListenerSpec], stuckWorkerTimeoutMillis: Int64? = nil
+        workerCount: Int, worker: WorkerConfiguration, listenAddresses: [ListenerSpec],
+        stuckWorkerTimeoutMillis: Int64? = nil
     ) {
-        self.stuckWorkerTimeoutMillis = stuckWorkerTimeoutMillis
-        self.countersPath = countersPath
-        self.countersFileID = countersFileID
-        self.countersCapacity = countersCapacity
         self.workerCount = workerCount
-        self.workerArguments = workerArguments
-        self.databasePath = databasePath
-        self.lastUsedPath = lastUsedPath
-        self.lastUsedCapacity = lastUsedCapacity
-        self.drainTimeoutMillis = drainTimeoutMillis
+        self.worker = worker
         self.listenAddresses = listenAddresses
+        self.stuckWorkerTimeoutMillis = stuckWorkerTimeoutMillis
     }
 }
 
@@ -81,7 +65,12 @@ public final class Supervisor {
     static let flushIntervalMillis: Int64 = 10_000
     static let stuckPollMillis: Int64 = 1_000
 
-    public init(plan: SupervisorPlan, listeners: [ListeningSocket], logger: Logger, reload: @escaping () throws -> SupervisorPlan) throws {
+    /// Supervises workers for `plan` over `listeners`; `counters` and `lastUsed` are the shared files prepared (created,
+    /// checked against SQLite) before, which the supervisor rolls up and watches, and never opens again.
+    public init(
+        plan: SupervisorPlan, listeners: [ListeningSocket], counters: CounterTable?, lastUsed: LastUsedTable?,
+        logger: Logger, reload: @escaping () throws -> SupervisorPlan
+    ) throws {
         self.plan = plan
         self.listeners = listeners
         self.reload = reload
@@ -93,21 +82,15 @@ public final class Supervisor {
         for listener in listeners {
             self.listenerFDs.append(try syscall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(listener.fd, F_DUPFD_CLOEXEC, CInt(100)) })
         }
-        if let path = plan.lastUsedPath {
-            let table = try LastUsedTable(path: path, capacity: plan.lastUsedCapacity)
-            self.lastUsed = table
-        }
-        if let path = plan.countersPath {
-            let opening: Mapping.Opening = plan.countersFileID.map { .existing(fileID: $0) } ?? .openOrCreate
-            self.counters = try CounterTable(path: path, capacity: plan.countersCapacity, opening: opening)
-        }
+        self.lastUsed = lastUsed
+        self.counters = counters
         self.sharedFiles = SharedFileWatch(
             (self.counters.map { [.init(mapping: $0.mapping, consequence: SharedFileWatch.countersConsequence)] } ?? [])
                 + (self.lastUsed.map { [.init(mapping: $0.mapping, consequence: "last-used times are not recorded")] }
                     ?? []),
             logger: logger)
         self.rollup = UsageRollup(
-            databasePath: plan.databasePath, counters: self.counters, logger: logger, lastUsed: self.lastUsed)
+            databasePath: plan.worker.databasePath, counters: self.counters, logger: logger, lastUsed: self.lastUsed)
         self.stuckWatch = plan.stuckWorkerTimeoutMillis.map { StuckWorkerWatch(timeoutMillis: $0) }
     }
 
@@ -122,7 +105,7 @@ public final class Supervisor {
         self.logger.info(
             "keygate serving",
             metadata: ["listen": "\(self.plan.listenAddresses.map(\.description).joined(separator: ","))",
-                "workers": "\(self.plan.workerCount)", "db": "\(self.plan.databasePath)"])
+                "workers": "\(self.plan.workerCount)", "db": "\(self.plan.worker.databasePath)"])
         var stopDeadline: Int64 = .max
         while true {
             var info = siginfo_t()
@@ -134,7 +117,7 @@ public final class Supervisor {
             case SIGTERM, SIGINT:
                 if !self.stopping {
                     self.stopping = true
-                    stopDeadline = now + self.plan.drainTimeoutMillis + 2_000
+                    stopDeadline = now + self.plan.worker.drainTimeoutMillis + 2_000
                     self.logger.info("stopping: draining workers")
                     self.signalAll(SIGTERM)
                 }
@@ -289,11 +272,11 @@ public final class Supervisor {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        var fdList: [String] = []
+        var inherited: [ListeningSocket] = []
         for (index, fd) in self.listenerFDs.enumerated() {
             posix_spawn_file_actions_adddup2(&actions, fd, CInt(3 + index))
-            fdList.append(ListeningSocket(fd: CInt(3 + index), address: .inherited(fd: CInt(3 + index)), createdPath: nil,
-                wire: self.listeners[index].wire).workerToken)
+            inherited.append(ListeningSocket(fd: CInt(3 + index), address: .inherited(fd: CInt(3 + index)), createdPath: nil,
+                wire: self.listeners[index].wire))
         }
         var pipeFDs: [CInt] = [-1, -1]
         let readyFD = CInt(3 + self.listenerFDs.count)
@@ -314,13 +297,14 @@ public final class Supervisor {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        var arguments = ["keygate"] + self.plan.workerArguments + ["--worker-fds", fdList.joined(separator: ",")]
-        if pipeFDs[0] >= 0 { arguments += ["--worker-ready-fd", "\(readyFD)"] }
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        argv.append(nil)
-        defer { for pointer in argv { free(pointer) } }
+        let document = WorkerDocument(
+            configuration: self.plan.worker, listeners: inherited, readyFD: pipeFDs[0] >= 0 ? readyFD : nil)
+        let arguments: [String] = ["keygate", "serve", "--worker"]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let environment: [UnsafeMutablePointer<CChar>?] = Self.environment(handing: document).map { strdup($0) } + [nil]
+        defer { for pointer in argv + environment { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, self.executable, &actions, &attributes, argv, environ)
+        let result = posix_spawn(&pid, self.executable, &actions, &attributes, argv, environment)
         if result != 0 {
             self.logger.error(
                 "posix_spawn failed; retrying shortly",
@@ -333,5 +317,15 @@ public final class Supervisor {
         if pipeFDs[0] >= 0 { self.readiness[pid] = pipeFDs[0] }
     }
 
-    /// Adds each key's admitted and rejected requests since the last roll-up to today's `usage_daily` row.
+    /// This process's environment without any inherited worker document, plus `document` for the worker.
+    static func environment(handing document: WorkerDocument) -> [String] {
+        var entries: [String] = []
+        var index = 0
+        while index < 100_000, let entry = environ[index] {
+            let text = String(cString: entry)
+            if !text.hasPrefix(WorkerDocument.environmentName + "=") { entries.append(text) }
+            index += 1
+        }
+        return entries + [WorkerDocument.environmentName + "=" + document.encoded]
+    }
 }

@@ -1,7 +1,8 @@
 import KeygateCore
+import Logging
 
 /// Everything a worker process needs, resolved and validated by `keygate serve` before any worker starts.
-public struct WorkerConfiguration: Sendable {
+public struct WorkerConfiguration: Sendable, Equatable {
     public var databasePath: String
     /// The shared last-used table; `nil` disables last-used tracking.
     public var lastUsedPath: String?
@@ -29,6 +30,8 @@ public struct WorkerConfiguration: Sendable {
     public var requestTimeoutMillis: Int64
     /// On SIGTERM, in-flight requests get this long to finish.
     public var drainTimeoutMillis: Int64
+    /// The least severe log level written.
+    public var logLevel: Logger.Level = .info
 
     public init(
         databasePath: String, lastUsedPath: String? = nil, lastUsedCapacity: Int = 65_536, countersPath: String? = nil,

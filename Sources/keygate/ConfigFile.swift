@@ -1,5 +1,5 @@
-import ArgumentParser
 import Glibc
+import KeygateCore
 
 /// The `name = value` lines of a `--config` file (`#` comments and blank lines ignored), each with its line number.
 ///
@@ -20,27 +20,42 @@ struct ConfigFile {
     let entries: [Entry]
 
     /// Names a file may not set: they only make sense on the command line of one process.
-    static let commandLineOnly: Set<String> = ["config", "worker-fds", "worker-ready-fd"]
+    static let commandLineOnly: Set<String> = ["config", "worker"]
+    /// The largest config file read: far more than any real one, small enough to refuse a wrong path quickly.
+    static let maximumBytes = 1 << 20
 
-    /// Reads and checks the syntax of `path`; `flagNames` are the options that take no value.
-    init(path: String, flagNames: Set<String>) throws {
+    /// The text of the file at `path`, read whole (at most ``maximumBytes``).
+    static func text(at path: String) throws -> String {
         guard let file = fopen(path, "r") else {
             let code = errno
-            throw ValidationError("--config \(path): cannot open it (\(String(cString: strerror(code))))")
+            throw ConfigurationError("--config \(path): cannot open it (\(String(cString: strerror(code))))")
         }
         defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while bytes.count <= Self.maximumBytes {
+            let count = fread(&buffer, 1, buffer.count, file)
+            bytes += buffer.prefix(count)
+            if count < buffer.count { break }
+        }
+        guard ferror(file) == 0 else { throw ConfigurationError("--config \(path): cannot read it") }
+        guard bytes.count <= Self.maximumBytes else {
+            throw ConfigurationError("--config \(path): larger than \(Self.maximumBytes) bytes; not a keygate config file")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Checks the syntax of `text`, the contents of the file at `path`; `flagNames` are the options that take no value.
+    init(path: String, text: String, flagNames: Set<String>) throws(ConfigurationError) {
         self.path = path
         var entries: [Entry] = []
-        var lineNumber = 0
-        var buffer = [CChar](repeating: 0, count: 8192)
-        while lineNumber < 100_000, fgets(&buffer, Int32(buffer.count), file) != nil {
-            lineNumber += 1
-            let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = index + 1
             let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let trimmed = content.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined()
+            let trimmed = content.split(whereSeparator: { $0 == "\r" }).joined()
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
-                throw ValidationError("\(path):\(lineNumber): expected `name = value`")
+                throw ConfigurationError("\(path):\(lineNumber): expected `name = value`")
             }
             let name = String(trimmed[..<equals].filter { $0 != " " && $0 != "\t" })
             var value = Substring(trimmed[trimmed.index(after: equals)...])
@@ -48,7 +63,7 @@ struct ConfigFile {
             while value.last == " " || value.last == "\t" { value = value.dropLast() }
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
             guard !name.isEmpty, !name.hasPrefix("-"), !Self.commandLineOnly.contains(name) else {
-                throw ValidationError(
+                throw ConfigurationError(
                     "\(path):\(lineNumber): `\(name)` cannot be set in a config file; use an option name of "
                         + "`keygate serve --help` without the leading --")
             }
@@ -56,7 +71,7 @@ struct ConfigFile {
                 switch value.lowercased() {
                 case "true", "yes", "on", "1": entries.append(Entry(name: name, value: nil, line: lineNumber))
                 case "false", "no", "off", "0": break
-                default: throw ValidationError("\(path):\(lineNumber): \(name) takes true or false, not `\(value)`")
+                default: throw ConfigurationError("\(path):\(lineNumber): \(name) takes true or false, not `\(value)`")
                 }
             } else {
                 entries.append(Entry(name: name, value: String(value), line: lineNumber))
@@ -67,12 +82,12 @@ struct ConfigFile {
 
     /// Checks every line on its own with `parse` (which throws what ArgumentParser says about an unknown name or a
     /// value of the wrong type) and rethrows its message with the file name and line number.
-    func checkEachLine(_ parse: ([String]) throws -> Void, message: (any Error) -> String) throws {
+    func checkEachLine(_ parse: ([String]) throws -> Void, message: (any Error) -> String) throws(ConfigurationError) {
         for entry in self.entries {
             do {
                 try parse(entry.arguments)
             } catch {
-                throw ValidationError(
+                throw ConfigurationError(
                     "\(self.path):\(entry.line): \(entry.name)\(entry.value.map { " = \($0)" } ?? ""): "
                         + "\(message(error)) (names are the long options of `keygate serve --help` without --)")
             }
@@ -85,16 +100,15 @@ struct ConfigFile {
         return self.entries.filter { !given.contains($0.name) }.flatMap(\.arguments) + commandLine
     }
 
-    /// `error` with this file's name and line in front when its message is about an option the file set and the
-    /// command line did not (messages about an option start with `--name`).
-    func locating(_ error: any Error, commandLine: [String]) -> any Error {
-        let message = (error as? ValidationError)?.message ?? "\(error)"
+    /// `message` with this file's name and line in front when it is about an option the file set and the command
+    /// line did not (messages about an option start with `--name`).
+    func locating(_ message: String, commandLine: [String]) -> String {
         guard message.hasPrefix("--"), let name = Self.optionName(String(message.prefix { $0 != " " && $0 != ":" })),
             !commandLine.contains(where: { Self.optionName($0) == name }),
             let entry = self.entries.last(where: { $0.name == name && message.contains($0.value ?? "") })
                 ?? self.entries.last(where: { $0.name == name })
-        else { return error }
-        return ValidationError("\(self.path):\(entry.line): \(message)")
+        else { return message }
+        return "\(self.path):\(entry.line): \(message)"
     }
 
     /// `name` of an argument `--name` or `--name=value`; `nil` for anything else.

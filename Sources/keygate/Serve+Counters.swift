@@ -5,10 +5,10 @@ import KeygateZone
 
 extension Serve {
     /// Makes sure the counters file at `path` is the one the database counted with, or creates, adopts or rebuilds
-    /// it as ``CountersFileDecision`` says, records its id, and returns the id (which workers then insist on).
+    /// it as ``CountersFileDecision`` says, records its id, and returns it mapped (workers insist on its id).
     ///
     /// Throws a ``CLIError`` that says what happened and what to do when starting would grant spent counts again.
-    static func pairCounters(path: String, capacity: Int, database: String, rebuild: Bool) throws -> UInt64 {
+    static func pairCounters(path: String, capacity: Int, database: String, rebuild: Bool) throws -> CounterTable {
         let recorded: UInt64?
         let file: SharedFileState
         do {
@@ -45,7 +45,7 @@ extension Serve {
                 _ = warning.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
             }
         }
-        return table.mapping.fileID
+        return table
     }
 
     /// Restores every snapshot whose slot still belongs to the key it was taken for (rate limits, quotas, credits as

@@ -20,10 +20,8 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("socket-mode"), help: "Permissions of unix sockets keygate creates (octal).")
     var socketMode: String = "0660"
     @Option(help: "Worker processes (default: half the cores, at least 1; 0: serve in this process, as under mod_fcgid).")
+    /// nginx needs cores too: on 2 cores one worker measured fastest (bench/RESULTS.md), hence half by default.
     var workers: Int?
-
-    /// nginx needs cores too: on 2 cores one worker measured fastest (bench/RESULTS.md).
-    var workerCount: Int { self.workers ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / 2) }
     @Option(help: "Shared last-used table (default: <db>.state; 'off' disables).") var state: String?
     @Option(name: .customLong("state-capacity"), help: "Key slots in the shared state file.") var stateCapacity: Int = 65_536
     @Option(help: "Shared rate-limit counters file (default: <db>.counters; 'off' refuses keys that have limits).")
@@ -67,38 +65,11 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
-    @Option(name: .customLong("worker-fds"), help: .hidden) var workerFDs: String?
-    @Option(name: .customLong("worker-ready-fd"), help: .hidden) var workerReadyFD: Int32?
-    @Option(name: .customLong("counters-file-id"), help: .hidden) var countersFileID: String?
+    /// Set only by the supervisor, which hands the worker its configuration in ``WorkerDocument/environmentName``.
+    @Flag(name: .customLong("worker"), help: .hidden) var worker = false
 
     /// Names in a config file that are flags (`name = true`) rather than options.
     static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback", "rebuild-state", "explain-only"]
-
-    var level: Logger.Level? { Logger.Level(rawValue: self.logLevel) }
-
-    /// `--stuck-worker-timeout` in milliseconds; `nil` when off (or malformed, which ``validate()`` refuses).
-    var stuckWorkerTimeoutMillis: Int64? {
-        self.stuckWorkerTimeout == "off" ? nil : DurationSpec.seconds(self.stuckWorkerTimeout).map { $0 * 1000 }
-    }
-
-    func validate() throws {
-        if self.stuckWorkerTimeout != "off" && self.stuckWorkerTimeoutMillis == nil {
-            throw ValidationError(
-                "--stuck-worker-timeout \(self.stuckWorkerTimeout): use a duration such as 10s, or off")
-        }
-    }
-}
-
-/// A configuration resolved and checked before anything starts.
-struct ResolvedServe {
-    var options: ServeOptions
-    var worker: WorkerConfiguration
-    var addresses: [ListenerSpec]
-    var level: Logger.Level
-    /// What workers are started with: the options with the config file already folded in.
-    var workerArguments: [String]
-    /// Optional files that cannot be used: logged once, by the process that resolved them.
-    var warnings: [OptionalFileWarning] = []
 }
 
 struct Serve: ParsableCommand {
@@ -113,40 +84,73 @@ struct Serve: ParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() throws {
+        if self.options.worker { return try Self.runHandedWorker() }
         var commandLine = Array(CommandLine.arguments.dropFirst().drop { $0 != "serve" }.dropFirst())
         if CommandLine.arguments.count == 1 {
             commandLine = ["--listen", "fd:0", "--workers", "0"]
             if CommandLine.arguments[0].split(separator: "/").last == "keygate-explain" { commandLine.append("--explain-only") }
         }
-        let resolved = try Self.resolve(commandLine: commandLine)
-        StderrLogHandler.bootstrap(level: resolved.level, keyQueryParameter: resolved.options.keyQueryParam)
+        let configuration: ServeConfiguration
+        let input: ServeInput
+        do {
+            input = try ServeInput.gathering(commandLine: commandLine)
+            configuration = try ServeConfiguration(resolving: input)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        var prepared = try Self.prepare(configuration, locatingErrorsWith: input, reloading: false)
+        StderrLogHandler.bootstrap(
+            level: configuration.worker.logLevel, keyQueryParameter: configuration.worker.policy.queryParameter)
         let logger = Logger(label: "keygate")
-        for warning in resolved.warnings { logger.warning("\(warning)") }
+        for warning in prepared.warnings { logger.warning("\(warning)") }
 
-        if let fdList = resolved.options.workerFDs {
-            // A worker spawned by the supervisor: the listening sockets are already open at these descriptors.
-            _ = CKeygateLinux_set_parent_death_signal(SIGTERM)
-            if getppid() == 1 { throw ExitCode(0) }  // the supervisor died before we could ask to follow it
-            let listeners = fdList.split(separator: ",").compactMap { ListeningSocket.fromWorkerToken($0) }
-            try Self.runWorker(resolved.worker, listeners: listeners, logger: logger, readyFD: resolved.options.workerReadyFD)
-            return
-        }
-        let listeners = try resolved.addresses.flatMap {
-            try ListeningSocket.open($0, unixMode: mode_t(resolved.options.socketMode, radix: 8) ?? 0o660)
-        }
-        if resolved.options.workerCount == 0 {
-            try Self.runWorker(resolved.worker, listeners: listeners, logger: logger, rollsUpUsage: true)
+        let listeners = try configuration.listeners.flatMap { try ListeningSocket.open($0, unixMode: configuration.socketMode) }
+        if configuration.workerCount == 0 {
+            let worker = prepared.worker
+            prepared.counters = nil  // the worker maps what it needs itself
+            prepared.lastUsed = nil
+            try Self.runWorker(worker, listeners: listeners, logger: logger, rollsUpUsage: true)
             for listener in listeners { if let path = listener.createdPath { unlink(path) } }
             return
         }
-        let plan = Self.plan(resolved)
-        let supervisor = try Supervisor(plan: plan, listeners: listeners, logger: logger) {
-            let reloaded = try Self.resolve(commandLine: commandLine, reloading: true)
+        let arguments = commandLine
+        let supervisor = try Supervisor(
+            plan: Self.plan(configuration, prepared), listeners: listeners, counters: prepared.counters,
+            lastUsed: prepared.lastUsed, logger: logger
+        ) {
+            let input = try ServeInput.gathering(commandLine: arguments)
+            let configuration = try ServeConfiguration(resolving: input)
+            let reloaded = try Self.prepare(configuration, locatingErrorsWith: input, reloading: true)
             for warning in reloaded.warnings { logger.warning("\(warning)") }
-            return Self.plan(reloaded)
+            return Self.plan(configuration, reloaded)
         }
         let status = supervisor.run()
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// A worker spawned by the supervisor: decodes the ``WorkerDocument`` it was handed and serves, or refuses to
+    /// start (exit 78, EX_CONFIG) with a message naming what is wrong with the document.
+    static func runHandedWorker() throws {
+        _ = CKeygateLinux_set_parent_death_signal(SIGTERM)
+        if getppid() == 1 { throw ExitCode(0) }  // the supervisor died before we could ask to follow it
+        let document: WorkerDocument
+        do {
+            guard let text = getenv(WorkerDocument.environmentName) else {
+                throw ConfigurationError(
+                    "no worker configuration in the environment: `serve --worker` is started only by keygate's "
+                        + "supervisor")
+            }
+            document = try WorkerDocument(decoding: String(cString: text))
+            unsetenv(WorkerDocument.environmentName)
+        } catch {
+            StderrLogHandler.bootstrap(level: .info)
+            Logger(label: "keygate").critical("worker refuses its configuration", metadata: ["error": "\(error)"])
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let configuration = document.configuration
+        StderrLogHandler.bootstrap(level: configuration.logLevel, keyQueryParameter: configuration.policy.queryParameter)
+        try Self.runWorker(
+            configuration, listeners: document.listeners, logger: Logger(label: "keygate"), readyFD: document.readyFD)
     }
 
     static func runWorker(
@@ -163,174 +167,10 @@ struct Serve: ParsableCommand {
         try worker.run(readyFD: readyFD)
     }
 
-    static func plan(_ resolved: ResolvedServe) -> SupervisorPlan {
+    static func plan(_ configuration: ServeConfiguration, _ prepared: PreparedServe) -> SupervisorPlan {
         SupervisorPlan(
-            workerCount: resolved.options.workerCount, workerArguments: ["serve"] + resolved.workerArguments,
-            databasePath: resolved.worker.databasePath, lastUsedPath: resolved.worker.lastUsedPath,
-            lastUsedCapacity: resolved.worker.lastUsedCapacity, countersPath: resolved.worker.countersPath,
-            countersCapacity: resolved.worker.countersCapacity, countersFileID: resolved.worker.countersFileID,
-            drainTimeoutMillis: resolved.worker.drainTimeoutMillis, listenAddresses: resolved.addresses,
-            stuckWorkerTimeoutMillis: resolved.options.stuckWorkerTimeoutMillis)
-    }
-
-    /// Folds in the config file (command-line values win), then checks everything that could fail later:
-    /// addresses, durations, proxies, and that the database opens read-only at the current schema.
-    ///
-    /// The command line is not parsed before the file is read (`--config` is found by hand), so a file may give what
-    /// the command line must otherwise give (`db`, `listen`); an error about an option set in the file names its line.
-    /// On a reload (`reloading`) `--rebuild-state` is not acted on again: the running file is the rebuilt one.
-    static func resolve(commandLine: [String], reloading: Bool = false) throws -> ResolvedServe {
-        var configPath = ConfigFile.values(of: "config", in: commandLine).last
-        if configPath == nil, ConfigFile.values(of: "listen", in: commandLine) == ["fd:0"],
-            let fromEnv = getenv("KEYGATE_CONFIG")
-        {
-            configPath = String(cString: fromEnv)
-        }
-        guard let configPath else { return try Self.resolve(arguments: commandLine, reloading: reloading) }
-        let file = try ConfigFile(path: configPath, flagNames: ServeOptions.flagNames)
-        // Each line alone, with a placeholder database so that only the line itself can be wrong.
-        try file.checkEachLine({ _ = try ServeOptions.parse(["--db", "-"] + $0) }, message: { ServeOptions.message(for: $0) })
-        let rest = Self.removingConfig(commandLine)
-        do {
-            return try Self.resolve(arguments: file.arguments(overriddenBy: rest), reloading: reloading)
-        } catch {
-            throw file.locating(error, commandLine: rest)
-        }
-    }
-
-    /// ``resolve(commandLine:)`` once the config file's lines are part of `arguments`.
-    private static func resolve(arguments: [String], reloading: Bool) throws -> ResolvedServe {
-        let options = try ServeOptions.parse(arguments)
-        guard let level = options.level else {
-            throw ValidationError("--log-level \(options.logLevel): use trace, debug, info, notice, warning, error or critical")
-        }
-        guard (0...64).contains(options.workerCount) else { throw ValidationError("--workers must be 0-64") }
-        guard mode_t(options.socketMode, radix: 8) != nil, options.socketMode.count <= 4 else {
-            throw ValidationError("--socket-mode \(options.socketMode): give octal permissions such as 0660")
-        }
-        guard (1...65_536).contains(options.maxConnections) else { throw ValidationError("--max-connections must be 1-65536") }
-        guard (1_024...1 << 24).contains(options.maxParamsBytes) else {
-            throw ValidationError("--max-params-bytes must be between 1024 and 16777216")
-        }
-        guard (1...1 << 24).contains(options.stateCapacity) else { throw ValidationError("--state-capacity must be 1-16777216") }
-        func millis(_ text: String, _ flag: String) throws -> Int64 {
-            guard let seconds = DurationSpec.seconds(text) else {
-                throw ValidationError("--\(flag) \(text): use a duration such as 5s, 2min or 1h")
-            }
-            return seconds * 1000
-        }
-        var addresses: [ListenerSpec] = []
-        for text in options.listen {
-            switch ListenerSpec.parse(text) {
-            case .success(let address):
-                if !address.address.isLocalOnly && !options.allowNonLoopback {
-                    throw ValidationError(
-                        "--listen \(text): keygate binds only to loopback or unix sockets unless --allow-non-loopback is given")
-                }
-                addresses.append(address)
-            case .failure(let error):
-                let message = error.description
-                throw ValidationError(message.hasPrefix("--listen") ? message : "--listen \(text): \(message)")
-            }
-        }
-        if addresses.isEmpty && options.workerFDs == nil {
-            throw ValidationError(
-                "nothing to listen on: pass --listen unix:PATH (or HOST:PORT, fd:0, systemd), or http://127.0.0.1:PORT")
-        }
-        let proxies = try options.trustProxies.map { text in
-            guard let network = CIDR(text) else { throw ValidationError("--trust-proxy \(text): not an address or CIDR network") }
-            return network
-        }
-        if let name = options.keyQueryParam, name.isEmpty || name.contains(where: { "&=?# ".contains($0) }) {
-            throw ValidationError("--key-query-param \(name): give a plain parameter name such as api_key")
-        }
-        func ipPolicy(_ spec: String?, _ flag: String, _ name: String) throws -> RateLimitPolicy? {
-            guard let spec else { return nil }
-            do { return try RateLimitPolicy.parse(spec, name: name) } catch { throw ValidationError("--\(flag): \(error)") }
-        }
-        let keylessIPLimit = try ipPolicy(options.ipLimit, "ip-limit", "per-ip")
-        let globalIPLimit = try ipPolicy(options.globalIPLimit, "global-ip-limit", "per-ip-all")
-        guard (IPTable.probe...1 << 24).contains(options.ipTableSize) else {
-            throw ValidationError("--ip-table-size must be \(IPTable.probe)-16777216")
-        }
-        guard let database = options.db ?? getenv("KEYGATE_DB").map({ String(cString: $0) }) else {
-            throw ValidationError("no key database: pass --db PATH, set db = PATH in the --config file, or set KEYGATE_DB")
-        }
-        // Fail now, not at the first request: the database must exist, be readable and at this build's schema.
-        do {
-            _ = try KeyLookup(path: database)
-        } catch {
-            throw CLIError("--db \(database): cannot serve from it: \(error)")
-        }
-        var statePath: String? = options.state ?? database + ".state"
-        if options.state == "off" { statePath = nil }
-        var countersPath: String? = options.counters ?? database + ".counters"
-        if options.counters == "off" { countersPath = nil }
-        guard (1...1 << 24).contains(options.countersCapacity) else {
-            throw ValidationError("--counters-capacity must be 1-16777216")
-        }
-        var countersFileID: UInt64? = nil
-        if let countersPath {
-            if options.workerFDs != nil {
-                // A worker: the supervisor checked (or created) the file; the worker opens only that file.
-                countersFileID = options.countersFileID.flatMap { UInt64($0, radix: 16) }
-            } else {
-                countersFileID = try Self.pairCounters(
-                    path: countersPath, capacity: options.countersCapacity, database: database,
-                    rebuild: options.rebuildState && !reloading)
-            }
-        }
-        let ipTablePath: String? = keylessIPLimit == nil && globalIPLimit == nil ? nil : database + ".ipcounters"
-        if let ipTablePath {
-            do {
-                _ = try IPTable(
-                    path: ipTablePath, capacity: options.ipTableSize, rebuild: options.rebuildState && options.workerFDs == nil)
-            } catch {
-                throw CLIError("--ip-table-size: \(error)")
-            }
-        }
-        // The last-used table is optional: a file this user cannot open (say, created by root and opened by Apache's
-        // www-data copy) costs last-used times, with one warning, never a request.
-        var warnings: [OptionalFileWarning] = []
-        if let path = statePath {
-            do {
-                _ = try LastUsedTable(
-                    path: path, capacity: options.stateCapacity, rebuild: options.rebuildState && options.workerFDs == nil)
-            } catch {
-                warnings.append(
-                    OptionalFileWarning(
-                        path: path, error: error, consequence: "serving without last-used times",
-                        disablingOption: "--state off"))
-                statePath = nil
-            }
-        }
-        var worker = WorkerConfiguration(
-            databasePath: database, lastUsedPath: statePath, lastUsedCapacity: options.stateCapacity,
-            countersPath: countersPath, countersCapacity: options.countersCapacity,
-            policy: GatePolicy(
-                queryParameter: options.keyQueryParam, trustedProxies: proxies, realm: options.realm,
-                identityHeaders: !options.noIdentityHeaders, keylessIPLimit: keylessIPLimit, globalIPLimit: globalIPLimit),
-            limits: FastCGILimits(
-                maxParamsBytes: options.maxParamsBytes, maxConnections: options.maxConnections,
-                maxRequests: options.maxConnections),
-            maxConnections: options.maxConnections,
-            idleTimeoutMillis: try millis(options.idleTimeout, "idle-timeout"),
-            requestTimeoutMillis: try millis(options.requestTimeout, "request-timeout"),
-            drainTimeoutMillis: try millis(options.drainTimeout, "drain-timeout"))
-        worker.ipTablePath = ipTablePath
-        worker.countersFileID = countersFileID
-        worker.policy.explainOnly = options.explainOnly
-        worker.ipTableCapacity = options.ipTableSize
-        // Workers never rebuild: the supervisor did it once, before they start.
-        var workerArguments = Self.removingConfig(arguments).filter { $0 != "--rebuild-state" }
-        if options.db == nil { workerArguments += ["--db", database] }
-        if !warnings.isEmpty { workerArguments += ["--state", "off"] }  // warned once here, not again per worker
-        if let countersFileID, options.workerFDs == nil {
-            workerArguments += ["--counters-file-id", String(countersFileID, radix: 16)]
-        }
-        return ResolvedServe(
-            options: options, worker: worker, addresses: addresses, level: level, workerArguments: workerArguments,
-            warnings: warnings)
+            workerCount: configuration.workerCount, worker: prepared.worker, listenAddresses: configuration.listeners,
+            stuckWorkerTimeoutMillis: configuration.stuckWorkerTimeoutMillis)
     }
 
     /// A new (or rebuilt) counters file starts from zero: restore each key's quota use from `usage_daily`, so losing
@@ -349,17 +189,5 @@ struct Serve: ParsableCommand {
                 usedToday: days.filter { $0.day == today }.reduce(0) { $0 + $1.admitted },
                 usedThisMonth: days.reduce(0) { $0 + $1.admitted }, nowMicros: nowMicros)
         }
-    }
-
-    static func removingConfig(_ arguments: [String]) -> [String] {
-        var result: [String] = []
-        var skip = false
-        for argument in arguments {
-            if skip { skip = false; continue }
-            if argument == "--config" { skip = true; continue }
-            if argument.hasPrefix("--config=") { continue }
-            result.append(argument)
-        }
-        return result
     }
 }
