@@ -27,20 +27,22 @@ let package = Package(
         .target(name: "KeygateCrypto", dependencies: ["CKeygateCrypto", "KeygateCore"], swiftSettings: strict),
         // SQLite: connection, statements, migrations, the key store.
         .target(name: "KeygateStore", dependencies: ["CKeygateSQLite", "KeygateCore", "KeygateCrypto"], swiftSettings: strict),
-        // Syscalls and memory-mapped shared state.
-        .target(name: "KeygateZone", dependencies: ["CKeygateLinux", "KeygateCore"], swiftSettings: strict),
+        // The one syscall wrapper (EINTR, errno as text), epoll, nonblocking socket calls, file mappings, clocks.
+        .target(name: "KeygateSystem", dependencies: ["CKeygateLinux", "KeygateCore"], swiftSettings: strict),
+        // Shared-memory records: counters, per-IP table, last-used times, leases.
+        .target(name: "KeygateZone", dependencies: ["KeygateCore", "KeygateSystem"], swiftSettings: strict),
         // Event loop, listeners, workers, supervisor, the decision path.
         .target(
             name: "KeygateServer",
             dependencies: [
-                "CKeygateLinux", "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateZone",
+                "CKeygateLinux", "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateSystem", "KeygateZone",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "keygate",
             dependencies: [
-                "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateZone", "KeygateServer",
+                "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateSystem", "KeygateZone", "KeygateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -48,9 +50,10 @@ let package = Package(
 
         .testTarget(name: "KeygateCoreTests", dependencies: ["KeygateCore"], swiftSettings: strict),
         .testTarget(name: "KeygateStoreTests", dependencies: ["KeygateStore", "KeygateCrypto", "KeygateCore"], swiftSettings: strict),
-        .testTarget(name: "KeygateServerTests", dependencies: ["KeygateServer", "KeygateZone", "KeygateStore", "KeygateCore"], swiftSettings: strict),
+        .testTarget(name: "KeygateSystemTests", dependencies: ["CKeygateLinux", "KeygateSystem"], swiftSettings: strict),
+        .testTarget(name: "KeygateServerTests", dependencies: ["KeygateServer", "KeygateZone", "KeygateSystem", "KeygateStore", "KeygateCore"], swiftSettings: strict),
         // The command line's pure parts (resolving `keygate serve`'s configuration), without running the binary.
-        .testTarget(name: "KeygateCLITests", dependencies: ["keygate", "KeygateServer", "KeygateCore"], swiftSettings: strict),
+        .testTarget(name: "KeygateCLITests", dependencies: ["keygate", "KeygateServer", "KeygateSystem", "KeygateCore"], swiftSettings: strict),
         // Drives the built `keygate` binary with real nginx, cgi-fcgi and curl.
         .testTarget(name: "IntegrationTests", dependencies: ["KeygateCore", "keygate"], swiftSettings: strict),
     ]

@@ -61,8 +61,7 @@ struct Served: Equatable {
     var requests: [FastCGIRequest] = []
     var output: [UInt8] = []
     var error: FastCGIError?
-    var wantsClose = false
-    var isMidRequest = false
+    var progress = ProtocolProgress.betweenRequests
 }
 
 /// Feeds `bytes` to a fresh connection in the pieces that `cuts` (ascending offsets) make.
@@ -76,8 +75,7 @@ func serve(_ bytes: UnsafeRawBufferPointer, cuts: some Sequence<Int>) -> Served 
     }
     feed(&connection, UnsafeRawBufferPointer(rebasing: bytes[start...]), into: &served)
     precondition(connection.bufferedByteCount <= FastCGIConnection.maxManagementContentBytes + 16)
-    served.wantsClose = connection.wantsClose
-    served.isMidRequest = connection.isMidRequest
+    served.progress = connection.progress
     return served
 }
 
@@ -123,7 +121,7 @@ public func fuzzFastCGI(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let count = bytes.count
     let whole = serve(bytes, cuts: [])
     checkOutput(whole, inputCount: count)
-    if whole.error != nil { precondition(whole.wantsClose, "an error left the connection open") }
+    if whole.error != nil { precondition(whole.progress == .finished, "an error left the connection open") }
     // One cut at a fuzzer-chosen place, then pieces of a fuzzer-chosen size (1 to 64 bytes).
     precondition(serve(bytes, cuts: [control * count / 256]) == whole, "outcome depends on the cut")
     let step = control % 64 + 1

@@ -6,7 +6,7 @@ struct Served: Equatable {
     var heads: [HTTPRequestHead] = []
     var output: [UInt8] = []
     var error: HTTPHeadError?
-    var wantsClose = false
+    var progress = ProtocolProgress.betweenRequests
     var buffered = 0
 }
 
@@ -24,7 +24,7 @@ func serve(_ bytes: UnsafeRawBufferPointer, cuts: [Int]) -> Served {
         if let error { served.error = error }
         start = end
     }
-    served.wantsClose = connection.wantsClose
+    served.progress = connection.progress
     served.buffered = connection.bufferedByteCount
     return served
 }

@@ -5,7 +5,7 @@
 fuzz_sources() {
     case "$1" in
         http-head) echo "$root"/Sources/KeygateCore/HTTP/*.swift "$root/Sources/KeygateCore/Text/ByteWriter.swift" \
-            "$here/HTTPHeadFuzzHarness.swift" ;;
+            "$root/Sources/KeygateCore/Connection/ProtocolProgress.swift" "$here/HTTPHeadFuzzHarness.swift" ;;
         fastcgi) echo $(find "$root/Sources/KeygateCore" -name '*.swift' | sort) "$here/FastCGIFuzzHarness.swift" ;;
         *) echo "fuzz_sources: unknown fuzzer $1" >&2; return 1 ;;
     esac

@@ -8,6 +8,8 @@
 
 int CKeygateLinux_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int CKeygateLinux_errno(void) { return errno; }
+const char *CKeygateLinux_errno_name(int code) { return strerrorname_np(code); }
+const char *CKeygateLinux_errno_description(int code) { return strerrordesc_np(code); }
 int CKeygateLinux_block_signals(const sigset_t *set, sigset_t *old) { return pthread_sigmask(SIG_BLOCK, set, old); }
 void CKeygateLinux_sigset(sigset_t *set, const int *signals, int count) {
     sigemptyset(set);

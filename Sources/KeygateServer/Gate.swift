@@ -1,6 +1,7 @@
 import KeygateCore
 import KeygateCrypto
 import KeygateStore
+import KeygateSystem
 import KeygateZone
 import Logging
 

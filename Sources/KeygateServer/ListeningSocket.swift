@@ -1,6 +1,7 @@
 import CKeygateLinux
 import Glibc
 import KeygateCore
+import KeygateSystem
 import KeygateZone
 
 /// A listening socket, opened by keygate or inherited, shared by every worker process.
@@ -138,7 +139,7 @@ public struct ListeningSocket: Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        let bindErrno = currentErrno()
+        let bindErrno = Errno.current
         umask(previousMask)
         guard bound == 0 else {
             close(fd)
@@ -186,7 +187,7 @@ public struct ListeningSocket: Sendable {
             }
         }
         if bound != 0 {
-            let code = currentErrno()
+            let code = Errno.current
             close(fd)
             throw SystemCallError(call: "bind", errno: code, detail: label)
         }

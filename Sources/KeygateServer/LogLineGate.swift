@@ -1,4 +1,5 @@
 import KeygateCore
+import KeygateSystem
 import Logging
 import Synchronization
 

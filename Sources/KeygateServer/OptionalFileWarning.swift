@@ -1,4 +1,5 @@
 import Glibc
+import KeygateSystem
 import KeygateZone
 
 /// The one warning logged when an optional shared file cannot be used: which file, who owns it with what mode, who
@@ -24,8 +25,8 @@ public struct OptionalFileWarning: Sendable, CustomStringConvertible {
         self.consequence = consequence
         self.disablingOption = disablingOption
         let code = (error as? SystemCallError)?.errno
-        self.isPermission = code == EACCES || code == EPERM
-        self.cause = self.isPermission ? String(cString: strerror(code ?? 0)) : "\(error)"
+        self.isPermission = code == Errno(EACCES) || code == Errno(EPERM)
+        self.cause = self.isPermission ? (code?.text ?? "") : "\(error)"
         var status = stat()
         if stat(path, &status) == 0 {
             let mode = String(status.st_mode & 0o7777, radix: 8)

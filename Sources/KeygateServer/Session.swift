@@ -61,24 +61,13 @@ enum Session {
         return gate.answer(request, nowMicros: nowMicros)
     }
 
-    /// True once the protocol says the connection ends after the pending output is sent.
-    var wantsClose: Bool {
+    /// Where the protocol stands: between requests, mid-request (a slow peer is timed out; a drain waits for it), or
+    /// finished (the connection ends once the pending output is sent).
+    var progress: ProtocolProgress {
         switch self {
-        case .fastCGI(let connection): return connection.wantsClose
-        case .http(let connection, _): return connection.wantsClose
-        case .detached: return true
-        }
-    }
-
-    /// True while a request has started but is not complete (a slow peer is timed out; a drain waits for it).
-    ///
-    /// For FastCGI, also while any record is partly received: from the first byte of BEGIN_REQUEST's header to the
-    /// end of PARAMS this never flickers false, so a request's deadline runs from its first byte.
-    var isMidRequest: Bool {
-        switch self {
-        case .fastCGI(let connection): return connection.isMidRequest || !connection.isAtRecordBoundary
-        case .http(let connection, _): return connection.isMidRequest
-        case .detached: return false
+        case .fastCGI(let connection): return connection.progress
+        case .http(let connection, _): return connection.progress
+        case .detached: return .finished
         }
     }
 }

@@ -1,3 +1,4 @@
+import KeygateSystem
 import KeygateZone
 import Logging
 

@@ -2,6 +2,7 @@ import CKeygateLinux
 import Glibc
 import KeygateCore
 import KeygateStore
+import KeygateSystem
 import KeygateZone
 import Logging
 
@@ -77,7 +78,7 @@ public final class Supervisor {
         self.logger = logger
         var path = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &path, path.count - 1)
-        guard length > 0 else { throw SystemCallError(call: "readlink", errno: currentErrno(), detail: "/proc/self/exe") }
+        guard length > 0 else { throw SystemCallError(call: "readlink", errno: .current, detail: "/proc/self/exe") }
         self.executable = String(decoding: path[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         for listener in listeners {
             self.listenerFDs.append(try syscall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(listener.fd, F_DUPFD_CLOEXEC, CInt(100)) })
@@ -308,7 +309,7 @@ public final class Supervisor {
         if result != 0 {
             self.logger.error(
                 "posix_spawn failed; retrying shortly",
-                metadata: ["error": "\(SystemCallError(call: "posix_spawn", errno: result))"])
+                metadata: ["error": "\(SystemCallError(call: "posix_spawn", errno: Errno(result)))"])
             self.pendingRestarts[slot] = Clock.monotonicMillis() + 1_000
             if pipeFDs[0] >= 0 { close(pipeFDs[0]) }
             return

@@ -1,6 +1,7 @@
 import Glibc
 import KeygateCore
 import KeygateStore
+import KeygateSystem
 import KeygateZone
 import Logging
 
@@ -49,7 +50,7 @@ public struct UsageRollup {
         let lockPath = self.lockPath
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            let code = currentErrno()
+            let code = Errno.current
             if !self.lockWarned.value {
                 self.lockWarned.value = true
                 let warning = OptionalFileWarning(

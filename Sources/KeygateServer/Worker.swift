@@ -1,6 +1,7 @@
 import CKeygateLinux
 import Glibc
 import KeygateCore
+import KeygateSystem
 import KeygateZone
 import Logging
 
@@ -13,16 +14,17 @@ public final class Worker {
     private let listeners: [ListeningSocket]
     private let gate: Gate
     private let logger: Logger
-    private let epoll: CInt
+    private let epoll: Epoll
     private let signalFD: CInt
     /// Connections by descriptor (descriptors are small integers, so an array is the cheapest map).
     private var connections: [Connection?] = []
     private var openConnections = 0
     /// Connections accepted over the worker's life (logged at exit: shows whether front ends reuse connections).
     private var acceptedConnections = 0
-    private var acceptingPaused = false
-    private var draining = false
-    private var drainDeadlineMillis: Int64 = 0
+    private var accepting = Accepting.on
+    /// Set by SIGTERM/SIGINT: in-flight requests may finish until then; `nil` while serving.
+    private var drainDeadlineMillis: Int64?
+    private let timeouts: ConnectionTimeouts
     private var readBuffer: UnsafeMutableRawBufferPointer
     private var lastSweepMillis: Int64 = 0
     /// Without a supervisor (mod_fcgid, `--workers 0`) the worker rolls usage up itself, under the shared lock.
@@ -30,8 +32,6 @@ public final class Worker {
     private var lastRollupMillis: Int64 = 0
     /// Per listener: does it accept TCP connections (which need a lingering close)?
     private let listenerIsTCP: [Bool]
-    /// How long a lingering close waits for the peer's EOF.
-    static let lingerMillis: Int64 = 2_000
     /// Idle connections closed at the connection cap since the last log line about them, and when that line was.
     private var idleClosedUnlogged = 0
     private var idleClosedLogMillis: Int64?
@@ -44,37 +44,40 @@ public final class Worker {
     /// Output a peer may leave unread before keygate gives up on it.
     static let maxPendingOutputBytes = 1 << 20
 
+    /// Whether the listeners are in the epoll set.
+    private enum Accepting {
+        /// Watched: a new connection wakes this worker (or another one).
+        case on
+        /// Taken out at the connection cap (or out of descriptors) until some connections close or become idle.
+        case paused
+        /// Taken out for good by a drain.
+        case stopped
+    }
+
+    /// Epoll events of a connection: input always, and room to write while its output is blocked.
+    private static let connectionEvents: EpollEvents = [.readable, .peerClosed]
+    private static let blockedConnectionEvents: EpollEvents = [.readable, .writable, .peerClosed]
+
     final class Connection {
         let fd: CInt
         var session: Session
         var output: [UInt8] = []
         var outputSent = 0
-        var lastActivityMillis: Int64
-        var watchingWritable = false
-        /// False until the first byte arrives: a silent new connection is awaiting its request, not idle.
-        var receivedAny = false
-        /// When the first byte of the request in progress arrived; nil between requests. Trickled bytes never move it.
-        var requestStartMillis: Int64?
+        /// Where its life stands; every change is one of ``ConnectionState``'s transitions.
+        var state: ConnectionState
         /// TCP peers get a lingering close: closing with their unread input would send a reset that can destroy the
         /// answer still in flight. (A unix socket keeps queued data readable for the peer, so it closes at once.)
         let lingersOnClose: Bool
-        /// Answer sent and write side shut down: input is read and discarded until EOF or a short deadline.
-        var lingering = false
 
         init(fd: CInt, session: Session, now: Int64, lingersOnClose: Bool) {
             self.fd = fd
             self.session = session
-            self.lastActivityMillis = now
+            self.state = ConnectionState(acceptedAtMillis: now)
             self.lingersOnClose = lingersOnClose
         }
 
         var hasPendingOutput: Bool { self.outputSent < self.output.count }
-
-        /// True for a kept-alive connection between requests: nothing in progress, nothing to send, not closing.
-        var isIdle: Bool {
-            self.receivedAny && !self.lingering && !self.hasPendingOutput && !self.session.isMidRequest
-                && !self.session.wantsClose
-        }
+        var pendingOutputCount: Int { self.output.count - self.outputSent }
     }
 
     public init(
@@ -94,7 +97,9 @@ public final class Worker {
             counters: counters,
             ipTable: try configuration.ipTablePath.map { try IPTable(path: $0, capacity: configuration.ipTableCapacity) },
             countersUnavailable: countersUnavailable, logger: logger)
-        self.epoll = try syscall("epoll_create1") { epoll_create1(CInt(EPOLL_CLOEXEC)) }
+        self.timeouts = ConnectionTimeouts(
+            requestMillis: configuration.requestTimeoutMillis, idleMillis: configuration.idleTimeoutMillis)
+        self.epoll = try Epoll()
         // Termination arrives as data on a descriptor, handled between requests, never inside one.
         var mask = sigset_t()
         let signals: [CInt] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1]
@@ -103,7 +108,7 @@ public final class Worker {
         signal(SIGPIPE, SIG_IGN)
         self.signalFD = try syscall("signalfd") { signalfd(-1, &mask, CInt(SFD_NONBLOCK) | CInt(SFD_CLOEXEC)) }
         self.readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
-        try self.watch(self.signalFD, events: EPOLLIN.rawValue, tag: Self.signalTag)
+        try self.epoll.add(self.signalFD, events: .readable, tag: Self.signalTag)
         for index in self.listeners.indices { try self.watchListener(index) }
     }
 
@@ -141,15 +146,12 @@ public final class Worker {
             metadata: ["listen": "\(self.listeners.map { $0.workerToken }.joined(separator: ","))"])
         var events = [epoll_event](repeating: epoll_event(), count: 128)
         while true {
-            let timeout: CInt = self.draining ? 50 : 1000
-            let count = events.withUnsafeMutableBufferPointer { epoll_wait(self.epoll, $0.baseAddress, CInt($0.count), timeout) }
-            if count < 0 {
-                let code = currentErrno()
-                if code == EINTR { continue }
-                throw SystemCallError(call: "epoll_wait", errno: code)
+            let timeout: CInt = self.isDraining ? 50 : 1000
+            let count = try events.withUnsafeMutableBufferPointer {
+                try self.epoll.wait(into: $0, timeoutMillis: timeout)
             }
             let now = Clock.monotonicMillis()
-            for index in 0..<Int(count) {
+            for index in 0..<count {
                 let event = events[index]
                 let tag = event.data.u64
                 if tag == Self.signalTag {
@@ -157,20 +159,21 @@ public final class Worker {
                 } else if tag < Self.signalTag {
                     self.acceptConnections(listener: Int(tag), now: now)
                 } else {
-                    self.handle(fd: CInt(tag - Self.connectionBase), events: event.events, now: now)
+                    let fd = CInt(tag - Self.connectionBase)
+                    self.handle(fd: fd, events: EpollEvents(rawValue: event.events), now: now)
                 }
             }
-            if let rollup = self.rollup, now - self.lastRollupMillis >= 10_000 || (self.draining && self.openConnections == 0) {
+            if let rollup = self.rollup, now - self.lastRollupMillis >= 10_000 || (self.isDraining && self.openConnections == 0) {
                 self.lastRollupMillis = now
                 rollup.run(nowSeconds: Clock.nowSeconds())
             }
-            if now - self.lastSweepMillis >= (self.draining ? 50 : 1000) {
+            if now - self.lastSweepMillis >= (self.isDraining ? 50 : 1000) {
                 self.sweep(now: now)
                 self.lastSweepMillis = now
             }
-            if self.draining {
+            if let drainDeadlineMillis = self.drainDeadlineMillis {
                 if self.openConnections == 0 { break }
-                if now >= self.drainDeadlineMillis {
+                if now >= drainDeadlineMillis {
                     self.logger.warning(
                         "drain timeout: closing connections still in flight", metadata: ["count": "\(self.openConnections)"])
                     break
@@ -182,11 +185,22 @@ public final class Worker {
             metadata: ["decisions": "\(self.gate.statistics.decisions)", "connections": "\(self.acceptedConnections)"])
     }
 
+    /// True once SIGTERM/SIGINT began the drain.
+    private var isDraining: Bool { self.drainDeadlineMillis != nil }
+
     // MARK: - Events
 
     private func handleSignals(now: Int64) {
         var info = signalfd_siginfo()
-        while read(self.signalFD, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
+        let size = MemoryLayout<signalfd_siginfo>.size
+        // Bounded: signals still queued after these wake epoll again.
+        for _ in 0..<16 {
+            let result = withUnsafeMutableBytes(of: &info) { NonblockingIO.read(self.signalFD, into: $0) }
+            if case .failed(let errno) = result {
+                let error = SystemCallError(call: "read(signalfd)", errno: errno)
+                self.logger.error("reading the signalfd failed", metadata: ["error": "\(error)"])
+            }
+            guard case .processed(size) = result else { return }
             switch CInt(info.ssi_signo) {
             case SIGTERM, SIGINT:
                 self.beginDrain(now: now)
@@ -197,15 +211,12 @@ public final class Worker {
     }
 
     private func beginDrain(now: Int64) {
-        guard !self.draining else { return }
+        guard !self.isDraining else { return }
         // Take what is already queued on the shared socket before letting go of it, so nothing queued is dropped.
         for index in self.listeners.indices { self.acceptConnections(listener: index, now: now, ignoringLimit: true) }
-        self.draining = true
         self.drainDeadlineMillis = now + self.configuration.drainTimeoutMillis
-        for index in self.listeners.indices where !self.acceptingPaused {
-            epoll_ctl(self.epoll, EPOLL_CTL_DEL, self.listeners[index].fd, nil)
-        }
-        self.acceptingPaused = true
+        if self.accepting == .on { self.unwatchListeners() }
+        self.accepting = .stopped
         self.logger.info("draining", metadata: ["in_flight": "\(self.openConnections)"])
     }
 
@@ -227,20 +238,21 @@ public final class Worker {
                 }
             }
             woken = false
-            let fd = CKeygateLinux_accept4(listenFD, CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue))
-            if fd < 0 {
-                let code = currentErrno()
-                switch code {
-                case EAGAIN, EWOULDBLOCK, EINTR: return
-                case ECONNABORTED, EPROTO: continue
-                case EMFILE, ENFILE:
-                    self.logger.error("accept4: out of file descriptors; pausing accepts", metadata: ["errno": "\(code)"])
-                    self.pauseAccepting()
-                    return
-                default:
-                    self.logger.error("accept4 failed", metadata: ["errno": "\(code)"])
-                    return
-                }
+            let fd: CInt
+            switch NonblockingIO.accept(listenFD) {
+            case .processed(let accepted):
+                fd = accepted
+            case .wouldBlock:
+                return
+            case .failed(let errno) where errno.rawValue == ECONNABORTED || errno.rawValue == EPROTO:
+                continue  // that peer gave up; the next one may be waiting
+            case .failed(let errno) where errno.rawValue == EMFILE || errno.rawValue == ENFILE:
+                self.logger.error("accept4: out of file descriptors; pausing accepts", metadata: ["error": "\(errno)"])
+                self.pauseAccepting()
+                return
+            case .failed(let errno):
+                self.logger.error("accept4 failed", metadata: ["error": "\(errno)"])
+                return
             }
             let session: Session
             switch self.listeners[index].wire {
@@ -255,23 +267,23 @@ public final class Worker {
             self.openConnections += 1
             self.acceptedConnections += 1
             do {
-                try self.watch(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, tag: Self.connectionBase + UInt64(fd))
+                try self.epoll.add(fd, events: Self.connectionEvents, tag: Self.connectionBase + UInt64(fd))
             } catch {
-                self.logger.error("epoll_ctl(ADD) for a new connection failed", metadata: ["error": "\(error)"])
+                self.logger.error("closing a new connection: cannot watch it", metadata: ["error": "\(error)"])
                 self.close(connection)
                 continue
             }
             // The request usually arrived with the connect: read now rather than waiting for another epoll round.
-            self.handle(fd: fd, events: EPOLLIN.rawValue, now: now)
+            self.handle(fd: fd, events: .readable, now: now)
         }
     }
 
-    private func handle(fd: CInt, events: UInt32, now: Int64) {
+    private func handle(fd: CInt, events: EpollEvents, now: Int64) {
         guard Int(fd) < self.connections.count, let connection = self.connections[Int(fd)] else { return }
-        if events & EPOLLOUT.rawValue != 0 {
+        if events.contains(.writable) {
             guard self.flush(connection, now: now) else { return }
         }
-        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+        if !events.isDisjoint(with: .input) {
             self.readAvailable(connection, now: now)
         }
     }
@@ -279,28 +291,28 @@ public final class Worker {
     private func readAvailable(_ connection: Connection, now: Int64) {
         // Bounded reads per wake-up, so one chatty peer cannot starve the others.
         for _ in 0..<16 {
-            let count = read(connection.fd, self.readBuffer.baseAddress, self.readBuffer.count)
-            if count == 0 {
+            let count: Int
+            switch NonblockingIO.read(connection.fd, into: self.readBuffer) {
+            case .processed(0):
                 // Peer closed (nginx does this instead of ABORT_REQUEST): whatever was in flight is abandoned.
-                if connection.session.isMidRequest {
+                if case .readingRequest = connection.state.phase {
                     self.logger.debug("peer closed mid-request", metadata: ["fd": "\(connection.fd)"])
                 }
                 self.close(connection)
                 return
-            }
-            if count < 0 {
-                let code = currentErrno()
-                if code == EAGAIN || code == EWOULDBLOCK { return }
-                if code == EINTR { continue }
-                if code != ECONNRESET { self.logger.warning("read failed; closing connection", metadata: ["errno": "\(code)"]) }
+            case .processed(let received):
+                count = received
+            case .wouldBlock:
+                return
+            case .failed(let errno):
+                if errno.rawValue != ECONNRESET {
+                    self.logger.warning("read failed; closing connection", metadata: ["error": "\(errno)"])
+                }
                 self.close(connection)
                 return
             }
-            // Discard until EOF; reading is no progress, so a trickle cannot stretch the linger.
-            if connection.lingering { continue }
-            connection.lastActivityMillis = now
-            connection.receivedAny = true
-            if connection.session.wantsClose { continue }  // answered a non-keep-alive request; ignore the rest
+            // Discarded while lingering or after the last answer (a non-keep-alive request, a bad one).
+            guard connection.state.receive(atMillis: now) else { continue }
             var completed = false
             do {
                 completed = try connection.session.receive(
@@ -309,18 +321,13 @@ public final class Worker {
             } catch {
                 self.logger.warning("closing connection after a protocol error", metadata: ["error": "\(error)"])
                 // HTTP answers a bad head with one fixed 400/431 before closing; FastCGI has nothing left to say.
-                guard connection.session.wantsClose, connection.hasPendingOutput else {
+                guard connection.hasPendingOutput else {
                     self.close(connection)
                     return
                 }
             }
-            // A request's deadline runs from its first byte: set when one begins, cleared when none is in progress.
-            if connection.session.isMidRequest {
-                if completed || connection.requestStartMillis == nil { connection.requestStartMillis = now }
-            } else if connection.requestStartMillis != nil {
-                connection.requestStartMillis = nil
-            }
-            if connection.output.count - connection.outputSent > Self.maxPendingOutputBytes {
+            connection.state.advance(to: connection.session.progress, completedRequest: completed, atMillis: now)
+            if connection.pendingOutputCount > Self.maxPendingOutputBytes {
                 self.logger.warning("closing connection: peer is not reading its answers")
                 self.close(connection)
                 return
@@ -332,48 +339,46 @@ public final class Worker {
 
     /// Sends pending output; closes when the protocol is done. Returns false if the connection was closed.
     private func flush(_ connection: Connection, now: Int64) -> Bool {
+        // Bounded: every pass sends at least one byte or returns.
         while connection.hasPendingOutput {
-            let sent = connection.output.withUnsafeBytes { bytes in
-                send(connection.fd, bytes.baseAddress! + connection.outputSent, bytes.count - connection.outputSent,
-                     CInt(MSG_NOSIGNAL))
+            let result = connection.output.withUnsafeBytes { bytes in
+                NonblockingIO.send(connection.fd, UnsafeRawBufferPointer(rebasing: bytes[connection.outputSent...]))
             }
-            if sent < 0 {
-                let code = currentErrno()
-                if code == EINTR { continue }
-                if code == EAGAIN || code == EWOULDBLOCK {
-                    if !connection.watchingWritable {
-                        connection.watchingWritable = true
-                        self.modify(connection, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
-                    }
-                    return true
+            switch result {
+            case .processed(let sent):
+                connection.outputSent += sent
+                connection.state.sent(atMillis: now)
+            case .wouldBlock:
+                if connection.state.blockOutput() {
+                    return self.watch(connection, events: Self.blockedConnectionEvents)
                 }
-                if code != EPIPE && code != ECONNRESET {
-                    self.logger.warning("send failed; closing connection", metadata: ["errno": "\(code)"])
+                return true
+            case .failed(let errno):
+                if errno.rawValue != EPIPE && errno.rawValue != ECONNRESET {
+                    self.logger.warning("send failed; closing connection", metadata: ["error": "\(errno)"])
                 }
                 self.close(connection)
                 return false
             }
-            connection.outputSent += sent
-            connection.lastActivityMillis = now
         }
         connection.output.removeAll(keepingCapacity: true)
         connection.outputSent = 0
-        if connection.watchingWritable {
-            connection.watchingWritable = false
-            self.modify(connection, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        if connection.state.flushOutput() {
+            guard self.watch(connection, events: Self.connectionEvents) else { return false }
         }
-        if connection.session.wantsClose || (self.draining && !connection.session.isMidRequest) {
-            if connection.lingering { return true }
-            if connection.lingersOnClose {
-                connection.lingering = true
-                connection.lastActivityMillis = now
-                shutdown(connection.fd, CInt(SHUT_WR))
-                return true
-            }
+        switch connection.state.afterFlush(
+            atMillis: now, draining: self.isDraining, lingersOnClose: connection.lingersOnClose)
+        {
+        case .keepOpen:
+            return true
+        case .shutDownWriting:
+            // A peer already gone shows up as EOF or an error at the next read, which closes the connection.
+            _ = shutdown(connection.fd, CInt(SHUT_WR))
+            return true
+        case .close:
             self.close(connection)
             return false
         }
-        return true
     }
 
     static func isTCP(_ fd: CInt) -> Bool {
@@ -390,31 +395,18 @@ public final class Worker {
         self.gate.checkSharedFiles(nowMillis: now)
         var sawIdle = false
         for case let connection? in self.connections {
-            let quiet = now - connection.lastActivityMillis
-            if connection.lingering {
-                if quiet > Self.lingerMillis { self.close(connection) }
-            } else if let start = connection.requestStartMillis, now - start > self.configuration.requestTimeoutMillis {
-                // However steadily bytes trickle in, a request must be whole within the timeout of its first byte.
-                self.logger.warning(
-                    "closing slow connection: request incomplete",
-                    metadata: ["millis": "\(now - start)", "quiet_millis": "\(quiet)"])
-                self.close(connection)
-            } else if !connection.receivedAny || connection.session.isMidRequest || connection.hasPendingOutput {
-                if quiet > self.configuration.requestTimeoutMillis {
-                    self.logger.warning(
-                        "closing slow connection: no progress",
-                        metadata: ["millis": "\(quiet)", "received": "\(connection.receivedAny)",
-                            "pending_output": "\(connection.output.count - connection.outputSent)"])
-                    self.close(connection)
-                }
-            } else if self.draining || quiet > self.configuration.idleTimeoutMillis {
-                self.close(connection)
-            } else {
+            switch connection.state.verdict(atMillis: now, draining: self.isDraining, timeouts: self.timeouts) {
+            case .keep:
+                break
+            case .keepIdle:
                 sawIdle = true
+            case .close(let reason):
+                self.logClosing(connection, reason: reason, now: now)
+                self.close(connection)
             }
         }
         // Resume below 90% of the cap, or at once if an idle connection can make room for a new one.
-        if self.acceptingPaused && !self.draining
+        if self.accepting == .paused
             && (sawIdle || self.openConnections < self.configuration.maxConnections * 9 / 10)
         {
             self.resumeAccepting()
@@ -422,9 +414,31 @@ public final class Worker {
         self.logIdleClosed(now: now)
     }
 
+    /// Logs why a sweep closes a slow connection (an idle or lingering one closes without a line).
+    private func logClosing(_ connection: Connection, reason: ConnectionState.CloseReason, now: Int64) {
+        switch reason {
+        case .requestIncomplete(let elapsedMillis):
+            // However steadily bytes trickle in, a request must be whole within the timeout of its first byte.
+            self.logger.warning(
+                "closing slow connection: request incomplete",
+                metadata: [
+                    "millis": "\(elapsedMillis)", "quiet_millis": "\(now - connection.state.lastActivityMillis)",
+                ])
+        case .noProgress(let quietMillis):
+            self.logger.warning(
+                "closing slow connection: no progress",
+                metadata: [
+                    "millis": "\(quietMillis)", "received": "\(connection.state.phase != .awaitingFirstRequest)",
+                    "pending_output": "\(connection.pendingOutputCount)",
+                ])
+        case .lingerEnded, .idle:
+            break
+        }
+    }
+
     /// True if some connection is idle between requests (a scan: only called at the connection cap).
     private func hasIdleConnection() -> Bool {
-        for case let connection? in self.connections where connection.isIdle { return true }
+        for case let connection? in self.connections where connection.state.isIdle { return true }
         return false
     }
 
@@ -434,10 +448,10 @@ public final class Worker {
     /// an ordinary keep-alive close and opens a fresh connection (nginx retries a failed cached one at once).
     private func closeIdleConnections(now: Int64) -> Int {
         var idle: [Connection] = []
-        for case let connection? in self.connections where connection.isIdle { idle.append(connection) }
+        for case let connection? in self.connections where connection.state.isIdle { idle.append(connection) }
         guard !idle.isEmpty else { return 0 }
         let count = max(1, min(32, idle.count / 8))
-        idle.sort { $0.lastActivityMillis < $1.lastActivityMillis }
+        idle.sort { $0.state.lastActivityMillis < $1.state.lastActivityMillis }
         for connection in idle.prefix(count) { self.close(connection) }
         self.idleClosedUnlogged += count
         self.logIdleClosed(now: now)
@@ -460,41 +474,52 @@ public final class Worker {
     // MARK: - Descriptors
 
     private func close(_ connection: Connection) {
+        connection.state.close()
+        // Closing the descriptor also takes it out of the epoll set. Not retried on EINTR: Linux has closed it anyway.
         Glibc.close(connection.fd)
         self.connections[Int(connection.fd)] = nil
         self.openConnections -= 1
     }
 
-    private func watch(_ fd: CInt, events: UInt32, tag: UInt64) throws {
-        var event = epoll_event()
-        event.events = events
-        event.data.u64 = tag
-        _ = try syscall("epoll_ctl(ADD)") { epoll_ctl(self.epoll, EPOLL_CTL_ADD, fd, &event) }
+    /// Changes what `connection` is watched for; if epoll refuses, logs why and closes it (returns false).
+    private func watch(_ connection: Connection, events: EpollEvents) -> Bool {
+        do {
+            try self.epoll.modify(connection.fd, events: events, tag: Self.connectionBase + UInt64(connection.fd))
+            return true
+        } catch {
+            self.logger.error("closing connection: cannot change what epoll watches", metadata: ["error": "\(error)"])
+            self.close(connection)
+            return false
+        }
     }
 
-    private func watchListener(_ index: Int) throws {
+    private func watchListener(_ index: Int) throws(SystemCallError) {
         // EPOLLEXCLUSIVE: one worker wakes per new connection instead of all of them.
-        try self.watch(self.listeners[index].fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, tag: UInt64(index))
+        try self.epoll.add(self.listeners[index].fd, events: [.readable, .exclusive], tag: UInt64(index))
     }
 
-    private func modify(_ connection: Connection, events: UInt32) {
-        var event = epoll_event()
-        event.events = events
-        event.data.u64 = Self.connectionBase + UInt64(connection.fd)
-        epoll_ctl(self.epoll, EPOLL_CTL_MOD, connection.fd, &event)
+    /// Takes every listener out of the epoll set; a failure is logged (the listener may then still wake this worker).
+    private func unwatchListeners() {
+        for listener in self.listeners {
+            do {
+                try self.epoll.remove(listener.fd)
+            } catch {
+                self.logger.error("cannot stop watching a listener", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private func pauseAccepting() {
-        guard !self.acceptingPaused else { return }
-        self.acceptingPaused = true
-        for listener in self.listeners { epoll_ctl(self.epoll, EPOLL_CTL_DEL, listener.fd, nil) }
+        guard self.accepting == .on else { return }
+        self.accepting = .paused
+        self.unwatchListeners()
         self.logger.warning(
             "connection limit reached; not accepting until some close",
             metadata: ["max_connections": "\(self.configuration.maxConnections)"])
     }
 
     private func resumeAccepting() {
-        self.acceptingPaused = false
+        self.accepting = .on
         for index in self.listeners.indices {
             do { try self.watchListener(index) } catch { self.logger.error("cannot resume accepting", metadata: ["error": "\(error)"]) }
         }

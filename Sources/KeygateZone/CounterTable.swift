@@ -1,5 +1,6 @@
 import Glibc
 import KeygateCore
+import KeygateSystem
 import Synchronization
 
 /// Rate-limit, quota and credit state of every key, one 128-byte record per key slot, shared by every process that

@@ -1,5 +1,6 @@
 import Glibc
 import KeygateCore
+import KeygateSystem
 import Synchronization
 
 /// Per-client-IP rate-limit state in a fixed-size `MAP_SHARED` file: bounded memory whatever the traffic.

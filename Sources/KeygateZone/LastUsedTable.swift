@@ -1,3 +1,4 @@
+import KeygateSystem
 import Synchronization
 
 /// When each key was last used, one atomic word per key slot, shared by every worker through a ``Mapping``.

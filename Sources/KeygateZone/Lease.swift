@@ -1,6 +1,6 @@
-import CKeygateLinux
 import Glibc
 import KeygateCore
+import KeygateSystem
 import Synchronization
 
 /// A critical section over one record of a shared file that only a dead owner can leave held.
@@ -124,7 +124,7 @@ final class Lease: Sendable {
     static func ownerIsGone(_ raw: UInt64) -> Bool {
         let word = LeaseWord(rawValue: raw)
         guard word.pid > 0 else { return true }  // no process writes such a word
-        if kill(word.pid, 0) != 0 && currentErrno() == ESRCH { return true }
+        if kill(word.pid, 0) != 0 && Errno.current.rawValue == ESRCH { return true }
         // Alive, or another user's (EPERM): its start time tells whether it is still the owner.
         guard let stat = ProcessStat.read(pid: word.pid) else { return false }  // asked again in askMillis
         return word.ownerIsGone(now: stat)

@@ -4,6 +4,7 @@ import KeygateCore
 import KeygateCrypto
 import KeygateServer
 import KeygateStore
+import KeygateSystem
 import KeygateZone
 import Logging
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Glibc
 import KeygateCore
-import KeygateServer
 import KeygateStore
+import KeygateSystem
 
 /// Creates many keys in one transaction and writes their secrets one per line, for `bench/memory` (100k keys
 /// driven through nginx to measure worker memory).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import KeygateCore
 import KeygateServer
+import KeygateSystem
 import KeygateZone
 import Logging
 
@@ -74,7 +75,7 @@ struct Check: ParsableCommand {
         if access(path, F_OK) == 0 { return try CounterTable(path: path, capacity: self.countersCapacity) }
         var template = Array("/tmp/keygate-check-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw SystemCallError(call: "mkstemp", errno: errno, detail: "/tmp/keygate-check-XXXXXX") }
+        guard fd >= 0 else { throw SystemCallError(call: "mkstemp", errno: .current, detail: "/tmp/keygate-check-XXXXXX") }
         close(fd)
         let scratch = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         defer { unlink(scratch) }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
 import KeygateCore
-import KeygateServer
+import KeygateSystem
 import KeygateZone
 
 /// Sends `requests` admissions for one key slot through a counters file as fast as it can and prints

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Glibc
 import KeygateCore
-import KeygateServer
 import KeygateStore
+import KeygateSystem
 
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(

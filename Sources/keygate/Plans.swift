@@ -1,7 +1,7 @@
 import ArgumentParser
 import KeygateCore
-import KeygateServer
 import KeygateStore
+import KeygateSystem
 
 struct Plans: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Glibc
 import KeygateCore
 import KeygateStore
+import KeygateSystem
 import KeygateZone
 
 extension Serve {

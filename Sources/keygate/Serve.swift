@@ -4,6 +4,7 @@ import Glibc
 import KeygateCore
 import KeygateServer
 import KeygateStore
+import KeygateSystem
 import KeygateZone
 import Logging
 

@@ -30,4 +30,17 @@ extension FastCGIConnectionTests {
         }
         #expect(requests == 2)
     }
+
+    /// A management record partly received is mid-request too, so a trickled GET_VALUES cannot dodge the deadline.
+    @Test func aPartialManagementRecordIsMidRequest() {
+        let values = FastCGIClientEncoder.getValues(["FCGI_MAX_CONNS"])
+        var connection = FastCGIConnection()
+        var output: [UInt8] = []
+        #expect(connection.progress == .betweenRequests)
+        _ = T.feed(Array(values.prefix(3)), to: &connection, output: &output) { _, _ in }
+        #expect(connection.progress == .midRequest)
+        _ = T.feed(Array(values.dropFirst(3)), to: &connection, output: &output) { _, _ in }
+        #expect(connection.progress == .betweenRequests)
+        #expect(!output.isEmpty)
+    }
 }

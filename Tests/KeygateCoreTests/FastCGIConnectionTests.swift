@@ -326,7 +326,7 @@ struct FastCGIConnectionTests {
             T.respond(to: request, output: &output)
         }
         #expect(first == nil)
-        #expect(connection.wantsClose)
+        #expect(connection.progress == .finished)
         let before = output
         let second = T.feed([9, 9, 9] + T.request([("A", "b")]), to: &connection, output: &output) { _, _ in
             count += 1
@@ -341,7 +341,7 @@ struct FastCGIConnectionTests {
         var output: [UInt8] = []
         let error = T.feed([2, 1, 0, 1, 0, 8, 0, 0], to: &connection, output: &output) { _, _ in }
         #expect(error == .unsupportedVersion(2))
-        #expect(connection.wantsClose)
+        #expect(connection.progress == .finished)
         let again = T.feed(T.request(), to: &connection, output: &output) { _, _ in Issue.record("called") }
         #expect(again == nil)
         #expect(output.isEmpty)
@@ -474,17 +474,16 @@ struct FastCGIConnectionTests {
 
     // MARK: State
 
-    @Test func isMidRequestFollowsTheRequest() {
+    @Test func progressFollowsTheRequest() {
         var connection = FastCGIConnection()
         var output: [UInt8] = []
-        #expect(!connection.isMidRequest)
+        #expect(connection.progress != .midRequest)
         _ = T.feed(
             FastCGIClientEncoder.beginRequest(id: 1, role: 1, keepConnection: true), to: &connection, output: &output
         ) { _, _ in }
-        #expect(connection.isMidRequest)
+        #expect(connection.progress == .midRequest)
         _ = T.feed(FastCGIClientEncoder.params(id: 1, [("A", "1")]), to: &connection, output: &output) { _, _ in }
-        #expect(!connection.isMidRequest)
-        #expect(!connection.wantsClose)
+        #expect(connection.progress == .betweenRequests)
     }
 
     @Test func bufferedByteCountCountsPartialRecords() {
@@ -497,7 +496,7 @@ struct FastCGIConnectionTests {
         #expect(connection.bufferedByteCount == 3)  // three bytes of the BEGIN_REQUEST body
         _ = T.feed(Array(begin[11...]), to: &connection, output: &output) { _, _ in }
         #expect(connection.bufferedByteCount == 0)
-        #expect(connection.isMidRequest)
+        #expect(connection.progress == .midRequest)
         let values = FastCGIClientEncoder.getValues(["FCGI_MAX_CONNS"])
         _ = T.feed(Array(values.dropLast(2)), to: &connection, output: &output) { _, _ in }
         #expect(connection.bufferedByteCount == values.count - 8 - 2)

@@ -123,8 +123,8 @@ enum FastCGITesting {
             start = end
         }
         return Outcome(
-            requests: requests, output: output, error: error, wantsClose: connection.wantsClose,
-            isMidRequest: connection.isMidRequest, maxBufferedByteCount: maxBuffered)
+            requests: requests, output: output, error: error, wantsClose: connection.progress == .finished,
+            isMidRequest: connection.progress == .midRequest, maxBufferedByteCount: maxBuffered)
     }
 
     /// Feeds one chunk; returns the error it raised, if any.

@@ -42,8 +42,7 @@ struct HTTPConnectionTests {
         #expect(heads.map(\.target) == (0..<20).map { "/r\($0)" })
         #expect(heads.map { $0[.xAPIKey] } == (0..<20).map { "key\($0)" })
         #expect(output == heads.flatMap(Self.answer))
-        #expect(!connection.wantsClose)
-        #expect(!connection.isMidRequest)
+        #expect(connection.progress == .betweenRequests)
     }
 
     @Test func partialHeadIsKeptAcrossReads() throws {
@@ -60,14 +59,14 @@ struct HTTPConnectionTests {
         #expect(firstError == nil)
         #expect(heads.isEmpty)
         #expect(output.isEmpty)
-        #expect(connection.isMidRequest)
+        #expect(connection.progress == .midRequest)
         #expect(connection.bufferedByteCount == cut)
         let secondError = stream[cut...].withUnsafeBytes { connection.consume($0, output: &output, answer: answer) }
         #expect(secondError == nil)
         let head = try #require(heads.first)
         #expect(heads.count == 1)
         #expect(head[.xAPIKey] == "kg_AbC123secretsecretsecret")
-        #expect(!connection.isMidRequest)
+        #expect(connection.progress != .midRequest)
         #expect(connection.bufferedByteCount == 0)
         #expect(output == Self.answer(head))
     }
@@ -118,8 +117,7 @@ struct HTTPConnectionTests {
         let bad = Array("BAD REQUEST\r\n".utf8)
         let error = bad.withUnsafeBytes { connection.consume($0, output: &output) { _, _ in answered += 1 } }
         #expect(error == .invalidTarget)
-        #expect(connection.wantsClose)
-        #expect(!connection.isMidRequest)
+        #expect(connection.progress == .finished)
         let later = Self.request("/later").withUnsafeBytes {
             connection.consume($0, output: &output) { _, _ in answered += 1 }
         }
@@ -138,7 +136,7 @@ struct HTTPConnectionTests {
         #expect(second.withUnsafeBytes { connection.consume($0, output: &output) { _, _ in } } == .invalidFieldValue)
         #expect(output == HTTPResponseWriter.errorResponse(for: .invalidFieldValue))
         #expect(connection.bufferedByteCount == 0)
-        #expect(connection.wantsClose)
+        #expect(connection.progress == .finished)
     }
 
     @Test func connectionCloseEndsTheConnectionAfterItsAnswer() {
@@ -201,7 +199,6 @@ struct HTTPConnectionTests {
         let empty: [UInt8] = []
         #expect(empty.withUnsafeBytes { connection.consume($0, output: &output) { _, _ in } } == nil)
         #expect(output.isEmpty)
-        #expect(!connection.isMidRequest)
-        #expect(!connection.wantsClose)
+        #expect(connection.progress == .betweenRequests)
     }
 }

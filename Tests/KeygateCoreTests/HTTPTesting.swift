@@ -108,7 +108,7 @@ enum HTTPTesting {
             outcome.maxBufferedByteCount = max(outcome.maxBufferedByteCount, connection.bufferedByteCount)
             start = end
         }
-        outcome.wantsClose = connection.wantsClose
+        outcome.wantsClose = connection.progress == .finished
         outcome.bufferedByteCount = connection.bufferedByteCount
         return outcome
     }

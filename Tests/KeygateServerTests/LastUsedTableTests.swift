@@ -1,4 +1,5 @@
 import Glibc
+import KeygateSystem
 import Testing
 
 @testable import KeygateZone

@@ -1,5 +1,6 @@
 import Glibc
 import KeygateCore
+import KeygateSystem
 import Testing
 
 @testable import KeygateZone

@@ -24,6 +24,11 @@
 int CKeygateLinux_set_parent_death_signal(int sig);
 /// The current thread's errno (a macro in glibc).
 int CKeygateLinux_errno(void);
+/// The symbolic name of an errno value ("EBADF"), or NULL if glibc knows none (strerrorname_np needs _GNU_SOURCE).
+const char *CKeygateLinux_errno_name(int code);
+/// The English text of an errno value ("Bad file descriptor"), or NULL if glibc knows none (strerrordesc_np:
+/// thread-safe and never translated, unlike strerror).
+const char *CKeygateLinux_errno_description(int code);
 /// Blocks `signals` (a NULL-terminated list would be awkward; pass a sigset) for this thread.
 int CKeygateLinux_block_signals(const sigset_t *set, sigset_t *old);
 /// Fills `set` with exactly the listed signals.

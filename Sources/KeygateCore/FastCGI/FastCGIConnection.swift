@@ -58,20 +58,26 @@ public struct FastCGIConnection: Sendable {
     private var activeKeepConnection = false
     private var paramsBytes: [UInt8] = []
 
-    /// True once the connection should be closed after `output` is flushed; further input is then ignored.
-    ///
-    /// Set when a request without FCGI_KEEP_CONN was answered, rejected with UNKNOWN_ROLE or aborted, and when
-    /// ``consume(_:output:onRequest:)`` threw.
-    public private(set) var wantsClose = false
+    /// True once the connection ends after `output` is flushed (``progress`` is then ``ProtocolProgress/finished``):
+    /// a request without FCGI_KEEP_CONN was answered, rejected with UNKNOWN_ROLE or aborted, or
+    /// ``consume(_:output:onRequest:)`` threw. Further input is ignored.
+    private var finished = false
 
     public init(limits: FastCGILimits = FastCGILimits()) {
         self.limits = limits
     }
 
-    /// True while a request has begun but its PARAMS are not complete.
+    /// Where the connection stands: ``ProtocolProgress/midRequest`` from the first byte of a record until a request's
+    /// PARAMS are complete, ``ProtocolProgress/finished`` once it ends.
     ///
-    /// The server uses this for timeouts and for graceful shutdown: a connection that is not mid-request may be closed.
-    public var isMidRequest: Bool { self.activeRequestID != 0 }
+    /// Mid-request covers any record partly received as well as a request whose PARAMS are not complete, so from the
+    /// first byte of BEGIN_REQUEST's header to the end of PARAMS it never flickers: a request's deadline runs from its
+    /// first byte. The server uses this for timeouts and for graceful shutdown (a drain waits for a request in
+    /// progress).
+    public var progress: ProtocolProgress {
+        if self.finished { return .finished }
+        return self.activeRequestID != 0 || !self.isAtRecordBoundary ? .midRequest : .betweenRequests
+    }
 
     /// Bytes buffered of an incomplete record (for diagnostics); PARAMS content already belongs to its request.
     public var bufferedByteCount: Int { self.headerFill + self.beginFill + self.managementContent.count }
@@ -86,15 +92,15 @@ public struct FastCGIConnection: Sendable {
     /// Calls `onRequest` once per request whose PARAMS stream is complete, in order; the callee appends its answer
     /// (use ``FastCGIResponseWriter``) to `output`. Management replies (GET_VALUES_RESULT, UNKNOWN_TYPE) and
     /// END_REQUEST records for rejected or aborted requests are appended to `output` in stream order. Throws on a
-    /// protocol violation: the caller logs it and closes (``wantsClose`` is then true).
+    /// protocol violation: the caller logs it and closes (``progress`` is then ``ProtocolProgress/finished``).
     public mutating func consume(
         _ bytes: UnsafeRawBufferPointer, output: inout [UInt8], onRequest: (FastCGIRequest, inout [UInt8]) -> Void
     ) throws(FastCGIError) {
-        guard !self.wantsClose else { return }
+        guard !self.finished else { return }
         do throws(FastCGIError) {
             try self.process(bytes, output: &output, onRequest: onRequest)
         } catch {
-            self.wantsClose = true
+            self.finished = true
             throw error
         }
     }
@@ -122,7 +128,7 @@ public struct FastCGIConnection: Sendable {
                 try self.beginRecord(FastCGIRecordHeader(word: self.headerWord))
                 if self.contentRemaining == 0 {
                     try self.endRecord(output: &output, onRequest: onRequest)
-                    if self.wantsClose { return }
+                    if self.finished { return }
                 }
 
             case .content:
@@ -146,7 +152,7 @@ public struct FastCGIConnection: Sendable {
                 self.contentRemaining -= available
                 if self.contentRemaining == 0 {
                     try self.endRecord(output: &output, onRequest: onRequest)
-                    if self.wantsClose { return }
+                    if self.finished { return }
                 }
 
             case .padding:
@@ -238,7 +244,7 @@ public struct FastCGIConnection: Sendable {
                 requestID: self.activeRequestID, appStatus: 0, protocolStatus: .requestComplete, to: &output)
             self.activeRequestID = 0
             self.paramsBytes = []
-            if !self.activeKeepConnection { self.wantsClose = true }
+            if !self.activeKeepConnection { self.finished = true }
         case .params:
             if self.recordContentLength == 0 {
                 try self.completeRequest(output: &output, onRequest: onRequest)
@@ -260,7 +266,7 @@ public struct FastCGIConnection: Sendable {
         guard let role = FastCGIRole(rawValue: roleValue), role != .filter else {
             FastCGIResponseWriter.appendEndRequest(
                 requestID: requestID, appStatus: 0, protocolStatus: .unknownRole, to: &output)
-            if !keepConnection { self.wantsClose = true }
+            if !keepConnection { self.finished = true }
             return
         }
         self.activeRequestID = requestID
@@ -281,7 +287,7 @@ public struct FastCGIConnection: Sendable {
             params: params)
         self.activeRequestID = 0
         onRequest(request, &output)
-        if !request.keepConnection { self.wantsClose = true }
+        if !request.keepConnection { self.finished = true }
     }
 
     /// Answers a complete GET_VALUES record with the known names it asked for, each once, in the order asked.

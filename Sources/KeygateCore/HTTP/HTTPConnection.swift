@@ -11,10 +11,10 @@ public struct HTTPConnection: Sendable {
     /// The incomplete head's parse; fresh whenever `buffer` is empty.
     private var scanner = HTTPHeadScanner()
 
-    /// True once the connection should be closed after `output` is flushed; further input is then ignored.
-    ///
-    /// Set after a rejected head and after answering a request whose ``HTTPRequestHead/keepAlive`` is false.
-    public private(set) var wantsClose = false
+    /// Where the connection stands: ``ProtocolProgress/midRequest`` while part of a head has arrived (a connection
+    /// that is not mid-request may be closed when idle), ``ProtocolProgress/finished`` after a rejected head and after
+    /// answering a request whose ``HTTPRequestHead/keepAlive`` is false. Once finished, further input is ignored.
+    public private(set) var progress = ProtocolProgress.betweenRequests
 
     public init(limits: HTTPHeadLimits = HTTPHeadLimits()) {
         self.limits = limits
@@ -23,21 +23,18 @@ public struct HTTPConnection: Sendable {
     /// Bytes held of a partial head.
     public var bufferedByteCount: Int { self.buffer.count }
 
-    /// True while part of a head has arrived: a connection that is not mid-request may be closed when idle.
-    public var isMidRequest: Bool { !self.buffer.isEmpty }
-
     /// Feeds bytes read from the socket (any split, down to 1 byte at a time).
     ///
     /// Calls `answer` once per complete head, in order; the callee appends its response (use
     /// ``HTTPResponseWriter``) to `output`. Returns the parse error (for a log line) if one ended the connection during
     /// this call, else nil. After an error, appends exactly one fixed response
-    /// (``HTTPResponseWriter/errorResponse(for:)``) and sets ``wantsClose``; after a request with `keepAlive == false`,
-    /// sets ``wantsClose``; once ``wantsClose``, further bytes are ignored.
+    /// (``HTTPResponseWriter/errorResponse(for:)``) and finishes (``progress``); after a request with
+    /// `keepAlive == false`, finishes; once finished, further bytes are ignored.
     public mutating func consume(
         _ bytes: UnsafeRawBufferPointer, output: inout [UInt8], answer: (HTTPRequestHead, inout [UInt8]) -> Void
     ) -> HTTPHeadError? {
         var index = 0
-        while index < bytes.count && !self.wantsClose {
+        while index < bytes.count && self.progress != .finished {
             // One switch over the verdict: its head is moved out once, not copied per inspection.
             let held = self.buffer.count
             let taken: Int
@@ -57,16 +54,17 @@ public struct HTTPConnection: Sendable {
                 // Shorter than maxHeadBytes, or the head would be too large.
                 if held == 0 { self.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index...])) }
                 index += taken
+                self.progress = .midRequest
             case .complete(let head, let consumed):
                 index += consumed - held
                 if held > 0 { self.buffer.removeAll(keepingCapacity: true) }
                 self.scanner = HTTPHeadScanner()
                 answer(head, &output)
-                if !head.keepAlive { self.wantsClose = true }
+                self.progress = head.keepAlive ? .betweenRequests : .finished
             case .invalid(let error):
                 self.buffer = []
                 self.scanner = HTTPHeadScanner()
-                self.wantsClose = true
+                self.progress = .finished
                 output.append(contentsOf: HTTPResponseWriter.errorResponse(for: error))
                 return error
             }

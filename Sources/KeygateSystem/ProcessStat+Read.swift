@@ -10,7 +10,7 @@ extension ProcessStat {
     }
 
     /// The calling process's own stat line (for its start time).
-    static func readSelf() -> ProcessStat? {
+    public static func readSelf() -> ProcessStat? {
         Self.read(path: "/proc/self/stat")
     }
 
@@ -23,9 +23,8 @@ extension ProcessStat {
             var length = 0
             // Bounded: at most 1024 bytes, and every pass either reads more or stops.
             while length < buffer.count {
-                let count = Glibc.read(fd, buffer.baseAddress! + length, buffer.count - length)
-                if count < 0 && currentErrno() == EINTR { continue }
-                if count <= 0 { break }
+                let read = retryingInterrupts { Glibc.read(fd, buffer.baseAddress! + length, buffer.count - length) }
+                guard case .success(let count) = read, count > 0 else { break }
                 length += count
             }
             return ProcessStat(statLine: UnsafeBufferPointer(rebasing: buffer[0..<length]))

@@ -30,7 +30,7 @@ public final class Mapping: @unchecked Sendable {
     private let lost: UnsafeMutablePointer<Atomic<Int32>>
     private let guardIndex: CInt
 
-    static let fileIDOffset = 40
+    public static let fileIDOffset = 40
 
     /// Fixed header at offset 0 of every keygate shared file.
     public struct Header: Equatable, Sendable {
@@ -38,6 +38,13 @@ public final class Mapping: @unchecked Sendable {
         public var layoutVersion: UInt32
         public var byteCount: UInt64
         public var capacity: UInt64
+
+        public init(magic: UInt64, layoutVersion: UInt32, byteCount: UInt64, capacity: UInt64) {
+            self.magic = magic
+            self.layoutVersion = layoutVersion
+            self.byteCount = byteCount
+            self.capacity = capacity
+        }
 
         public static let size = 64
     }
@@ -83,7 +90,7 @@ public final class Mapping: @unchecked Sendable {
                 foundID = found.fileID
                 guard found.header == header, existing == self.byteCount, found.fileID == expectedID else {
                     throw SystemCallError(
-                        call: "open shared state", errno: ESTALE,
+                        call: "open shared state", errno: Errno(ESTALE),
                         detail: "\(path): not the file this keygate started with (\(existing) bytes, file id "
                             + "\(String(found.fileID, radix: 16)), expected id \(String(expectedID, radix: 16)))")
                 }
@@ -94,7 +101,7 @@ public final class Mapping: @unchecked Sendable {
                 if found.header != header || existing != self.byteCount {
                     guard opening == .recreatingMismatched else {
                         throw SystemCallError(
-                            call: "open shared state", errno: EINVAL,
+                            call: "open shared state", errno: Errno(EINVAL),
                             detail: "\(path): " + Mapping.mismatch(found.header, size: existing, expected: header)
                                 + ". Move the file away or start with --rebuild-state")
                     }
@@ -107,7 +114,7 @@ public final class Mapping: @unchecked Sendable {
             }
             guard let address = mmap(nil, self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
                 address != MAP_FAILED
-            else { throw SystemCallError(call: "mmap", errno: currentErrno(), detail: path) }
+            else { throw SystemCallError(call: "mmap", errno: .current, detail: path) }
             mapped = address
             self.created = fresh
             if fresh || foundID == 0 { foundID = UInt64.random(in: 1...UInt64.max) }
@@ -136,17 +143,17 @@ public final class Mapping: @unchecked Sendable {
         self.lost.initialize(to: Atomic<Int32>(0))
         let guardIndex = CKeygateLinux_guard_mapping(
             self.base, self.byteCount, UnsafeMutableRawPointer(self.lost).assumingMemoryBound(to: Int32.self))
-        precondition(guardIndex >= 0, "cannot guard \(path) against SIGBUS: errno \(currentErrno())")
+        precondition(guardIndex >= 0, "cannot guard \(path) against SIGBUS: \(Errno.current)")
         self.guardIndex = guardIndex
     }
 
     /// What is at `path` compared with `header`, for deciding at startup whether a file may be used.
     public static func probe(path: String, expecting header: Header) throws(SystemCallError) -> SharedFileState {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            let code = currentErrno()
-            if code == ENOENT { return .missing }
-            throw SystemCallError(call: "open", errno: code, detail: path)
+        let fd: CInt
+        switch retryingInterrupts({ open(path, O_RDONLY | O_CLOEXEC) }) {
+        case .success(let opened): fd = opened
+        case .failure(let errno) where errno.rawValue == ENOENT: return .missing
+        case .failure(let errno): throw SystemCallError(call: "open", errno: errno, detail: path)
         }
         defer { close(fd) }
         var status = stat()
