@@ -4,6 +4,7 @@ import KeygateCore
 import KeygateCrypto
 import KeygateServer
 import KeygateStore
+import KeygateTesting
 import KeygateZone
 import Logging
 
