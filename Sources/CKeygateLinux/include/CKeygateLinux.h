@@ -24,7 +24,7 @@
 int CKeygateLinux_set_parent_death_signal(int sig);
 /// The current thread's errno (a macro in glibc).
 int CKeygateLinux_errno(void);
-/// Blocks `signals` (a NULL-terminated list would be awkward; pass a sigset) for this thread.
+/// Adds the signals in `set` to this thread's blocked set (pthread_sigmask); the old mask goes to `old` unless NULL.
 int CKeygateLinux_block_signals(const sigset_t *set, sigset_t *old);
 /// Fills `set` with exactly the listed signals.
 void CKeygateLinux_sigset(sigset_t *set, const int *signals, int count);
