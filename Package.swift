@@ -47,14 +47,38 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Benchmark and stress commands (bench-decide, bench-seed, counters-hammer), out of the production binary.
+        .executableTarget(
+            name: "keygate-bench",
+            dependencies: [
+                "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateSystem", "KeygateZone", "KeygateServer",
+                "KeygateTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // What tests and tools use to play the other side (FastCGI client codecs, CGI responses, seeded randomness);
+        // never linked into `keygate`.
+        .target(name: "KeygateTesting", dependencies: ["KeygateCore"], swiftSettings: strict),
 
-        .testTarget(name: "KeygateCoreTests", dependencies: ["KeygateCore"], swiftSettings: strict),
-        .testTarget(name: "KeygateStoreTests", dependencies: ["KeygateStore", "KeygateCrypto", "KeygateCore"], swiftSettings: strict),
+        .testTarget(name: "KeygateCoreTests", dependencies: ["KeygateCore", "KeygateTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "KeygateStoreTests", dependencies: ["KeygateStore", "KeygateCrypto", "KeygateCore", "KeygateTesting"],
+            swiftSettings: strict),
         .testTarget(name: "KeygateSystemTests", dependencies: ["CKeygateLinux", "KeygateSystem"], swiftSettings: strict),
-        .testTarget(name: "KeygateServerTests", dependencies: ["KeygateServer", "KeygateZone", "KeygateSystem", "KeygateStore", "KeygateCore"], swiftSettings: strict),
+        .testTarget(
+            name: "KeygateServerTests",
+            dependencies: [
+                "KeygateServer", "KeygateZone", "KeygateSystem", "KeygateStore", "KeygateCore", "KeygateTesting",
+            ],
+            swiftSettings: strict),
         // The command line's pure parts (resolving `keygate serve`'s configuration), without running the binary.
-        .testTarget(name: "KeygateCLITests", dependencies: ["keygate", "KeygateServer", "KeygateSystem", "KeygateCore"], swiftSettings: strict),
-        // Drives the built `keygate` binary with real nginx, cgi-fcgi and curl.
-        .testTarget(name: "IntegrationTests", dependencies: ["KeygateCore", "keygate"], swiftSettings: strict),
+        .testTarget(
+            name: "KeygateCLITests", dependencies: ["keygate", "KeygateServer", "KeygateSystem", "KeygateCore"],
+            swiftSettings: strict),
+        // Drives the built `keygate` and `keygate-bench` binaries with real nginx, cgi-fcgi and curl.
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["KeygateCore", "KeygateTesting", "keygate", "keygate-bench"],
+            swiftSettings: strict),
     ]
 )

@@ -1,6 +1,7 @@
 # Helpers shared by bench/run and bench/memory (sourced, not run). Expects `repo` and `dir` to be set.
 
-# Installs what the benchmarks need from Debian (idempotent) and builds keygate in release mode; sets `bin`.
+# Installs what the benchmarks need from Debian (idempotent) and builds keygate and keygate-bench (bench-decide,
+# bench-seed) in release mode; sets `bin` and `bench_bin`.
 bench_prepare() {
     bash "$repo/.ci/install-deps.sh"
     local wanted=(wrk redis-server redis-tools valgrind binutils python3) missing=() package
@@ -13,7 +14,9 @@ bench_prepare() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
     swift build -c release --package-path "$repo" --product keygate >&2
+    swift build -c release --package-path "$repo" --product keygate-bench >&2
     bin="$(swift build -c release --package-path "$repo" --show-bin-path)/keygate"
+    bench_bin="$(dirname "$bin")/keygate-bench"
 }
 
 # A TCP port on 127.0.0.1 that is free right now.

@@ -119,7 +119,7 @@ lines += [
     "identity and RateLimit headers copied with `auth_request_set`; an over-limit 403 + `X-Keygate-Reason: "
     "rate_limited` becomes a 429, which is expected there), except the rows marked bare, which use a plain "
     "`auth_request` like the minimal responders' rows. HTTP rows use an "
-    "upstream `keepalive 64; keepalive_requests 1000000` (docs/http-forward-auth.md §1). \"vs responder\": against "
+    "upstream `keepalive 64; keepalive_requests 1000000` (as nginx/keygate-http-upstream.conf ships it). \"vs responder\": against "
     "the minimal C FastCGI responder for FastCGI rows, the minimal C HTTP responder for HTTP rows. \"unexpected / "
     "errors\": answers other than the expected status, and socket errors, over all rounds.",
     "",
@@ -136,7 +136,7 @@ if "redis" in samples:
               "| case | ops/s (median) | p50 µs | p99 µs |", "|---|---|---|---|",
               f"| {names['redis']} | {number(median['redis'])} | {number(statistics.median(x[1] for x in r))} | "
               f"{number(statistics.median(x[2] for x in r))} |"]
-lines += ["", "## In-process decision path (no sockets; `keygate bench-decide`, release build)", "", decide, "",
+lines += ["", "## In-process decision path (no sockets; `keygate-bench bench-decide`, release build)", "", decide, "",
           "A cached valid key is checked for revocation on every request by reading SQLite's WAL-index header from the "
           "`-shm` mapping; `PRAGMA data_version` (shown alone above) runs only when that header changed and once a "
           "second as a backstop."]
@@ -148,7 +148,7 @@ if instructions:
               "unknown": "unknown key (cached miss)", "malformed": "malformed key"}
     sha = instructions.get("sha256") or 1
     lines += ["", "## Instructions per decision (callgrind; repeatable on a noisy machine)", "",
-              f"`valgrind --tool=callgrind keygate bench-decide --only S --iterations N` for N = {n1} and {n2}: "
+              f"`valgrind --tool=callgrind keygate-bench bench-decide --only S --iterations N` for N = {n1} and {n2}: "
               f"(Ir({n2}) - Ir({n1})) / ({n2} - {n1}), so set-up and warm-up cancel out. valgrind does not offer the CPU's "
               "SHA extensions, so under it OpenSSL hashes with its SSSE3/AVX code (natively, on a CPU with `sha_ni`, "
               "with the SHA instructions, which is faster): every row below that hashes counts that path, and the "

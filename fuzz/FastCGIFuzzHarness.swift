@@ -1,7 +1,8 @@
 // libFuzzer entry point for the FastCGI codec and the request mapping; built by fastcgi.sh together with every source
-// of KeygateCore (it has no dependencies). The first input byte chooses how the rest is cut; the rest is the stream a
-// front end sends. Traps (and so reports) on a crash, on output that is not well-formed FastCGI, on an answer larger
-// than its bound, and when anything the connection did depends on where the stream was cut.
+// of KeygateCore (it has no dependencies) and KeygateTesting's client side (FastCGI decoder, CGI response parser),
+// which reads the answers back. The first input byte chooses how the rest is cut; the rest is the stream a front end
+// sends. Traps (and so reports) on a crash, on output that is not well-formed FastCGI, on an answer larger than its
+// bound, and when anything the connection did depends on where the stream was cut.
 
 /// Proxies whose `X-Forwarded-For` the fuzzed gate believes, so that the walk over hops is exercised.
 let trustedProxies = ["127.0.0.0/8", "10.0.0.0/8", "::1/128"].map { CIDR($0)! }

@@ -6,15 +6,19 @@ fuzz_sources() {
     case "$1" in
         http-head) echo "$root"/Sources/KeygateCore/HTTP/*.swift "$root/Sources/KeygateCore/Text/ByteWriter.swift" \
             "$root/Sources/KeygateCore/Connection/ProtocolProgress.swift" "$here/HTTPHeadFuzzHarness.swift" ;;
-        fastcgi) echo $(find "$root/Sources/KeygateCore" -name '*.swift' | sort) "$here/FastCGIFuzzHarness.swift" ;;
+        fastcgi) echo $(find "$root/Sources/KeygateCore" -name '*.swift' | sort) \
+            "$root/Sources/KeygateTesting/FastCGIAnswer.swift" "$root/Sources/KeygateTesting/FastCGIClientDecoder.swift" \
+            "$root/Sources/KeygateTesting/CGIResponse.swift" "$here/FastCGIFuzzHarness.swift" ;;
         *) echo "fuzz_sources: unknown fuzzer $1" >&2; return 1 ;;
     esac
 }
 
 # fuzz_build NAME OUTPUT: compiles NAME's harness to OUTPUT.
 fuzz_build() {
+    # One module: the sources' `package` declarations need a package name (SwiftPM passes the same one).
     # shellcheck disable=SC2046  # word splitting of the source list is intended (paths have no spaces)
-    swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "KeygateFuzz$(echo "$1" | tr -d -)" \
+    swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name keygate \
+        -module-name "KeygateFuzz$(echo "$1" | tr -d -)" \
         $(fuzz_sources "$1") -o "$2"
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KeygateTesting
 import Testing
 
 /// The admin CLI: output shapes, clear errors and exit codes for bad input.
@@ -162,8 +163,6 @@ final class CLITests {
         #expect(String(decoding: stdout, as: UTF8.self).contains("Status: 204"))
     }
 }
-
-import KeygateCore
 
 struct FastCGIAnswerBox {
     var answer: FastCGIAnswer

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// `keygate serve --config FILE` with everything in the file, `db` and `listen` included: each option has its effect,

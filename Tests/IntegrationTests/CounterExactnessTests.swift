@@ -25,7 +25,7 @@ final class CounterExactnessTests {
         let threads = (0..<processes).map { _ in
             Thread {
                 do {
-                    let result = try Harness.keygate(
+                    let result = try Harness.keygateBench(
                         ["counters-hammer", "--counters", counters, "--slot", "\(slot)", "--requests", "\(requests)",
                          "--start-at", "\(startAt)"] + policy)
                     collected.lock.lock(); collected.results.append(result); collected.lock.unlock()

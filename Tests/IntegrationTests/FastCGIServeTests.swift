@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// `keygate serve` driven over its unix socket by libfcgi's `cgi-fcgi` and by a raw FastCGI client.

@@ -15,7 +15,7 @@ final class LeasePauseTests {
         self.scratch = try Scratch()
     }
 
-    /// `keygate counters-hammer` started in the background, its output going to a file.
+    /// `keygate-bench counters-hammer` started in the background, its output going to a file.
     struct BackgroundHammer {
         let pid: pid_t
         let outputPath: String
@@ -26,12 +26,12 @@ final class LeasePauseTests {
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
             posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            let words = [Harness.keygate, "counters-hammer"] + arguments
+            let words = [Harness.keygateBench, "counters-hammer"] + arguments
             let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
             defer { for pointer in argv { free(pointer) } }
             var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, Harness.keygate, &actions, nil, argv, environ)
-            guard spawned == 0 else { throw HarnessError("posix_spawn keygate: errno \(spawned)") }
+            let spawned = posix_spawn(&pid, Harness.keygateBench, &actions, nil, argv, environ)
+            guard spawned == 0 else { throw HarnessError("posix_spawn keygate-bench: errno \(spawned)") }
             self.pid = pid
         }
 
@@ -63,7 +63,7 @@ final class LeasePauseTests {
     /// Runs a hammer to completion on `counters`; returns (admitted, rejected, unavailable) and the seconds it took.
     func hammer(_ counters: String, requests: Int) throws -> (counts: [Int], seconds: Double) {
         let start = Date()
-        let result = try Harness.keygate(
+        let result = try Harness.keygateBench(
             ["counters-hammer", "--counters", counters, "--credits", "1000", "--requests", "\(requests)"])
         let seconds = Date().timeIntervalSince(start)
         let counts = Self.counts(result.stdout)

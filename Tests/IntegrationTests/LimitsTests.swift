@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// Rate limits, quotas and credits end to end: true 429s through real nginx, restarts, live limit changes, usage.
@@ -190,7 +191,7 @@ final class LimitsTests {
         _ = try Harness.createKey(db: self.db)
         let counters = self.scratch.file("counters")
         // A counters file of another capacity (`check` records nothing and creates no file, so the hammer makes it).
-        let small = try Harness.keygate(["counters-hammer", "--counters", counters, "--capacity", "8", "--requests", "0"])
+        let small = try Harness.keygateBench(["counters-hammer", "--counters", counters, "--capacity", "8", "--requests", "0"])
         #expect(small.status == 0)
         let refused = try Harness.keygate(["serve", "--db", self.db, "--counters", counters, "--listen", "unix:\(self.scratch.file("r.sock"))"])
         #expect(refused.status != 0)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// What `keygate serve` writes to its log: never a key, at any level, and no flood from hostile peers.

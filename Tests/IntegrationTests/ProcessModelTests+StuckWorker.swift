@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// `keygate serve --stuck-worker-timeout`: a worker stopped (SIGSTOP, a debugger) past the bound is killed and

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// Supervisor and worker lifecycle: restarts, reloads, graceful stop, inherited sockets, startup errors.

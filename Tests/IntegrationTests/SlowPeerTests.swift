@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// Slow and many peers: a trickled request is cut off at its deadline however steadily bytes arrive, and at the

@@ -1,4 +1,5 @@
 import KeygateCore
+import KeygateTesting
 import Testing
 
 struct FastCGIClientEncoderTests {
@@ -60,6 +61,16 @@ struct FastCGIClientEncoderTests {
         #expect(Array(stream[65_543..<65_551]) == [1, 5, 0, 1, 0x11, 0x71, 0, 0])
         #expect(FastCGIClientEncoder.stdin(id: 1, []) == [])
         #expect(FastCGIClientEncoder.emptyStdin(id: 3) == [1, 5, 0, 3, 0, 0, 0, 0])
+    }
+
+    @Test(arguments: [true, false])
+    func requestIsBeginParamsAndStdin(stdin: Bool) {
+        let begin: [UInt8] = [1, 1, 1, 2, 0, 8, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0]
+        let params: [UInt8] = [1, 4, 1, 2, 0, 4, 0, 0, 1, 1, 65, 98, 1, 4, 1, 2, 0, 0, 0, 0]
+        let end: [UInt8] = stdin ? [1, 5, 1, 2, 0, 0, 0, 0] : []
+        #expect(
+            FastCGIClientEncoder.request(id: 0x0102, role: 2, keepConnection: true, [("A", "b")], stdin: stdin)
+                == begin + params + end)
     }
 
     @Test func getValuesAndAbortAreExact() {

@@ -1,4 +1,5 @@
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// Deterministic pseudo-random and mutated streams: the connection must never trap, and must behave the same

@@ -1,4 +1,5 @@
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// Shared fixtures for the FastCGI suites: a seeded generator, stream builders and a driver for ``FastCGIConnection``.
@@ -158,9 +159,9 @@ enum FastCGITesting {
         id: UInt16 = 1, role: UInt16 = 1, keepConnection: Bool = false, _ pairs: [(String, String)] = nginxParams,
         maxRecordContent: Int = 65_535, padding: UInt8 = 0, stdin: Bool = true
     ) -> [UInt8] {
-        FastCGIClientEncoder.beginRequest(id: id, role: role, keepConnection: keepConnection)
-            + FastCGIClientEncoder.params(id: id, pairs, maxRecordContent: maxRecordContent, padding: padding)
-            + (stdin ? FastCGIClientEncoder.emptyStdin(id: id) : [])
+        FastCGIClientEncoder.request(
+            id: id, role: role, keepConnection: keepConnection, pairs, maxRecordContent: maxRecordContent,
+            padding: padding, stdin: stdin)
     }
 
     /// The pairs of `params` in order, for comparisons.

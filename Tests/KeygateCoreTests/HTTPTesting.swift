@@ -1,4 +1,5 @@
 import KeygateCore
+import KeygateTesting
 import Testing
 
 /// Shared fixtures for the HTTP suites: real front-end heads, a driver for ``HTTPConnection`` and byte helpers.

@@ -1,4 +1,5 @@
 import KeygateCore
+import KeygateTesting
 import Testing
 
 struct LimitCreditPolicyTests {

@@ -29,7 +29,7 @@ const char *CKeygateLinux_errno_name(int code);
 /// The English text of an errno value ("Bad file descriptor"), or NULL if glibc knows none (strerrordesc_np:
 /// thread-safe and never translated, unlike strerror).
 const char *CKeygateLinux_errno_description(int code);
-/// Blocks `signals` (a NULL-terminated list would be awkward; pass a sigset) for this thread.
+/// Adds the signals in `set` to this thread's blocked set (pthread_sigmask); the old mask goes to `old` unless NULL.
 int CKeygateLinux_block_signals(const sigset_t *set, sigset_t *old);
 /// Fills `set` with exactly the listed signals.
 void CKeygateLinux_sigset(sigset_t *set, const int *signals, int count);

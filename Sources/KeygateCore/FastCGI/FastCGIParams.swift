@@ -48,7 +48,7 @@ public struct FastCGIParams: Sendable {
     ///
     /// Throws ``FastCGIError/malformedNameValuePair`` when a length prefix, name or value runs past the end, and
     /// ``FastCGIError/tooManyParams(limit:)`` when there are more than `maxCount` pairs.
-    init(encoded: [UInt8], maxCount: Int) throws(FastCGIError) {
+    package init(encoded: [UInt8], maxCount: Int) throws(FastCGIError) {
         // Pass 1 validates and counts, so pass 2 fills an array allocated once at its final size.
         var count = 0
         var offset = 0
@@ -203,7 +203,7 @@ public struct FastCGIParams: Sendable {
     }
 
     /// Appends `length` as a 1-byte prefix when it is at most 127, otherwise as 4 bytes with the top bit set.
-    static func appendLength(_ length: Int, to output: inout [UInt8]) {
+    package static func appendLength(_ length: Int, to output: inout [UInt8]) {
         precondition(length >= 0 && length <= Self.maxEncodedLength, "name-value length \(length)")
         if length <= 127 {
             output.append(UInt8(length))

@@ -1,19 +1,19 @@
 /// The fixed 8-byte prefix of every FastCGI record: `version type idB1 idB0 lengthB1 lengthB0 padding reserved`.
-struct FastCGIRecordHeader: Equatable, Sendable {
+package struct FastCGIRecordHeader: Equatable, Sendable {
     /// Size of the header on the wire.
-    static let byteCount = 8
+    package static let byteCount = 8
     /// Largest content a single record carries (the length field is 16 bits).
-    static let maxContentBytes = 65_535
+    package static let maxContentBytes = 65_535
     /// The only protocol version there is.
-    static let version1: UInt8 = 1
+    package static let version1: UInt8 = 1
 
-    var version: UInt8
-    var type: UInt8
-    var requestID: UInt16
-    var contentLength: UInt16
-    var paddingLength: UInt8
+    package var version: UInt8
+    package var type: UInt8
+    package var requestID: UInt16
+    package var contentLength: UInt16
+    package var paddingLength: UInt8
 
-    init(version: UInt8 = Self.version1, type: UInt8, requestID: UInt16, contentLength: UInt16, paddingLength: UInt8) {
+    package init(version: UInt8 = Self.version1, type: UInt8, requestID: UInt16, contentLength: UInt16, paddingLength: UInt8) {
         self.version = version
         self.type = type
         self.requestID = requestID
@@ -22,7 +22,7 @@ struct FastCGIRecordHeader: Equatable, Sendable {
     }
 
     /// Decodes the eight header bytes packed into one word, the first byte most significant.
-    init(word: UInt64) {
+    package init(word: UInt64) {
         self.version = UInt8(truncatingIfNeeded: word >> 56)
         self.type = UInt8(truncatingIfNeeded: word >> 48)
         self.requestID = UInt16(truncatingIfNeeded: word >> 32)
@@ -37,7 +37,7 @@ struct FastCGIRecordHeader: Equatable, Sendable {
     }
 
     /// Appends the eight header bytes to `output`.
-    func append(to output: inout [UInt8]) {
+    package func append(to output: inout [UInt8]) {
         withUnsafeBytes(of: self.word.bigEndian) { output.append(contentsOf: $0) }
     }
 

@@ -1,6 +1,7 @@
 /// The header fields keygate reads; every other field is validated and skipped.
 ///
-/// A request head stores their values in a fixed array indexed by `rawValue`.
+/// A request head keeps one value per field inline (``HTTPRequestHead``); the scanner finds duplicates with one bit per
+/// `rawValue`.
 public enum HTTPReadField: Int, CaseIterable, Sendable {
     case host
     case authorization

@@ -17,7 +17,7 @@ public struct KeyRecord: Sendable, Equatable {
         get { self.storage.fields.id }
         set { self.unique().fields.id = newValue }
     }
-    /// Index of this key's slot in shared state (last-used times today, rate-limit buckets later).
+    /// Index of this key's slot in the shared files: its last-used time and its limits' counters.
     public var slot: Int {
         get { self.storage.fields.slot }
         set { self.unique().fields.slot = newValue }

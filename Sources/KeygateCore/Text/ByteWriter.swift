@@ -58,7 +58,6 @@ struct ByteWriter {
     /// Appends `value` in decimal, as `String(value)` spells it.
     mutating func append(decimal value: Int) { self.append(decimal: Int64(value)) }
 
-    /// "00" through "99", two bytes per number.
     /// Appends `value` in decimal, as `String(value)` spells it.
     mutating func append(decimal value: Int64) {
         if value < 0 { self.append(UInt8(ascii: "-")) }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeygateCore
+import KeygateTesting
 
 /// A raw client connection to keygate (unix socket or loopback TCP), for speaking (and abusing) a protocol directly.
 class RawSocket {
@@ -96,8 +97,7 @@ final class FastCGISocket: RawSocket {
 
     /// One complete request: BEGIN_REQUEST, PARAMS, empty STDIN.
     static func request(id: UInt16 = 1, role: UInt16 = 1, keep: Bool = false, _ params: [(String, String)]) -> [UInt8] {
-        FastCGIClientEncoder.beginRequest(id: id, role: role, keepConnection: keep)
-            + FastCGIClientEncoder.params(id: id, params) + FastCGIClientEncoder.emptyStdin(id: id)
+        FastCGIClientEncoder.request(id: id, role: role, keepConnection: keep, params)
     }
 
     /// Params like nginx's stock fastcgi_params for a GET of `uri`.

@@ -36,11 +36,17 @@ struct CommandResult {
 
 enum Harness {
     /// The `keygate` binary built next to this test bundle.
-    static var keygate: String {
+    static var keygate: String { Self.builtProduct("keygate") }
+
+    /// The `keygate-bench` binary (bench-decide, bench-seed, counters-hammer) built next to this test bundle.
+    static var keygateBench: String { Self.builtProduct("keygate-bench") }
+
+    /// The path of `name` in the build folder that holds this test bundle.
+    static func builtProduct(_ name: String) -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let exe = String(decoding: buffer[0..<max(length, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return (exe as NSString).deletingLastPathComponent + "/keygate"
+        return (exe as NSString).deletingLastPathComponent + "/" + name
     }
 
     /// The repository root (for the shipped nginx/ and apache/ files).
@@ -119,6 +125,12 @@ enum Harness {
     @discardableResult
     static func keygate(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
         try Self.run(Self.keygate, arguments, stdin: stdin)
+    }
+
+    /// Runs `keygate-bench` with `arguments`.
+    @discardableResult
+    static func keygateBench(_ arguments: [String]) throws -> CommandResult {
+        try Self.run(Self.keygateBench, arguments)
     }
 
     /// An empty file of its own under /tmp.

@@ -5,6 +5,7 @@ import KeygateCrypto
 import KeygateServer
 import KeygateStore
 import KeygateSystem
+import KeygateTesting
 import KeygateZone
 import Logging
 

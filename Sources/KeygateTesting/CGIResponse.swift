@@ -1,4 +1,4 @@
-/// A CGI-style response (`Status: 204\r\nX-A: b\r\n\r\nbody`) split into status, headers and body; for tests.
+/// A CGI-style response (`Status: 204\r\nX-A: b\r\n\r\nbody`) split into status, headers and body.
 public struct CGIResponse: Equatable, Sendable {
     /// From the `Status:` header's leading three digits; 200 when there is none, as nginx and Apache assume.
     public var status: Int

@@ -1,3 +1,7 @@
+#if canImport(KeygateCore)  // fuzz/lib.sh compiles this file into one module together with KeygateCore's sources
+import KeygateCore
+#endif
+
 /// Decodes what a FastCGI server sends, incrementally, for tests and tools (the client side of FastCGI).
 public struct FastCGIClientDecoder: Sendable {
     /// STDOUT and STDERR gathered for one request until its END_REQUEST.

@@ -1,3 +1,7 @@
+#if canImport(KeygateCore)  // fuzz/lib.sh compiles this file into one module together with KeygateCore's sources
+import KeygateCore
+#endif
+
 /// Encodes what a web server sends, for tests and tools (the client side of FastCGI).
 ///
 /// Arguments outside what the wire can carry (content over 65,535 bytes, `maxRecordContent` below 1) are bugs in the
@@ -10,6 +14,17 @@ public enum FastCGIClientEncoder {
             0,
         ]
         return Self.record(type: FastCGIRecordType.beginRequest.rawValue, id: id, content: content)
+    }
+
+    /// A whole request as a web server sends it: BEGIN_REQUEST, PARAMS (see ``params(id:_:maxRecordContent:padding:)``),
+    /// then, unless `stdin` is false, the empty STDIN record.
+    public static func request(
+        id: UInt16 = 1, role: UInt16 = 1, keepConnection: Bool = false, _ pairs: [(String, String)],
+        maxRecordContent: Int = 65_535, padding: UInt8 = 0, stdin: Bool = true
+    ) -> [UInt8] {
+        Self.beginRequest(id: id, role: role, keepConnection: keepConnection)
+            + Self.params(id: id, pairs, maxRecordContent: maxRecordContent, padding: padding)
+            + (stdin ? Self.emptyStdin(id: id) : [])
     }
 
     /// PARAMS records for `pairs`, then the empty PARAMS record that ends the stream.
