@@ -35,10 +35,10 @@ struct BenchSeed: ParsableCommand {
         let secrets = try KeyStore(path: self.db, create: true).createMany(
             Array(repeating: template, count: self.keys), now: Clock.nowSeconds(), actor: "bench-seed")
         guard let file = fopen(self.out, "w") else {
-            throw SystemCallError(call: "fopen", errno: currentErrno(), detail: self.out)
+            throw SystemCallError(call: "fopen", errno: .current, detail: self.out)
         }
         defer { fclose(file) }
         for secret in secrets { fputs(secret + "\n", file) }
-        guard fflush(file) == 0 else { throw SystemCallError(call: "fflush", errno: currentErrno(), detail: self.out) }
+        guard fflush(file) == 0 else { throw SystemCallError(call: "fflush", errno: .current, detail: self.out) }
     }
 }

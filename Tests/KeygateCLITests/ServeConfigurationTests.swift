@@ -108,7 +108,7 @@ struct ServeConfigurationTests {
     }
 
     @Test(arguments: [
-        ([] as [String], "no key database: pass --db PATH"),
+        (["--listen", "fd:0"], "no key database: pass --db PATH"),
         (["--db", "k.db"], "nothing to listen on"),
         (["--db", "k.db", "--listen", "192.0.2.1:9000"], "--listen 192.0.2.1:9000: keygate binds only to loopback"),
         (["--db", "k.db", "--listen", "https://127.0.0.1:9"], "--listen https://127.0.0.1:9: keygate speaks plain HTTP"),

@@ -8,7 +8,8 @@ struct ConnectionStateTests {
     /// A connection accepted at 1000 that received one complete request at 1100 (now idle, kept alive).
     func idleConnection() -> ConnectionState {
         var state = ConnectionState(acceptedAtMillis: 1_000)
-        #expect(state.receive(atMillis: 1_100))
+        let changed1 = state.receive(atMillis: 1_100)
+        #expect(changed1)
         state.advance(to: .betweenRequests, completedRequest: true, atMillis: 1_100)
         return state
     }
@@ -32,11 +33,13 @@ struct ConnectionStateTests {
 
     @Test func aRequestsDeadlineRunsFromItsFirstByteHoweverItTrickles() {
         var state = self.idleConnection()
-        #expect(state.receive(atMillis: 2_000))
+        let changed2 = state.receive(atMillis: 2_000)
+        #expect(changed2)
         state.advance(to: .midRequest, completedRequest: false, atMillis: 2_000)
         #expect(state.phase == .readingRequest(sinceMillis: 2_000))
         for now: Int64 in [2_500, 3_000, 3_500] {
-            #expect(state.receive(atMillis: now))
+            let changed3 = state.receive(atMillis: now)
+            #expect(changed3)
             state.advance(to: .midRequest, completedRequest: false, atMillis: now)
         }
         #expect(state.phase == .readingRequest(sinceMillis: 2_000))
@@ -61,7 +64,8 @@ struct ConnectionStateTests {
         #expect(state.phase == .closingAfterOutput)
         #expect(!state.isIdle)
         // Still alive (its bytes count as activity) but nothing more goes to the protocol.
-        #expect(!state.receive(atMillis: 2_500))
+        let changed4 = state.receive(atMillis: 2_500)
+        #expect(!changed4)
         #expect(state.lastActivityMillis == 2_500)
     }
 
@@ -82,7 +86,8 @@ struct ConnectionStateTests {
         _ = state.receive(atMillis: 2_000)
         state.advance(to: .finished, completedRequest: true, atMillis: 2_000)
         _ = state.afterFlush(atMillis: 2_000, draining: false, lingersOnClose: true)
-        #expect(!state.receive(atMillis: 3_000))
+        let changed5 = state.receive(atMillis: 3_000)
+        #expect(!changed5)
         #expect(state.lastActivityMillis == 2_000)
         #expect(state.afterFlush(atMillis: 3_000, draining: false, lingersOnClose: true) == .keepOpen)
         #expect(state.verdict(atMillis: 4_000, draining: false, timeouts: self.timeouts) == .keep)
@@ -91,14 +96,18 @@ struct ConnectionStateTests {
 
     @Test func blockedOutputIsWatchedOnceAndUnwatchedOnce() {
         var state = self.idleConnection()
-        #expect(state.blockOutput())
-        #expect(!state.blockOutput())
+        let changed6 = state.blockOutput()
+        #expect(changed6)
+        let changed7 = state.blockOutput()
+        #expect(!changed7)
         #expect(state.output == .blocked)
         #expect(!state.isIdle)
         state.sent(atMillis: 4_000)
         #expect(state.lastActivityMillis == 4_000)
-        #expect(state.flushOutput())
-        #expect(!state.flushOutput())
+        let changed8 = state.flushOutput()
+        #expect(changed8)
+        let changed9 = state.flushOutput()
+        #expect(!changed9)
         #expect(state.isIdle)
     }
 

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import KeygateCore
+import KeygateTesting
 
 struct LimitPolicyWordsTests {
     typealias T = LimitTime

@@ -1,5 +1,6 @@
 import Glibc
 import KeygateCore
+import KeygateSystem
 import Synchronization
 import Testing
 

@@ -67,7 +67,7 @@ struct WorkerDocumentTests {
         ("ready-fd=5", "ready-fd=5\ncolour=blue", "unknown field `colour`"),
         ("ready-fd=5", "ready-fd=5\nrealm=again", "field `realm` appears twice"),
         ("ready-fd=5", "ready-fd=5\nno equals sign", "is not `name=value`"),
-        ("max-connections=7\n", "", "field `max-connections` is missing"),
+        ("\nmax-connections=7\n", "\n", "field `max-connections` is missing"),
         ("idle-timeout-ms=1000", "idle-timeout-ms=soon", "field `idle-timeout-ms`: cannot read `soon`"),
         ("explain-only=true", "explain-only=yes", "field `explain-only`: cannot read `yes`"),
         ("listener=3", "listener=x", "field `listener`: cannot read `x`"),
