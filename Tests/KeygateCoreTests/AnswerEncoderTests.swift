@@ -65,18 +65,16 @@ struct AnswerEncoderTests {
     }
 
     /// The bytes `asker` is sent for `decision`: an HTTP response head, or the CGI stream FastCGI STDOUT carries.
-    static func wire(_ decision: Decision, to asker: Asker) -> String {
-        let head = HTTPRequestHead(method: "GET", target: "/_keygate")
+    static func wire(_ decision: Decision, to asker: Asker, memo: AnswerMemo? = nil) -> String {
         var out: [UInt8] = []
         func http(_ query: Substring) {
             let style = try! ForwardAuthStyle.parse(query).get()
-            AuthAnswer.rendering(decision, for: .nginx, policy: GatePolicy(), limitDenyStatus: style.limitDenyStatus)
-                .appendHTTP(answering: head, style: style, to: &out)
+            let answer = AuthAnswer(decision, profile: style.profile, policy: GatePolicy(), memo: memo)
+            HTTPResponseWriter.append(answer, keepAlive: true, minorVersion: 1, to: &out)
         }
         func cgi(_ frontEnd: FrontEnd, _ limitDenyStatus: Int) {
-            let answer = AuthAnswer.rendering(
-                decision, for: frontEnd, policy: GatePolicy(), limitDenyStatus: limitDenyStatus)
-            out = answer.cgiHead() + answer.body
+            let profile = FrontEndProfile.fastCGI(frontEnd, limitDenyStatus: limitDenyStatus)
+            out = AuthAnswer(decision, profile: profile, policy: GatePolicy(), memo: memo).cgiStream()
         }
         switch asker {
         case .httpNginx: http("")
@@ -98,6 +96,31 @@ struct AnswerEncoderTests {
         for item in Case.allCases {
             let expected = Self.pinned["\(asker.rawValue) \(item.rawValue)"]?.joined()
             #expect(Self.wire(item.decision, to: asker) == expected, "\(asker) \(item)")
+        }
+    }
+
+    /// Answers encoded through a kept cache are the ones encoded afresh, asked in turn by every front end.
+    @Test func aKeptCacheChangesNoAnswer() {
+        let memo = AnswerMemo()
+        for _ in 0..<2 {
+            for asker in Asker.allCases {
+                for item in Case.allCases {
+                    #expect(Self.wire(item.decision, to: asker, memo: memo) == Self.wire(item.decision, to: asker))
+                }
+            }
+        }
+    }
+
+    /// The FastCGI encoder writes in place what the general record writer makes of the CGI stream.
+    @Test(arguments: [FrontEnd.nginx, .apacheAuthorizer, .apacheAccessChecker, .apacheExplain])
+    func fastCGIRecordsInPlace(frontEnd: FrontEnd) {
+        for item in Case.allCases {
+            let answer = AuthAnswer(item.decision, profile: .fastCGI(frontEnd), policy: GatePolicy())
+            var inPlace: [UInt8] = [7]
+            var general: [UInt8] = [7]
+            FastCGIResponseWriter.append(answer, requestID: 258, to: &inPlace)
+            FastCGIResponseWriter.appendResponse(requestID: 258, head: answer.cgiStream(), body: [], to: &general)
+            #expect(inPlace == general, "\(frontEnd) \(item)")
         }
     }
 }
