@@ -95,8 +95,8 @@ public final class Gate {
         let match: SecretMatch?
         /// The counters-record fingerprint of the key's id.
         let owner: UInt64
-        /// The key's repeated header values, for ``answer(_:nowMicros:)``.
-        var memo = AnswerMemo()
+        /// The answer encoders' cache of the key's repeated header pieces, handed out with ``answer(_:nowMicros:)``.
+        let memo = AnswerMemo()
 
         init(_ match: SecretMatch?) {
             self.match = match
@@ -239,7 +239,7 @@ public final class Gate {
         self.sharedFiles.check(nowMillis: nowMillis)
     }
 
-    /// Decides and renders the answer for the request's front end.
+    /// Decides `request` and returns the answer for its front end's profile, with the key's encoder cache.
     public func answer(_ request: AuthRequest, nowMicros: Int64) -> AuthAnswer {
         let (decision, entry) = self.deciding(request, nowMicros: nowMicros)
         if decision.outcome != .allow {
@@ -248,13 +248,7 @@ public final class Gate {
                 metadata: ["reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
                     "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")"])
         }
-        guard let entry else {
-            return AuthAnswer.rendering(
-                decision, for: request.frontEnd, policy: self.policy, limitDenyStatus: request.limitDenyStatus)
-        }
-        return AuthAnswer.rendering(
-            decision, for: request.frontEnd, policy: self.policy, limitDenyStatus: request.limitDenyStatus,
-            memo: &entry.memo)
+        return AuthAnswer(decision, profile: request.profile, policy: self.policy, memo: entry?.memo)
     }
 
     /// The client address of one request, resolved on first use.

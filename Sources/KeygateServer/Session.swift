@@ -23,8 +23,8 @@ enum Session {
             defer { self = .http(connection, style) }
             let failure = connection.consume(bytes, output: &output) { head, out in
                 completed = true
-                gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
-                    .appendHTTP(answering: head, style: style, to: &out)
+                let answer = gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
+                HTTPResponseWriter.append(answer, keepAlive: head.keepAlive, minorVersion: head.minorVersion, to: &out)
             }
             if let failure { throw failure }
         case .fastCGI(var connection):
@@ -32,15 +32,9 @@ enum Session {
             defer { self = .fastCGI(connection) }
             try connection.consume(bytes, output: &output) { request, out in
                 completed = true
-                var authRequest = AuthRequest(fastCGI: request)
-                let answer: AuthAnswer
-                if gate.policy.explainOnly {
-                    answer = Self.explaining(&authRequest, gate: gate, nowMicros: nowMicros)
-                } else {
-                    answer = gate.answer(authRequest, nowMicros: nowMicros)
-                }
-                FastCGIResponseWriter.appendResponse(
-                    requestID: request.requestID, head: answer.cgiHead(), body: answer.body, to: &out)
+                let authRequest = AuthRequest(fastCGI: request, explaining: gate.policy.explainOnly)
+                FastCGIResponseWriter.append(
+                    Self.answer(authRequest, gate: gate, nowMicros: nowMicros), requestID: request.requestID, to: &out)
             }
         case .detached:
             preconditionFailure("receive on a detached session")
@@ -48,16 +42,14 @@ enum Session {
         return completed
     }
 
-    /// The ErrorDocument pass: only for Apache's internal redirects of a denial, and never consuming anything, so it
-    /// can neither be called directly to skip counting nor to spend someone's quota twice.
-    static func explaining(_ request: inout AuthRequest, gate: Gate, nowMicros: Int64) -> AuthAnswer {
-        guard let status = request.redirectStatus, [401, 403, 429].contains(status) else {
-            let problem = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}"
-            return AuthAnswer(
-                status: 404, headers: [("Content-Type", "application/problem+json")], body: Array(problem.utf8) + [10])
+    /// The gate's answer; but the explain pass answers only Apache's internal redirects of a denial (it never
+    /// consumes anything, so it can neither be called directly to skip counting nor to spend someone's quota twice).
+    static func answer(_ request: AuthRequest, gate: Gate, nowMicros: Int64) -> AuthAnswer {
+        if request.profile.isExplainPass {
+            guard let status = request.redirectStatus, [401, 403, 429].contains(status) else {
+                return AuthAnswer.notFound(for: request.profile)
+            }
         }
-        request.dryRun = true
-        request.frontEnd = .apacheExplain
         return gate.answer(request, nowMicros: nowMicros)
     }
 

@@ -74,7 +74,7 @@ struct BenchDecide: ParsableCommand {
         var sink = 0
         func encoded(_ answer: AuthAnswer) -> Int {
             var out: [UInt8] = []
-            FastCGIResponseWriter.appendResponse(requestID: 1, head: answer.cgiHead(), body: answer.body, to: &out)
+            FastCGIResponseWriter.append(answer, requestID: 1, to: &out)
             return out.count
         }
         let fixedNow = now * 1_000_000
@@ -91,8 +91,9 @@ struct BenchDecide: ParsableCommand {
             let nowMicros = Clock.nowMicros()
             _ = httpHead.withUnsafeBytes { bytes in
                 httpConnection.consume(bytes, output: &output) { head, out in
-                    gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
-                        .appendHTTP(answering: head, style: style, to: &out)
+                    let answer = gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
+                    HTTPResponseWriter.append(
+                        answer, keepAlive: head.keepAlive, minorVersion: head.minorVersion, to: &out)
                 }
             }
             sink &+= output.count
@@ -117,8 +118,7 @@ struct BenchDecide: ParsableCommand {
             fcgiBytes.withUnsafeBytes { bytes in
                 try? fcgiConnection.consume(bytes, output: &output) { request, out in
                     let answer = gate.answer(AuthRequest(fastCGI: request), nowMicros: nowMicros)
-                    FastCGIResponseWriter.appendResponse(
-                        requestID: request.requestID, head: answer.cgiHead(), body: answer.body, to: &out)
+                    FastCGIResponseWriter.append(answer, requestID: request.requestID, to: &out)
                 }
             }
             sink &+= output.count

@@ -50,9 +50,9 @@ struct Check: ParsableCommand {
         let request = AuthRequest(
             authorization: secret.map { "Bearer " + $0 }, uri: self.uri, method: self.method, remoteAddress: self.remoteAddr,
             origin: self.origin, requiredScopes: try KeyArguments.scopes(self.scopes),
-            frontEnd: self.frontend == "apache" ? .apacheAuthorizer : .nginx, cost: self.cost, dryRun: true)
+            profile: .fastCGI(self.frontend == "apache" ? .apacheAuthorizer : .nginx), cost: self.cost, dryRun: true)
         let decision = gate.decide(request, nowMicros: Clock.nowMicros())
-        let answer = AuthAnswer.rendering(decision, for: request.frontEnd, policy: gate.policy)
+        let answer = AuthAnswer(decision, profile: request.profile, policy: gate.policy)
         if self.json {
             print(JSONValue.object([
                 ("outcome", .string(decision.outcome.rawValue)),

@@ -14,7 +14,7 @@ struct AuthRequestHTTPTests {
         ])
 
     @Test func nginxStyleReadsTheOriginalHeaders() {
-        let request = AuthRequest(http: self.nginxHead, style: ForwardAuthStyle(proxy: .nginx))
+        let request = AuthRequest(http: self.nginxHead, style: ForwardAuthStyle(frontEnd: .nginx))
         #expect(request.uri == "/api/reports?x=1")
         #expect(request.method == "POST")
         #expect(request.remoteAddress == "203.0.113.7")
@@ -24,32 +24,32 @@ struct AuthRequestHTTPTests {
         #expect(request.requiredScopes == ["reports:read", "admin"])
         #expect(request.cost == 5)
         #expect(request.origin == "https://app.example")
-        #expect(request.limitDenyStatus == 403)
-        #expect(request.frontEnd == .nginx)
+        #expect(request.profile.limitDenyStatus == 403)
+        #expect(request.profile == .http(.nginx))
         #expect(!request.dryRun)
     }
 
     @Test func caddyAndTraefikReadXForwarded() {
-        for proxy in [ForwardAuthStyle.Proxy.caddy, .traefik] {
-            let request = AuthRequest(http: self.nginxHead, style: ForwardAuthStyle(proxy: proxy))
+        for proxy in [FrontEnd.caddy, .traefik] {
+            let request = AuthRequest(http: self.nginxHead, style: ForwardAuthStyle(frontEnd: proxy))
             #expect(request.uri == "/spoofed")
             #expect(request.method == "DELETE")
-            #expect(request.limitDenyStatus == 429)
+            #expect(request.profile.limitDenyStatus == 429)
         }
     }
 
     @Test func envoyReadsTheRequestLine() {
         let head = HTTPRequestHead(method: "PUT", target: "/v1/orders/7?dry=1", fields: [(.xOriginalURI, "/nope")])
-        let request = AuthRequest(http: head, style: ForwardAuthStyle(proxy: .envoy))
+        let request = AuthRequest(http: head, style: ForwardAuthStyle(frontEnd: .envoy))
         #expect(request.uri == "/v1/orders/7?dry=1")
         #expect(request.method == "PUT")
-        #expect(request.limitDenyStatus == 429)
+        #expect(request.profile.limitDenyStatus == 429)
     }
 
     @Test func missingOriginalHeadersFallBackToTheRequestLine() {
         let head = HTTPRequestHead(method: "GET", target: "/direct?q=1")
-        for proxy in ForwardAuthStyle.Proxy.allCases {
-            let request = AuthRequest(http: head, style: ForwardAuthStyle(proxy: proxy))
+        for proxy in FrontEnd.httpFrontEnds {
+            let request = AuthRequest(http: head, style: ForwardAuthStyle(frontEnd: proxy))
             #expect(request.uri == "/direct?q=1")
             #expect(request.cost == 1)
             #expect(request.requiredScopes.isEmpty)
@@ -61,7 +61,7 @@ struct AuthRequestHTTPTests {
         let head = HTTPRequestHead(
             method: "GET", target: "/",
             fields: [(.xForwardedFor, "198.51.100.1, 10.0.0.2 ,  192.0.2.9"), (.xRealIP, "192.0.2.200")])
-        let fromXFF = AuthRequest(http: head, style: ForwardAuthStyle(proxy: .caddy))
+        let fromXFF = AuthRequest(http: head, style: ForwardAuthStyle(frontEnd: .caddy))
         #expect(fromXFF.remoteAddress == "192.0.2.9")
         #expect(fromXFF.forwardedFor == "198.51.100.1, 10.0.0.2 ")
         // Only through --trust-proxy do the hops left of the peer count.
@@ -72,7 +72,7 @@ struct AuthRequestHTTPTests {
             ClientAddress.resolve(
                 remoteAddress: fromXFF.remoteAddress, forwardedFor: fromXFF.forwardedFor,
                 trustedProxies: [CIDR("192.0.2.0/24")!, CIDR("10.0.0.0/8")!]) == IPAddress("198.51.100.1"))
-        let fromRealIP = AuthRequest(http: head, style: ForwardAuthStyle(proxy: .nginx, clientIPHeader: .xRealIP))
+        let fromRealIP = AuthRequest(http: head, style: ForwardAuthStyle(frontEnd: .nginx, clientIPHeader: .xRealIP))
         #expect(fromRealIP.remoteAddress == "192.0.2.200")
         #expect(fromRealIP.forwardedFor == nil)
     }
@@ -86,24 +86,21 @@ struct AuthRequestHTTPTests {
         #expect(AuthRequest(http: free, style: ForwardAuthStyle()).cost == 0)
     }
 
-    func rendered(_ answer: AuthAnswer, style: ForwardAuthStyle, keepAlive: Bool = true) -> String {
+    func rendered(_ decision: Decision, style: ForwardAuthStyle, keepAlive: Bool = true) -> String {
         var out: [UInt8] = []
-        answer.appendHTTP(
-            answering: HTTPRequestHead(method: "GET", target: "/", keepAlive: keepAlive), style: style, to: &out)
+        let answer = AuthAnswer(decision, profile: style.profile, policy: GatePolicy(identityHeaders: false))
+        HTTPResponseWriter.append(answer, keepAlive: keepAlive, minorVersion: 1, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
     @Test func answersNeverCarryABody() {
-        let allow = AuthAnswer(status: 204, headers: [("X-Keygate-Key-Id", "kid_1")])
-        #expect(self.rendered(allow, style: ForwardAuthStyle()) == "HTTP/1.1 204 No Content\r\nX-Keygate-Key-Id: kid_1\r\n\r\n")
+        let allow = Decision(.allow)
+        #expect(self.rendered(allow, style: ForwardAuthStyle()) == "HTTP/1.1 204 No Content\r\n\r\n")
         #expect(
-            self.rendered(allow, style: ForwardAuthStyle(proxy: .envoy))
-                == "HTTP/1.1 200 OK\r\nX-Keygate-Key-Id: kid_1\r\nContent-Length: 0\r\n\r\n")
-        let deny = AuthAnswer(
-            status: 401, headers: [("X-Keygate-Reason", "missing"), ("Content-Type", "application/problem+json")],
-            body: Array("{}\n".utf8))
-        #expect(
-            self.rendered(deny, style: ForwardAuthStyle(), keepAlive: false)
-                == "HTTP/1.1 401 Unauthorized\r\nX-Keygate-Reason: missing\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            self.rendered(allow, style: ForwardAuthStyle(frontEnd: .envoy)) == "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        let deny = self.rendered(Decision(.storeUnavailable), style: ForwardAuthStyle(), keepAlive: false)
+        #expect(deny.hasPrefix("HTTP/1.1 500 Internal Server Error\r\nX-Keygate-Reason: store_unavailable\r\n"))
+        #expect(deny.hasSuffix("\r\nCache-Control: no-store\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+        #expect(!deny.contains("Content-Type"))
     }
 }

@@ -163,30 +163,30 @@ struct AuthAnswerTests {
         createdAtSeconds: 0)
 
     @Test func nginxAllowIs204WithIdentity() {
-        let answer = AuthAnswer.rendering(Decision(.allow, key: self.key), for: .nginx, policy: GatePolicy())
+        let answer = AuthAnswer(Decision(.allow, key: self.key), profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(answer.status == 204)
         #expect(answer.header("X-Keygate-Key-Id") == "kid_1")
         #expect(answer.header("X-Keygate-Scopes") == "a b")
         #expect(answer.header("X-Keygate-Key-Name") == "evil??X-Injected: 1")
         #expect(answer.body.isEmpty)
-        #expect(!String(decoding: answer.cgiHead(), as: UTF8.self).contains("\r\nX-Injected"))
+        #expect(!String(decoding: answer.cgiStream(), as: UTF8.self).contains("\r\nX-Injected"))
     }
 
     @Test func apacheAllowIsExactly200WithVariables() {
-        let answer = AuthAnswer.rendering(Decision(.allow, key: self.key), for: .apacheAuthorizer, policy: GatePolicy())
+        let answer = AuthAnswer(Decision(.allow, key: self.key), profile: .fastCGI(.apacheAuthorizer), policy: GatePolicy())
         #expect(answer.status == 200)
         #expect(answer.header("Variable-KEYGATE_KEY_ID") == "kid_1")
         #expect(answer.header("X-Keygate-Key-Id") == nil)
     }
 
     @Test func identityHeadersCanBeTurnedOff() {
-        let answer = AuthAnswer.rendering(Decision(.allow, key: self.key), for: .nginx, policy: GatePolicy(identityHeaders: false))
+        let answer = AuthAnswer(Decision(.allow, key: self.key), profile: .fastCGI(.nginx), policy: GatePolicy(identityHeaders: false))
         #expect(answer.headers.isEmpty)
     }
 
     @Test(arguments: Outcome.allCases.filter { $0 != .allow && $0 != .rateLimited })
     func denialsCarryReasonAndProblem(outcome: Outcome) {
-        let answer = AuthAnswer.rendering(Decision(outcome, key: self.key, requiredScopes: ["admin"]), for: .nginx, policy: GatePolicy(realm: "api"))
+        let answer = AuthAnswer(Decision(outcome, key: self.key, requiredScopes: ["admin"]), profile: .fastCGI(.nginx), policy: GatePolicy(realm: "api"))
         #expect(answer.status == outcome.httpStatus)
         #expect(answer.header("X-Keygate-Reason") == outcome.rawValue)
         #expect(answer.header("Content-Type") == "application/problem+json")
@@ -201,19 +201,18 @@ struct AuthAnswerTests {
     }
 
     @Test func challengeShapes() {
-        let missing = AuthAnswer.rendering(Decision(.missing), for: .nginx, policy: GatePolicy())
+        let missing = AuthAnswer(Decision(.missing), profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(missing.header("WWW-Authenticate") == "Bearer realm=\"api\"")
-        let revoked = AuthAnswer.rendering(Decision(.revoked), for: .nginx, policy: GatePolicy())
+        let revoked = AuthAnswer(Decision(.revoked), profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(revoked.header("WWW-Authenticate") == "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The API key has been revoked\"")
-        let scope = AuthAnswer.rendering(Decision(.insufficientScope, key: self.key, requiredScopes: ["a", "admin"]), for: .nginx, policy: GatePolicy())
+        let scope = AuthAnswer(Decision(.insufficientScope, key: self.key, requiredScopes: ["a", "admin"]), profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(scope.header("WWW-Authenticate") == "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"admin\"")
         #expect(scope.header("X-Keygate-Problem")?.contains("\"missing_scopes\":[\"admin\"]") == true)
     }
 
-    /// The nginx allow answer is kept as rendered header lines: the same fields as the general path, and the same
-    /// bytes on the wire as an answer holding those fields as a list.
+    /// An answer rendered through the key's cache has the fields of the general rendering, on both wires.
     @Test(arguments: [true, false])
-    func nginxAllowLinesMatchTheFieldList(identity: Bool) throws {
+    func cachedAnswersMatchTheFieldList(identity: Bool) throws {
         var key = self.key
         key.policies = PolicySet(
             rateLimits: [RateLimitPolicy(limit: 10, periodMicros: 1_000_000), try RateLimitPolicy.parse("100/hour", name: "odd \"name\"")],
@@ -221,27 +220,29 @@ struct AuthAnswerTests {
         let evaluation = key.policies.evaluating(states: [0, 0, 0], cost: 1, nowMicros: 1_800_000_000_000_000)
         #expect(evaluation.admitted)
         let policy = GatePolicy(identityHeaders: identity)
-        var memo = AnswerMemo()
+        let memo = AnswerMemo()
         for decision in [Decision(.allow, key: key, limits: evaluation), Decision(.allow, key: key)] {
             for _ in 0..<2 {  // the second time from the memo
-                let answer = AuthAnswer.rendering(decision, for: .nginx, policy: policy, memo: &memo)
-                #expect(answer.headerLines != nil)
+                let answer = AuthAnswer(decision, profile: .fastCGI(.nginx), policy: policy, memo: memo)
+                let fresh = AuthAnswer(decision, profile: .fastCGI(.nginx), policy: policy)
                 var expected: [(name: String, value: String)] = []
                 if identity {
-                    expected = zip(AuthAnswer.nginxIdentityNames, ["kid_1", "evil??X-Injected: 1", "o", "a b"]).map { ($0, $1) }
+                    expected = zip(FrontEndProfile.IdentityNames.keygate.names, ["kid_1", "evil??X-Injected: 1", "o", "a b"]).map { ($0, $1) }
                 }
                 if let limits = decision.limits { expected += RateLimitHeaders(policies: key.policies, evaluation: limits).fields }
-                let list = AuthAnswer(status: 204, headers: expected)
-                #expect(answer == list)
-                #expect(answer.cgiHead() == list.cgiHead())
+                #expect(answer.headers.map { "\($0.name): \($0.value)" } == expected.map { "\($0.name): \($0.value)" })
+                #expect(answer.cgiStream() == fresh.cgiStream())
                 for (keepAlive, minor) in [(true, 1), (false, 1), (true, 0)] {
-                    let head = HTTPRequestHead(method: "GET", target: "/", minorVersion: minor, keepAlive: keepAlive)
-                    for style in [ForwardAuthStyle(), ForwardAuthStyle(proxy: .envoy)] {
-                        var lines: [UInt8] = []
-                        var fields: [UInt8] = []
-                        answer.appendHTTP(answering: head, style: style, to: &lines)
-                        list.appendHTTP(answering: head, style: style, to: &fields)
-                        #expect(lines == fields)
+                    for style in [ForwardAuthStyle(), ForwardAuthStyle(frontEnd: .envoy)] {
+                        var cached: [UInt8] = []
+                        var afresh: [UInt8] = []
+                        HTTPResponseWriter.append(
+                            AuthAnswer(decision, profile: style.profile, policy: policy, memo: memo), keepAlive: keepAlive,
+                            minorVersion: minor, to: &cached)
+                        HTTPResponseWriter.append(
+                            AuthAnswer(decision, profile: style.profile, policy: policy), keepAlive: keepAlive,
+                            minorVersion: minor, to: &afresh)
+                        #expect(cached == afresh)
                     }
                 }
             }
@@ -255,7 +256,7 @@ struct AuthAnswerTests {
         let second = key.policies.evaluating(states: first.newStates, cost: 1, nowMicros: 1_000_000_000)
         #expect(!second.admitted)
         let limited = Decision(.rateLimited, key: key, limits: second)
-        let plain = AuthAnswer.rendering(limited, for: .nginx, policy: GatePolicy())
+        let plain = AuthAnswer(limited, profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(plain.status == 429)
         #expect(plain.header("Retry-After") == "60")
         #expect(plain.header("RateLimit-Policy") == "\"1-per-min\";q=1;w=60")
@@ -264,23 +265,26 @@ struct AuthAnswerTests {
         #expect(plain.header("X-Keygate-Reason") == "rate_limited")
         #expect(String(decoding: plain.body, as: UTF8.self).contains("\"violated-policies\":[\"1-per-min\"]"))
         #expect(plain.header("WWW-Authenticate") == nil)
-        let nginx = AuthAnswer.rendering(limited, for: .nginx, policy: GatePolicy(), limitDenyStatus: 403)
+        let nginx = AuthAnswer(limited, profile: .fastCGI(.nginx, limitDenyStatus: 403), policy: GatePolicy())
         #expect(nginx.status == 403)
         #expect(nginx.header("X-Keygate-Problem")?.contains("quota-exceeded") == true)
-        let allowed = AuthAnswer.rendering(Decision(.allow, key: key, limits: first), for: .nginx, policy: GatePolicy())
+        let allowed = AuthAnswer(Decision(.allow, key: key, limits: first), profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(allowed.status == 204)
         #expect(allowed.header("RateLimit") != nil)
         #expect(allowed.header("Retry-After") == nil)
     }
 
     @Test func onlyScopeDenialsNameScopes() {
-        let revoked = AuthAnswer.rendering(Decision(.revoked, key: self.key, requiredScopes: ["admin"]), for: .nginx, policy: GatePolicy())
+        let revoked = AuthAnswer(Decision(.revoked, key: self.key, requiredScopes: ["admin"]), profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(revoked.header("X-Keygate-Problem")?.contains("missing_scopes") == false)
     }
 
-    @Test func cgiHead() {
-        let answer = AuthAnswer(status: 401, headers: [("A", "b"), ("C", "d")])
-        #expect(String(decoding: answer.cgiHead(), as: UTF8.self) == "Status: 401\r\nA: b\r\nC: d\r\n\r\n")
+    @Test func cgiStream() {
+        let answer = AuthAnswer.notFound(for: .fastCGI(.apacheExplain))
+        #expect(
+            String(decoding: answer.cgiStream(), as: UTF8.self)
+                == "Status: 404\r\nContent-Type: application/problem+json\r\n\r\n"
+                + "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}\n")
     }
 
     @Test func jsonEscaping() {

@@ -24,11 +24,11 @@ struct ListenerSpecTests {
 
     @Test func stylesSetAllowAndLimitStatuses() throws {
         let nginx = try ListenerSpec.parse("http://127.0.0.1:9000").get()
-        #expect(nginx.wire == .http(ForwardAuthStyle(proxy: .nginx)))
-        #expect(ForwardAuthStyle(proxy: .nginx).limitDenyStatus == 403)
-        #expect(ForwardAuthStyle(proxy: .caddy).limitDenyStatus == 429)
-        #expect(ForwardAuthStyle(proxy: .envoy).allowStatus == 200)
-        #expect(ForwardAuthStyle(proxy: .traefik).allowStatus == 204)
+        #expect(nginx.wire == .http(ForwardAuthStyle(frontEnd: .nginx)))
+        #expect(ForwardAuthStyle(frontEnd: .nginx).limitDenyStatus == 403)
+        #expect(ForwardAuthStyle(frontEnd: .caddy).limitDenyStatus == 429)
+        #expect(ForwardAuthStyle(frontEnd: .envoy).allowStatus == 200)
+        #expect(ForwardAuthStyle(frontEnd: .traefik).allowStatus == 204)
         #expect(try ListenerSpec.parse("unix:/tmp/k.sock").get().wire == .fastCGI)
     }
 
@@ -56,7 +56,7 @@ struct ListenerSpecTests {
     }
 
     @Test func workerTokensCarryTheProtocol() throws {
-        let style = ForwardAuthStyle(proxy: .envoy)
+        let style = ForwardAuthStyle(frontEnd: .envoy)
         let socket = ListeningSocket(fd: 4, address: .inherited(fd: 4), createdPath: nil, wire: .http(style))
         #expect(socket.workerToken == "4?for=envoy&allow=200&client-ip=x-forwarded-for")
         let read = try #require(ListeningSocket.fromWorkerToken(Substring(socket.workerToken)))

@@ -2,8 +2,10 @@ extension AuthRequest {
     /// Reads a request from FastCGI params as nginx (`fastcgi_params`) and Apache send them.
     ///
     /// The route's required scopes come from the `KEYGATE_SCOPE` param (`fastcgi_param KEYGATE_SCOPE "reports:read";`).
-    /// Role AUTHORIZER means an Apache authorizer, which only allows on exactly 200.
-    public init(fastCGI request: FastCGIRequest) {
+    /// Role AUTHORIZER means an Apache authorizer, which only allows on exactly 200 (mod_fcgid's access checker
+    /// when `FCGI_APACHE_ROLE` says so); a RESPONDER is nginx. With `explaining` (the `keygate-explain` process),
+    /// every request is the explain pass's, read-only.
+    public init(fastCGI request: FastCGIRequest, explaining: Bool = false) {
         // Every param read is found in one pass over the pairs; strings are built only for those used.
         let params = request.params
         var found = FoundParams()
@@ -34,15 +36,17 @@ extension AuthRequest {
             origin: param(.httpOrigin),
             // Apache renames a request's environment REDIRECT_* on an internal redirect (the ErrorDocument pass).
             requiredScopes: (param(.keygateScope) ?? param(.redirectKeygateScope)).map { ScopeSet.parse($0) } ?? [],
-            frontEnd: request.role != .authorizer ? .nginx
-                : param(.fcgiApacheRole, is: "ACCESS_CHECKER") ? .apacheAccessChecker : .apacheAuthorizer,
+            profile: .fastCGI(
+                explaining ? .apacheExplain
+                    : request.role != .authorizer ? .nginx
+                    : param(.fcgiApacheRole, is: "ACCESS_CHECKER") ? .apacheAccessChecker : .apacheAuthorizer,
+                limitDenyStatus: param(.keygateDenyStatus, is: "403") ? 403 : 429),
             // An empty or malformed KEYGATE_COST (an unset nginx variable) counts as the default cost of 1.
             cost: (param(.keygateCost) ?? param(.redirectKeygateCost)).flatMap {
                 $0.isEmpty ? nil : try? PolicySet.parseCost($0)
             } ?? 1,
-            limitDenyStatus: param(.keygateDenyStatus, is: "403") ? 403 : 429,
             // A read-only explain: the decision and headers, consuming nothing (set by server config, never by clients).
-            dryRun: param(.keygateDryRun, is: "1"))
+            dryRun: explaining || param(.keygateDryRun, is: "1"))
         self.redirectStatus = param(.redirectStatus).flatMap { Int($0) }
     }
 

@@ -11,14 +11,14 @@ extension AuthRequest {
     public init(http head: __shared HTTPRequestHead, style: __shared ForwardAuthStyle) {
         let uri: String
         let method: String
-        switch style.proxy {
+        switch style.frontEnd {
         case .nginx:
             uri = head[.xOriginalURI] ?? head.target
             method = head[.xOriginalMethod] ?? head.method
         case .caddy, .traefik:
             uri = head[.xForwardedURI] ?? head.target
             method = head[.xForwardedMethod] ?? head.method
-        case .envoy:
+        case .envoy, .apacheAuthorizer, .apacheAccessChecker, .apacheExplain:
             uri = head.target
             method = head.method
         }
@@ -41,8 +41,7 @@ extension AuthRequest {
             forwardedFor: forwarded,
             origin: head[.origin],
             requiredScopes: head[.xKeygateScope].map { ScopeSet.parse($0) } ?? [],
-            frontEnd: .nginx,
-            cost: head[.xKeygateCost].flatMap { try? PolicySet.parseCost($0) } ?? 1,
-            limitDenyStatus: style.limitDenyStatus)
+            profile: style.profile,
+            cost: head[.xKeygateCost].flatMap { try? PolicySet.parseCost($0) } ?? 1)
     }
 }

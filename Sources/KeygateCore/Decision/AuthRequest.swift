@@ -1,17 +1,3 @@
-/// Which kind of front end asked, which decides how "allow" and the identity are spelled.
-public enum FrontEnd: Sendable, Equatable {
-    /// nginx `auth_request` (FastCGI RESPONDER or HTTP): allow is 204, identity in `X-Keygate-*` headers.
-    case nginx
-    /// An Apache FastCGI authorizer (mod_authnz_fcgi): allow must be exactly 200; identity as `Variable-*`; Apache
-    /// relays a denial's status, headers and body.
-    case apacheAuthorizer
-    /// mod_fcgid's `FcgidAccessChecker`: allow is exactly 200; a denial carries nothing, since mod_fcgid turns every
-    /// denial into a 401 and leaks every header; the `ErrorDocument 401` explain pass (``apacheExplain``) answers.
-    case apacheAccessChecker
-    /// keygate as the `ErrorDocument 401` handler behind mod_fcgid: re-derives the denial read-only and answers it.
-    case apacheExplain
-}
-
 /// The facts about one request that a decision reads, independent of the wire protocol that carried them.
 public struct AuthRequest: Sendable, Equatable {
     /// The raw `Authorization` header value.
@@ -28,12 +14,10 @@ public struct AuthRequest: Sendable, Equatable {
     public var origin: String?
     /// Scopes the route requires (all of them), e.g. from `fastcgi_param KEYGATE_SCOPE "reports:read"`.
     public var requiredScopes: [String]
-    public var frontEnd: FrontEnd
+    /// Who asked, and so how the answer is spelled: resolved once per listener or FastCGI role.
+    public var profile: FrontEndProfile
     /// What the request spends from rate limits, quotas and credits (`KEYGATE_COST`; default 1; 0 spends nothing).
     public var cost: Int64
-    /// The status a limit denial gets: 429, or 403 for nginx `auth_request`, which turns a 429 into a 500 (the
-    /// shipped nginx config sends `KEYGATE_DENY_STATUS 403` and maps 403 + `X-Keygate-Reason: rate_limited` to 429).
-    public var limitDenyStatus: Int
     /// Evaluate limits without consuming anything (explain paths, `keygate check --dry-run`).
     public var dryRun: Bool
     /// `REDIRECT_STATUS` of an Apache internal redirect (the status an `ErrorDocument` handler explains).
@@ -42,7 +26,7 @@ public struct AuthRequest: Sendable, Equatable {
     public init(
         authorization: String? = nil, apiKeyHeader: String? = nil, uri: String = "/", method: String = "GET",
         remoteAddress: String? = nil, forwardedFor: String? = nil, origin: String? = nil,
-        requiredScopes: [String] = [], frontEnd: FrontEnd = .nginx, cost: Int64 = 1, limitDenyStatus: Int = 429,
+        requiredScopes: [String] = [], profile: FrontEndProfile = .fastCGI(.nginx), cost: Int64 = 1,
         dryRun: Bool = false
     ) {
         self.authorization = authorization
@@ -53,9 +37,8 @@ public struct AuthRequest: Sendable, Equatable {
         self.forwardedFor = forwardedFor
         self.origin = origin
         self.requiredScopes = requiredScopes
-        self.frontEnd = frontEnd
+        self.profile = profile
         self.cost = cost
-        self.limitDenyStatus = limitDenyStatus
         self.dryRun = dryRun
     }
 }

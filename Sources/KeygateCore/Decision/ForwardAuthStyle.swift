@@ -1,37 +1,34 @@
 /// How one HTTP listener talks to its front end: where the original request is read from, what "allow" looks like,
 /// and how a limit denial is spelled. Set per listener: `--listen http://127.0.0.1:9000?for=envoy`.
 public struct ForwardAuthStyle: Sendable, Equatable, CustomStringConvertible {
-    public enum Proxy: String, Sendable, CaseIterable {
-        /// nginx `auth_request`: original request in `X-Original-URI`/`-Method`; a 429 would become a 500, so a limit
-        /// denial is 403 + `X-Keygate-Reason: rate_limited`, which the shipped config maps to a true 429.
-        case nginx
-        /// Caddy `forward_auth`: original request in `X-Forwarded-Uri`/`-Method`; denials are relayed, so a real 429.
-        case caddy
-        /// Traefik ForwardAuth: as Caddy.
-        case traefik
-        /// Envoy `ext_authz` (http_service): the request line is the original request; allow must be exactly 200.
-        case envoy
-    }
-
-    public var proxy: Proxy
+    /// The front end: ``FrontEnd/nginx`` (original request in `X-Original-URI`/`-Method`; a 429 would become a
+    /// 500, so a limit denial is 403 + `X-Keygate-Reason: rate_limited`, which the shipped config maps to a true
+    /// 429), ``FrontEnd/caddy`` and ``FrontEnd/traefik`` (`X-Forwarded-Uri`/`-Method`; denials are relayed, so a
+    /// real 429), or ``FrontEnd/envoy`` (the request line is the original request; allow must be exactly 200).
+    public let frontEnd: FrontEnd
     /// 204, or 200 (with `Content-Length: 0`); Envoy allows on 200 only.
-    public var allowStatus: Int
+    public let allowStatus: Int
     /// The header the front end puts the client address in (its rightmost entry is the address the proxy saw).
-    public var clientIPHeader: HTTPReadField
+    public let clientIPHeader: HTTPReadField
+    /// How this listener's answers are spelled, resolved once here and carried on each request.
+    public let profile: FrontEndProfile
 
-    public init(proxy: Proxy = .nginx, allowStatus: Int? = nil, clientIPHeader: HTTPReadField = .xForwardedFor) {
-        self.proxy = proxy
-        self.allowStatus = allowStatus ?? (proxy == .envoy ? 200 : 204)
+    /// The style of a listener for `frontEnd`, one of ``FrontEnd/httpFrontEnds``.
+    public init(frontEnd: FrontEnd = .nginx, allowStatus: Int? = nil, clientIPHeader: HTTPReadField = .xForwardedFor) {
+        precondition(FrontEnd.httpFrontEnds.contains(frontEnd), "\(frontEnd) is not an HTTP front end")
+        self.frontEnd = frontEnd
+        self.profile = .http(frontEnd, allowStatus: allowStatus)
+        self.allowStatus = self.profile.allowStatus
         self.clientIPHeader = clientIPHeader
     }
 
     /// The status a limit denial gets on this listener.
-    public var limitDenyStatus: Int { self.proxy == .nginx ? 403 : 429 }
+    public var limitDenyStatus: Int { self.profile.limitDenyStatus }
 
     /// Parses the query part of an `http://` listen address: `for=nginx|caddy|traefik|envoy`, `allow=204|200`,
     /// `client-ip=x-forwarded-for|x-real-ip`, joined with `&`. An empty string gives the nginx defaults.
     public static func parse(_ query: Substring) -> Result<ForwardAuthStyle, ConfigurationError> {
-        var proxy = Proxy.nginx
+        var frontEnd = FrontEnd.nginx
         var allow: Int? = nil
         var clientIP = HTTPReadField.xForwardedFor
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
@@ -40,10 +37,10 @@ public struct ForwardAuthStyle: Sendable, Equatable, CustomStringConvertible {
             let value = parts.count == 2 ? String(parts[1]).lowercased() : ""
             switch name {
             case "for":
-                guard let found = Proxy(rawValue: value) else {
+                guard let found = FrontEnd(rawValue: value), FrontEnd.httpFrontEnds.contains(found) else {
                     return .failure(ConfigurationError("listener option for=\(value): use nginx, caddy, traefik or envoy"))
                 }
-                proxy = found
+                frontEnd = found
             case "allow":
                 guard value == "200" || value == "204" else {
                     return .failure(ConfigurationError("listener option allow=\(value): use 204 or 200"))
@@ -61,14 +58,14 @@ public struct ForwardAuthStyle: Sendable, Equatable, CustomStringConvertible {
                     "unknown listener option '\(name)': use for=, allow= or client-ip= (e.g. ?for=envoy)"))
             }
         }
-        if proxy == .envoy && allow == 204 {
+        if frontEnd == .envoy && allow == 204 {
             return .failure(ConfigurationError("listener option allow=204 with for=envoy: Envoy allows on 200 only"))
         }
-        return .success(ForwardAuthStyle(proxy: proxy, allowStatus: allow, clientIPHeader: clientIP))
+        return .success(ForwardAuthStyle(frontEnd: frontEnd, allowStatus: allow, clientIPHeader: clientIP))
     }
 
     /// The canonical query form, e.g. `for=envoy&allow=200&client-ip=x-forwarded-for` (no commas or spaces).
     public var description: String {
-        "for=\(self.proxy.rawValue)&allow=\(self.allowStatus)&client-ip=\(self.clientIPHeader == .xRealIP ? "x-real-ip" : "x-forwarded-for")"
+        "for=\(self.frontEnd.rawValue)&allow=\(self.allowStatus)&client-ip=\(self.clientIPHeader == .xRealIP ? "x-real-ip" : "x-forwarded-for")"
     }
 }

@@ -60,6 +60,44 @@ public enum FastCGIResponseWriter {
         Self.appendResponse(requestID: requestID, head: head[...], body: body[...], to: &output)
     }
 
+    /// Appends `answer` for `requestID`: its CGI stream (`Status: 204\r\nName: value\r\n…\r\n` and the body) in
+    /// one STDOUT record, then the empty STDOUT record and END_REQUEST{appStatus 0, REQUEST_COMPLETE}: the bytes
+    /// ``appendResponse(requestID:head:body:to:)`` writes for that stream, but written in place into `output`, the
+    /// record header filled in once the stream's length is known.
+    public static func append(_ answer: AuthAnswer, requestID: UInt16, to output: inout [UInt8]) {
+        let fields = AnswerFields(answer)
+        let streamCapacity = fields.cgiStreamCapacity
+        guard streamCapacity <= FastCGIRecordHeader.maxContentBytes else {
+            // More than one record's worth (only with absurdly long stored values): the general path.
+            let stream = answer.cgiStream()
+            Self.appendResponse(requestID: requestID, head: stream, body: [], to: &output)
+            return
+        }
+        let recordBytes = FastCGIRecordHeader.byteCount
+        ByteWriter.append(to: &output, capacity: recordBytes + streamCapacity + 7 + 3 * recordBytes) { out in
+            let start = out.count
+            out.append(bigEndian: 0)  // the STDOUT header, filled in below
+            fields.writeCGIStream(to: &out)
+            let contentLength = out.count - start - recordBytes
+            let padding = FastCGIRecordHeader.alignmentPadding(forContentLength: contentLength)
+            out.append(zeros: Int(padding))
+            let header = FastCGIRecordHeader(
+                type: FastCGIRecordType.stdout.rawValue, requestID: requestID, contentLength: UInt16(contentLength),
+                paddingLength: padding)
+            out.overwrite(bigEndian: header.word, at: start)
+            out.append(
+                bigEndian: FastCGIRecordHeader(
+                    type: FastCGIRecordType.stdout.rawValue, requestID: requestID, contentLength: 0, paddingLength: 0
+                ).word)
+            out.append(
+                bigEndian: FastCGIRecordHeader(
+                    type: FastCGIRecordType.endRequest.rawValue, requestID: requestID, contentLength: 8,
+                    paddingLength: 0
+                ).word)
+            out.append(bigEndian: UInt64(FastCGIProtocolStatus.requestComplete.rawValue) << 24)
+        }
+    }
+
     /// Appends an END_REQUEST record: `appStatus` big-endian, `protocolStatus`, 3 reserved bytes.
     public static func appendEndRequest(
         requestID: UInt16, appStatus: UInt32, protocolStatus: FastCGIProtocolStatus, to output: inout [UInt8]

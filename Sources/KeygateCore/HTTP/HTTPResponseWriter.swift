@@ -4,7 +4,8 @@ public enum HTTPResponseWriter {
     /// Appends "HTTP/1.1 <status> <reason phrase>\r\n", the headers (name: value\r\n), then "Content-Length: 0\r\n"
     /// unless status is 204 or 1xx/304, then "Connection: close\r\n" when !keepAlive, or "Connection: keep-alive\r\n"
     /// when keepAlive && minorVersion == 0, then "\r\n". Never a body. Header values are written as given (callers
-    /// sanitize, e.g. with ``AuthAnswer/headerSafe(_:)``).
+    /// sanitize, e.g. with ``AuthAnswer/headerSafe(_:)``). Tests and fixed answers use it; keygate's own answers go
+    /// through ``append(_:keepAlive:minorVersion:to:)``.
     public static func append(
         status: Int, headers: [(name: String, value: String)], keepAlive: Bool, minorVersion: Int,
         to out: inout [UInt8]
@@ -22,16 +23,19 @@ public enum HTTPResponseWriter {
         }
     }
 
-    /// ``append(status:headers:keepAlive:minorVersion:to:)`` with the header fields already written as `lines`,
-    /// `Name: value\r\n` each.
-    static func append(status: Int, lines: [UInt8], keepAlive: Bool, minorVersion: Int, to out: inout [UInt8]) {
+    /// Appends `answer` as an HTTP/1.1 forward-auth response: never a body (a body makes nginx drop the kept-alive
+    /// upstream connection), `Content-Length: 0` on everything but 204, and `Connection: close` only when the
+    /// request asked for it. Written in place into `out`, from the answer's typed fields and its key's cache.
+    public static func append(_ answer: AuthAnswer, keepAlive: Bool, minorVersion: Int, to out: inout [UInt8]) {
+        let fields = AnswerFields(answer)
         Self.append(
-            status: status, headerBytes: lines.count, keepAlive: keepAlive, minorVersion: minorVersion, to: &out
-        ) { $0.append(lines) }
+            status: answer.status, headerBytes: fields.capacity, keepAlive: keepAlive, minorVersion: minorVersion,
+            to: &out
+        ) { fields.write(to: &$0) }
     }
 
-    /// The response head with the header lines `writeHeaders` writes (exactly `headerBytes` bytes), written in one
-    /// piece into a buffer of the exact size, then copied once: this runs for every answer.
+    /// The response head with the header lines `writeHeaders` writes (at most `headerBytes` bytes), written in one
+    /// piece straight into `out`: this runs for every answer.
     private static func append(
         status: Int, headerBytes: Int, keepAlive: Bool, minorVersion: Int, to out: inout [UInt8],
         writeHeaders: (inout ByteWriter) -> Void
@@ -42,8 +46,7 @@ public enum HTTPResponseWriter {
             !keepAlive ? "Connection: close\r\n" : minorVersion == 0 ? "Connection: keep-alive\r\n" : nil
         let count = (line?.utf8CodeUnitCount ?? 9 + 20 + 3) + headerBytes + (contentLength ? 19 : 0)
             + (connection?.utf8CodeUnitCount ?? 0) + 2
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
-            var writer = ByteWriter(buffer)
+        ByteWriter.append(to: &out, capacity: count) { writer in
             if let line {
                 writer.append(literal: line)
             } else {
@@ -55,7 +58,6 @@ public enum HTTPResponseWriter {
             if contentLength { writer.append(literal: "Content-Length: 0\r\n") }
             if let connection { writer.append(literal: connection) }
             writer.append(literal: "\r\n")
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<writer.count]))
         }
     }
 

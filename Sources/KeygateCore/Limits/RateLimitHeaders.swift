@@ -33,31 +33,25 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// header field value.
     public var problemJSON: String?
 
-    /// The fields for `evaluation`, which `policies` produced.
+    /// The fields for `evaluation`, which `policies` produced: the lines ``Lines`` writes, read back (for the CLI
+    /// and tests; the answer encoders write the lines themselves).
     public init(policies: PolicySet, evaluation: PolicySetEvaluation) {
-        self.init(policies: policies, evaluation: evaluation, policyField: nil)
-    }
-
-    /// The fields for `evaluation`; `policyField`, when given, is ``policyField(policies:evaluations:)`` for it,
-    /// rendered before (it changes only with the policies and their windows).
-    init(policies: PolicySet, evaluation: PolicySetEvaluation, policyField: String?) {
-        let evaluations = evaluation.evaluations
-        if !evaluations.isEmpty, policies.stateCount == evaluations.count {
-            self.policy = policyField ?? Self.policyField(policies: policies, evaluations: evaluations)
-            self.rateLimit = Self.rateLimitField(policies: policies, evaluations: evaluations)
-            let constrained = Self.mostConstrained(evaluations)
-            self.legacyLimit = ByteWriter.decimal(Self.integer(constrained.limit))
-            self.legacyRemaining = ByteWriter.decimal(Self.integer(constrained.remaining))
-            if constrained.resetMicros != .max {
-                self.legacyReset = ByteWriter.decimal(Self.integer(constrained.resetMicros.secondsRoundingUp))
+        let lines = Lines(policies: policies, evaluation: evaluation)
+        let text = ByteWriter.string(capacity: lines.capacity) { lines.write(to: &$0) }
+        for line in text.split(separator: Character("\r\n"), omittingEmptySubsequences: true) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let value = String(line[line.index(colon, offsetBy: 2)...])
+            switch line[..<colon] {
+            case "RateLimit-Policy": self.policy = value
+            case "RateLimit": self.rateLimit = value
+            case "X-RateLimit-Limit": self.legacyLimit = value
+            case "X-RateLimit-Remaining": self.legacyRemaining = value
+            case "X-RateLimit-Reset": self.legacyReset = value
+            case "Retry-After": self.retryAfter = value
+            default: break
             }
         }
-        if !evaluation.admitted {
-            if evaluation.retryAfterMicros != .max {
-                self.retryAfter = ByteWriter.decimal(Self.integer(max(evaluation.retryAfterMicros.secondsRoundingUp, 1)))
-            }
-            self.problemJSON = Self.problemJSON(violatedPolicies: evaluation.violated)
-        }
+        if !evaluation.admitted { self.problemJSON = Self.problemJSON(violatedPolicies: evaluation.violated) }
     }
 
     /// The `RateLimit-Policy` value: per policy its name, `q` and (when it has one) `w`; `evaluations` one per policy.
@@ -72,13 +66,8 @@ public struct RateLimitHeaders: Sendable, Equatable {
         }
     }
 
-    /// The `RateLimit` value: per policy its name, `r` and (when it ends) `t`.
-    static func rateLimitField(policies: PolicySet, evaluations: [LimitEvaluation]) -> String {
-        Self.field(policies: policies, evaluations: evaluations, parameters: Self.rateLimitParameters)
-    }
-
     /// One `RateLimit` item's parameters: `r` and (when it ends) `t`.
-    private static func rateLimitParameters(_ item: LimitEvaluation, _ out: inout ByteWriter) {
+    static func rateLimitParameters(_ item: LimitEvaluation, _ out: inout ByteWriter) {
         out.append(literal: ";r=")
         out.append(decimal: Self.integer(item.remaining))
         if item.resetMicros != .max {
@@ -125,60 +114,87 @@ public struct RateLimitHeaders: Sendable, Equatable {
         return prefixes
     }
 
-    /// Writes ``fields`` of an admitted `evaluation` (one evaluation per policy, at least one) as header lines,
-    /// `Name: value\r\n` each, the bytes the fields are written as, without building their strings. `policyField` is
-    /// ``policyField(policies:evaluations:)`` and `itemPrefixes` ``itemPrefixes(of:)`` for the policies. At most
-    /// ``admittedLinesCapacity(itemPrefixes:policyField:)`` bytes.
-    static func writeAdmittedLines(
-        evaluation: PolicySetEvaluation, itemPrefixes: [[UInt8]], policyField: String, to out: inout ByteWriter
-    ) {
-        let evaluations = evaluation.evaluations
-        precondition(evaluation.admitted && !evaluations.isEmpty && itemPrefixes.count == evaluations.count)
-        out.append(literal: "RateLimit-Policy: ")
-        out.append(policyField)
-        out.append(literal: "\r\nRateLimit: ")
-        for index in evaluations.indices {
-            out.append(itemPrefixes[index])
-            Self.rateLimitParameters(evaluations[index], &out)
-        }
-        let constrained = Self.mostConstrained(evaluations)
-        out.append(literal: "\r\nX-RateLimit-Limit: ")
-        out.append(decimal: Self.integer(constrained.limit))
-        out.append(literal: "\r\nX-RateLimit-Remaining: ")
-        out.append(decimal: Self.integer(constrained.remaining))
-        if constrained.resetMicros != .max {
-            out.append(literal: "\r\nX-RateLimit-Reset: ")
-            out.append(decimal: Self.integer(constrained.resetMicros.secondsRoundingUp))
-        }
-        out.append(literal: "\r\n")
-    }
-
-    /// The most ``writeAdmittedLines(evaluation:itemPrefixes:policyField:to:)`` writes.
-    static func admittedLinesCapacity(itemPrefixes: [[UInt8]], policyField: String) -> Int {
-        // The names, separators and line ends of five fields, three numbers of at most 20 digits, and per item at
-        // most two parameters of at most 3 + 20 bytes.
-        var capacity = 160 + policyField.utf8.count
-        for prefix in itemPrefixes { capacity += prefix.count + 46 }
-        return capacity
-    }
-
     /// The header fields in order: `RateLimit-Policy`, `RateLimit`, `X-RateLimit-Limit`, `X-RateLimit-Remaining`,
     /// `X-RateLimit-Reset`, `Retry-After`; absent ones are left out.
     public var fields: [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = []
-        self.appendFields(to: &fields)
+        if let value = self.policy { fields.append(("RateLimit-Policy", value)) }
+        if let value = self.rateLimit { fields.append(("RateLimit", value)) }
+        if let value = self.legacyLimit { fields.append(("X-RateLimit-Limit", value)) }
+        if let value = self.legacyRemaining { fields.append(("X-RateLimit-Remaining", value)) }
+        if let value = self.legacyReset { fields.append(("X-RateLimit-Reset", value)) }
+        if let value = self.retryAfter { fields.append(("Retry-After", value)) }
         return fields
     }
 
-    /// Appends ``fields`` to `headers`.
-    func appendFields(to headers: inout [(name: String, value: String)]) {
-        headers.reserveCapacity(headers.count + 6)
-        if let value = self.policy { headers.append(("RateLimit-Policy", value)) }
-        if let value = self.rateLimit { headers.append(("RateLimit", value)) }
-        if let value = self.legacyLimit { headers.append(("X-RateLimit-Limit", value)) }
-        if let value = self.legacyRemaining { headers.append(("X-RateLimit-Remaining", value)) }
-        if let value = self.legacyReset { headers.append(("X-RateLimit-Reset", value)) }
-        if let value = self.retryAfter { headers.append(("Retry-After", value)) }
+    /// The rate-limit header lines of one answer, the one place they are rendered: ``fields``, written as
+    /// `Name: value\r\n` lines straight into an encoder's buffer.
+    ///
+    /// What depends on the policies only, the `RateLimit-Policy` value and each `RateLimit` item's start, is
+    /// rendered before (``AnswerMemo`` keeps them per key).
+    struct Lines {
+        let evaluation: PolicySetEvaluation
+        /// ``RateLimitHeaders/policyField(policies:evaluations:)``; `nil` when the evaluation has no item per policy
+        /// (then only `Retry-After` is written).
+        let policyField: String?
+        /// ``RateLimitHeaders/itemPrefixes(of:)``, one per evaluation (empty with no `policyField`).
+        let itemPrefixes: [[UInt8]]
+
+        init(evaluation: PolicySetEvaluation, policyField: String?, itemPrefixes: [[UInt8]]) {
+            precondition(policyField == nil || itemPrefixes.count == evaluation.evaluations.count)
+            self.evaluation = evaluation
+            self.policyField = policyField
+            self.itemPrefixes = itemPrefixes
+        }
+
+        /// The lines of `evaluation`, which `policies` produced, rendered afresh.
+        init(policies: PolicySet, evaluation: PolicySetEvaluation) {
+            let evaluations = evaluation.evaluations
+            let matches = !evaluations.isEmpty && policies.stateCount == evaluations.count
+            self.init(
+                evaluation: evaluation,
+                policyField: matches ? RateLimitHeaders.policyField(policies: policies, evaluations: evaluations) : nil,
+                itemPrefixes: matches ? RateLimitHeaders.itemPrefixes(of: policies) : [])
+        }
+
+        /// The most ``write(to:)`` writes: the names, separators and line ends of six fields, four numbers of at most
+        /// 20 digits, and per item at most two parameters of at most 3 + 20 bytes.
+        var capacity: Int {
+            var capacity = 200 + (self.policyField?.utf8.count ?? 0)
+            for prefix in self.itemPrefixes { capacity += prefix.count + 46 }
+            return capacity
+        }
+
+        /// Writes the lines: the policy, per-item and most-constrained fields, then `Retry-After` when the request
+        /// is rejected and some wait admits it.
+        func write(to out: inout ByteWriter) {
+            let evaluations = self.evaluation.evaluations
+            if let policyField = self.policyField {
+                out.append(literal: "RateLimit-Policy: ")
+                out.append(policyField)
+                out.append(literal: "\r\nRateLimit: ")
+                for index in evaluations.indices {
+                    out.append(self.itemPrefixes[index])
+                    RateLimitHeaders.rateLimitParameters(evaluations[index], &out)
+                }
+                let constrained = RateLimitHeaders.mostConstrained(evaluations)
+                out.append(literal: "\r\nX-RateLimit-Limit: ")
+                out.append(decimal: RateLimitHeaders.integer(constrained.limit))
+                out.append(literal: "\r\nX-RateLimit-Remaining: ")
+                out.append(decimal: RateLimitHeaders.integer(constrained.remaining))
+                if constrained.resetMicros != .max {
+                    out.append(literal: "\r\nX-RateLimit-Reset: ")
+                    out.append(decimal: RateLimitHeaders.integer(constrained.resetMicros.secondsRoundingUp))
+                }
+                out.append(literal: "\r\n")
+            }
+            if !self.evaluation.admitted && self.evaluation.retryAfterMicros != .max {
+                out.append(literal: "Retry-After: ")
+                out.append(
+                    decimal: RateLimitHeaders.integer(max(self.evaluation.retryAfterMicros.secondsRoundingUp, 1)))
+                out.append(literal: "\r\n")
+            }
+        }
     }
 
     /// The evaluation with the lowest remaining; on a tie the longest reset, then the first.

@@ -17,6 +17,20 @@ struct ByteWriter {
         }
     }
 
+    /// Appends to `out` what `body` writes, at most `capacity` bytes, straight into `out`'s storage: no temporary
+    /// buffer, no second copy. The storage grows geometrically, so repeated calls stay linear.
+    static func append(to out: inout [UInt8], capacity: Int, _ body: (inout ByteWriter) -> Void) {
+        let needed = out.count + capacity
+        if out.capacity < needed { out.reserveCapacity(max(needed, 2 * out.capacity)) }
+        out.append(addingCapacity: capacity) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                var writer = ByteWriter(UnsafeMutableBufferPointer(rebasing: buffer[initialized...]))
+                body(&writer)
+                initialized += writer.count
+            }
+        }
+    }
+
     /// The decimal digits of `value` (`-` first when negative) as a string.
     static func decimal(_ value: Int64) -> String {
         Self.string(capacity: 20) { $0.append(decimal: value) }
@@ -53,6 +67,26 @@ struct ByteWriter {
             UnsafeMutableBufferPointer(rebasing: self.buffer[self.count...]).initialize(fromContentsOf: bytes)
             self.count += bytes.count
         }
+    }
+
+    /// Appends the eight bytes of `word`, most significant first (network order).
+    mutating func append(bigEndian word: UInt64) {
+        precondition(self.count + 8 <= self.buffer.count, "ByteWriter capacity exceeded")
+        UnsafeMutableRawPointer(self.buffer.baseAddress! + self.count).storeBytes(of: word.bigEndian, as: UInt64.self)
+        self.count += 8
+    }
+
+    /// Appends `count` zero bytes.
+    mutating func append(zeros count: Int) {
+        precondition(self.count + count <= self.buffer.count, "ByteWriter capacity exceeded")
+        (self.buffer.baseAddress! + self.count).initialize(repeating: 0, count: count)
+        self.count += count
+    }
+
+    /// Overwrites the eight bytes at `offset`, already written, with `word`, most significant first.
+    mutating func overwrite(bigEndian word: UInt64, at offset: Int) {
+        precondition(offset >= 0 && offset + 8 <= self.count, "ByteWriter overwrite outside what was written")
+        UnsafeMutableRawPointer(self.buffer.baseAddress! + offset).storeBytes(of: word.bigEndian, as: UInt64.self)
     }
 
     /// Appends `value` in decimal, as `String(value)` spells it.
