@@ -8,7 +8,7 @@ fuzz_sources() {
             "$root/Sources/KeygateCore/Connection/ProtocolProgress.swift" "$here/HTTPHeadFuzzHarness.swift" ;;
         fastcgi) echo $(find "$root/Sources/KeygateCore" -name '*.swift' | sort) \
             "$root/Sources/KeygateTesting/FastCGIAnswer.swift" "$root/Sources/KeygateTesting/FastCGIClientDecoder.swift" \
-            "$root/Sources/KeygateTesting/CGIResponse.swift" "$here/FastCGIFuzzHarness.swift" ;;
+            "$here/FastCGIFuzzHarness.swift" ;;
         *) echo "fuzz_sources: unknown fuzzer $1" >&2; return 1 ;;
     esac
 }

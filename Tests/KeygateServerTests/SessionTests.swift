@@ -1,6 +1,7 @@
 import Glibc
 import KeygateCore
 import KeygateStore
+import KeygateTesting
 import KeygateZone
 import Logging
 import Testing
@@ -104,7 +105,7 @@ final class SessionTests {
             + "X-Keygate-Owner: team-web\r\nX-Keygate-Scopes: reports:read\r\n" + SessionPinned.limitAdmitted
             + "\r\n\r\n" + SessionPinned.nginxLimited + SessionPinned.nginxUnknown
         #expect(String(decoding: output, as: UTF8.self) == expected)
-        #expect(!session.wantsClose && !session.isMidRequest)
+        #expect(session.progress == .betweenRequests)
     }
 
     @Test func envoyAllowsWith200AndDeniesALimitWith429() throws {
@@ -137,7 +138,7 @@ final class SessionTests {
             _ = try bad.withUnsafeBytes { try session.receive($0, output: &output, gate: gate, nowMicros: Self.nowMicros) }
         }
         #expect(String(decoding: output, as: UTF8.self) == "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        #expect(session.wantsClose)
+        #expect(session.progress == .finished)
     }
 
     // MARK: FastCGI

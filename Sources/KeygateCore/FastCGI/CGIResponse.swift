@@ -1,4 +1,5 @@
-/// A CGI-style response (`Status: 204\r\nX-A: b\r\n\r\nbody`) split into status, headers and body.
+/// A CGI-style response (`Status: 204\r\nX-A: b\r\n\r\nbody`) split into status, headers and body: what
+/// `keygate check` prints and what tests read back.
 public struct CGIResponse: Equatable, Sendable {
     /// From the `Status:` header's leading three digits; 200 when there is none, as nginx and Apache assume.
     public var status: Int
