@@ -2,14 +2,14 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "keygate",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "keygate", targets: ["keygate"]),
+        .executable(name: "keygate", targets: ["keygate"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,7 +26,9 @@ let package = Package(
         // SHA-256 and CSPRNG through OpenSSL libcrypto.
         .target(name: "KeygateCrypto", dependencies: ["CKeygateCrypto", "KeygateCore"], swiftSettings: strict),
         // SQLite: connection, statements, migrations, the key store.
-        .target(name: "KeygateStore", dependencies: ["CKeygateSQLite", "KeygateCore", "KeygateCrypto"], swiftSettings: strict),
+        .target(
+            name: "KeygateStore", dependencies: ["CKeygateSQLite", "KeygateCore", "KeygateCrypto"],
+            swiftSettings: strict),
         // The one syscall wrapper (EINTR, errno as text), epoll, nonblocking socket calls, file mappings, clocks.
         .target(name: "KeygateSystem", dependencies: ["CKeygateLinux", "KeygateCore"], swiftSettings: strict),
         // Shared-memory records: counters, per-IP table, last-used times, leases.
@@ -63,9 +65,11 @@ let package = Package(
 
         .testTarget(name: "KeygateCoreTests", dependencies: ["KeygateCore", "KeygateTesting"], swiftSettings: strict),
         .testTarget(
-            name: "KeygateStoreTests", dependencies: ["KeygateStore", "KeygateCrypto", "KeygateCore", "KeygateTesting"],
+            name: "KeygateStoreTests",
+            dependencies: ["KeygateStore", "KeygateCrypto", "KeygateCore", "KeygateTesting"],
             swiftSettings: strict),
-        .testTarget(name: "KeygateSystemTests", dependencies: ["CKeygateLinux", "KeygateSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "KeygateSystemTests", dependencies: ["CKeygateLinux", "KeygateSystem"], swiftSettings: strict),
         .testTarget(
             name: "KeygateServerTests",
             dependencies: [

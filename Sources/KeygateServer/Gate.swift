@@ -146,7 +146,8 @@ public final class Gate {
         if decision.outcome == .unknown { return (self.keyless(decision, &client, request, nowMicros), entry) }
         // Only a request that passes every other check reaches the limits: denied requests never consume quota.
         if decision.outcome == .allow, let key = decision.key, !key.policies.isEmpty {
-            decision = self.applyingLimits(decision, key: key, owner: entry.owner, request: request, nowMicros: nowMicros)
+            decision = self.applyingLimits(
+                decision, key: key, owner: entry.owner, request: request, nowMicros: nowMicros)
         }
         if decision.outcome == .allow, let key = decision.key, !request.dryRun {
             self.lastUsed?.record(slot: key.slot, seconds: nowSeconds)
@@ -231,7 +232,8 @@ public final class Gate {
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
         return Decision(
-            evaluation.admitted ? .allow : .rateLimited, key: key, requiredScopes: decision.requiredScopes, limits: evaluation)
+            evaluation.admitted ? .allow : .rateLimited, key: key, requiredScopes: decision.requiredScopes,
+            limits: evaluation)
     }
 
     /// Checks the shared files for truncation or replacement (from the worker's once-a-second sweep).
@@ -245,8 +247,10 @@ public final class Gate {
         if decision.outcome != .allow {
             self.logger.debug(
                 "denied",
-                metadata: ["reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
-                    "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")"])
+                metadata: [
+                    "reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
+                    "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")",
+                ])
         }
         return AuthAnswer(decision, profile: request.profile, policy: self.policy, memo: entry?.memo)
     }
@@ -280,7 +284,8 @@ public final class Gate {
         }
         guard let lookup = self.lookup else {
             throw StoreError(
-                call: "open", code: nil, extendedCode: nil, message: "\(self.databasePath): reopening after replacement failed")
+                call: "open", code: nil, extendedCode: nil,
+                message: "\(self.databasePath): reopening after replacement failed")
         }
         if let watch = self.walWatch {
             // A changed WAL header means a commit: confirm with the authoritative data_version (the rare path).
@@ -308,7 +313,8 @@ public final class Gate {
         guard let current = DatabaseFileCheck(path: self.databasePath) else { return }  // mid-rename: look again later
         if self.databaseFile == current, self.lookup != nil { return }
         if let problem = DatabaseFileCheck.problem(path: self.databasePath) {
-            self.warnReopen(now: now, "database file replaced, but the new one is not usable yet; answering from the old one",
+            self.warnReopen(
+                now: now, "database file replaced, but the new one is not usable yet; answering from the old one",
                 problem)
             return
         }
@@ -320,7 +326,8 @@ public final class Gate {
             self.changePosition = try lookup.changePosition()
             self.lookup = lookup
         } catch {
-            self.warnReopen(now: now, "database file replaced, but opening the new one failed; answering 500", "\(error)")
+            self.warnReopen(
+                now: now, "database file replaced, but opening the new one failed; answering 500", "\(error)")
             return
         }
         self.walWatch = WALChangeWatch(databasePath: self.databasePath)
@@ -329,7 +336,8 @@ public final class Gate {
         self.cachedDataVersion = -1
         self.statistics.databaseReopens += 1
         self.logger.info(
-            "database file replaced; reopened it", metadata: ["path": "\(self.databasePath)", "inode": "\(current.inode)"])
+            "database file replaced; reopened it",
+            metadata: ["path": "\(self.databasePath)", "inode": "\(current.inode)"])
     }
 
     /// A warning about a replacement that cannot be used, at most once every 10 s.

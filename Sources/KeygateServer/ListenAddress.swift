@@ -16,10 +16,12 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
             guard path.hasPrefix("/") || path.hasPrefix(".") || !path.isEmpty else {
-                return .failure(ConfigurationError("--listen \(text): give a socket path, e.g. unix:/run/keygate/keygate.sock"))
+                return .failure(
+                    ConfigurationError("--listen \(text): give a socket path, e.g. unix:/run/keygate/keygate.sock"))
             }
             guard path.utf8.count < 108 else {
-                return .failure(ConfigurationError("--listen \(text): unix socket paths must be shorter than 108 bytes"))
+                return .failure(
+                    ConfigurationError("--listen \(text): unix socket paths must be shorter than 108 bytes"))
             }
             return .success(.unix(path: path))
         }
@@ -31,8 +33,9 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
             return .success(.inherited(fd: fd))
         }
         guard let colon = text.lastIndex(of: ":") else {
-            return .failure(ConfigurationError(
-                "--listen \(text): expected unix:PATH, HOST:PORT (e.g. 127.0.0.1:9000), fd:0 or systemd"))
+            return .failure(
+                ConfigurationError(
+                    "--listen \(text): expected unix:PATH, HOST:PORT (e.g. 127.0.0.1:9000), fd:0 or systemd"))
         }
         var hostText = String(text[..<colon])
         let portText = text[text.index(after: colon)...]
@@ -97,8 +100,10 @@ public struct ListenerSpec: Equatable, Sendable, CustomStringConvertible {
             rest = text.dropFirst("http+unix:".count)
             unix = true
         } else if text.hasPrefix("https://") {
-            return .failure(ConfigurationError(
-                "--listen \(text): keygate speaks plain HTTP on loopback or a unix socket; use http://127.0.0.1:PORT"))
+            return .failure(
+                ConfigurationError(
+                    "--listen \(text): keygate speaks plain HTTP on loopback or a unix socket; use http://127.0.0.1:PORT"
+                ))
         } else {
             return ListenAddress.parse(text).map { ListenerSpec(address: $0) }
         }
@@ -118,7 +123,9 @@ public struct ListenerSpec: Equatable, Sendable, CustomStringConvertible {
         case .failure(let error):
             // Name what the user typed, not the inner address.
             let inner = "--listen \(unix ? "unix:" : "")\(location)"
-            let detail = error.description.hasPrefix(inner) ? String(error.description.dropFirst(inner.count)) : ": " + error.description
+            let detail =
+                error.description.hasPrefix(inner)
+                ? String(error.description.dropFirst(inner.count)) : ": " + error.description
             return .failure(ConfigurationError("--listen \(text)" + detail))
         }
         switch address {

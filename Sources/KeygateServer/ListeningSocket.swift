@@ -43,14 +43,18 @@ public struct ListeningSocket: Sendable {
         guard let fd = CInt(fdText), fd >= 0 else { return nil }
         var wire = WireProtocol.fastCGI
         if fdText.count < token.count {
-            guard case .success(let style) = ForwardAuthStyle.parse(token.dropFirst(fdText.count + 1)) else { return nil }
+            guard case .success(let style) = ForwardAuthStyle.parse(token.dropFirst(fdText.count + 1)) else {
+                return nil
+            }
             wire = .http(style)
         }
         return ListeningSocket(fd: fd, address: .inherited(fd: fd), createdPath: nil, wire: wire)
     }
 
     /// Opens the sockets for `address` (several for systemd), nonblocking, with `unixMode` for unix socket files.
-    public static func open(_ address: ListenAddress, unixMode: mode_t, backlog: CInt = 1024) throws -> [ListeningSocket] {
+    public static func open(_ address: ListenAddress, unixMode: mode_t, backlog: CInt = 1024) throws
+        -> [ListeningSocket]
+    {
         switch address {
         case .unix(let path):
             return [try Self.openUnix(path: path, mode: unixMode, backlog: backlog)]
@@ -79,7 +83,8 @@ public struct ListeningSocket: Sendable {
             return try (0..<count).map { offset in
                 let fd = 3 + offset
                 guard Self.isListeningSocket(fd) else {
-                    throw ConfigurationError("--listen systemd: descriptor \(fd) from LISTEN_FDS is not a listening socket")
+                    throw ConfigurationError(
+                        "--listen systemd: descriptor \(fd) from LISTEN_FDS is not a listening socket")
                 }
                 try Self.setNonBlocking(fd)
                 return ListeningSocket(fd: fd, address: .inherited(fd: fd), createdPath: nil)
@@ -110,7 +115,8 @@ public struct ListeningSocket: Sendable {
         var status = stat()
         if lstat(path, &status) == 0 {
             guard CKeygateLinux_is_socket_mode(status.st_mode) != 0 else {
-                throw ConfigurationError("--listen unix:\(path): the path exists and is not a socket; refusing to replace it")
+                throw ConfigurationError(
+                    "--listen unix:\(path): the path exists and is not a socket; refusing to replace it")
             }
             // A socket file is left over from a previous run unless something still accepts on it.
             let probe = socket(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
@@ -128,7 +134,8 @@ public struct ListeningSocket: Sendable {
             let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
             var directoryStatus = stat()
             if !directory.isEmpty, stat(directory, &directoryStatus) != 0 {
-                throw ConfigurationError("--listen unix:\(path): directory \(directory) does not exist; create it first")
+                throw ConfigurationError(
+                    "--listen unix:\(path): directory \(directory) does not exist; create it first")
             }
         }
         let fd = try syscall("socket(AF_UNIX)") {
@@ -137,7 +144,9 @@ public struct ListeningSocket: Sendable {
         // Bind under a tight umask so the socket is never briefly more open than `mode`.
         let previousMask = umask(0o177)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         let bindErrno = Errno.current
         umask(previousMask)
@@ -170,7 +179,9 @@ public struct ListeningSocket: Sendable {
             address.sin_port = port.bigEndian
             address.sin_addr.s_addr = UInt32(truncatingIfNeeded: host.low).bigEndian
             bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         } else {
             var address = sockaddr_in6()
@@ -183,7 +194,9 @@ public struct ListeningSocket: Sendable {
                 }
             }
             bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
             }
         }
         if bound != 0 {

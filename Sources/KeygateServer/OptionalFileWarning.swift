@@ -43,14 +43,16 @@ public struct OptionalFileWarning: Sendable, CustomStringConvertible {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
-        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, let found = result, let name = found.pointee.pw_name
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, let found = result,
+            let name = found.pointee.pw_name
         else { return "\(uid)" }
         return String(cString: name)
     }
 
     public var description: String {
         let user = String(self.runningUser.prefix { $0 != " " })
-        let fix = (self.isPermission ? "chown \(user) \(self.path)" : "see the cause")
+        let fix =
+            (self.isPermission ? "chown \(user) \(self.path)" : "see the cause")
             + (self.disablingOption.map { ", or \($0)" } ?? "")
         return "cannot use \(self.path) (\(self.cause)): it is \(self.owner) and keygate runs as \(self.runningUser); "
             + "\(self.consequence). Fix: \(fix)"

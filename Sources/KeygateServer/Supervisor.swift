@@ -81,7 +81,8 @@ public final class Supervisor {
         guard length > 0 else { throw SystemCallError(call: "readlink", errno: .current, detail: "/proc/self/exe") }
         self.executable = String(decoding: path[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         for listener in listeners {
-            self.listenerFDs.append(try syscall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(listener.fd, F_DUPFD_CLOEXEC, CInt(100)) })
+            self.listenerFDs.append(
+                try syscall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(listener.fd, F_DUPFD_CLOEXEC, CInt(100)) })
         }
         self.lastUsed = lastUsed
         self.counters = counters
@@ -105,8 +106,10 @@ public final class Supervisor {
         for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
         self.logger.info(
             "keygate serving",
-            metadata: ["listen": "\(self.plan.listenAddresses.map(\.description).joined(separator: ","))",
-                "workers": "\(self.plan.workerCount)", "db": "\(self.plan.worker.databasePath)"])
+            metadata: [
+                "listen": "\(self.plan.listenAddresses.map(\.description).joined(separator: ","))",
+                "workers": "\(self.plan.workerCount)", "db": "\(self.plan.worker.databasePath)",
+            ])
         var stopDeadline: Int64 = .max
         while true {
             var info = siginfo_t()
@@ -193,8 +196,10 @@ public final class Supervisor {
             }
             self.logger.error(
                 "worker stopped too long (signal or debugger; it may hold key leases); killing it",
-                metadata: ["pid": "\(pid)", "stopped_ms": "\(stoppedMillis)",
-                    "stuck_worker_timeout_ms": "\(watch.timeoutMillis)"])
+                metadata: [
+                    "pid": "\(pid)", "stopped_ms": "\(stoppedMillis)",
+                    "stuck_worker_timeout_ms": "\(watch.timeoutMillis)",
+                ])
             kill(pid, SIGKILL)
         }
         self.stuckWatch = watch
@@ -276,8 +281,10 @@ public final class Supervisor {
         var inherited: [ListeningSocket] = []
         for (index, fd) in self.listenerFDs.enumerated() {
             posix_spawn_file_actions_adddup2(&actions, fd, CInt(3 + index))
-            inherited.append(ListeningSocket(fd: CInt(3 + index), address: .inherited(fd: CInt(3 + index)), createdPath: nil,
-                wire: self.listeners[index].wire))
+            inherited.append(
+                ListeningSocket(
+                    fd: CInt(3 + index), address: .inherited(fd: CInt(3 + index)), createdPath: nil,
+                    wire: self.listeners[index].wire))
         }
         var pipeFDs: [CInt] = [-1, -1]
         let readyFD = CInt(3 + self.listenerFDs.count)

@@ -80,7 +80,9 @@ public struct UsageRollup {
             var rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)] = []
             for row in pending {
                 guard let keyID = try store.keyID(forSlot: row.slot) else { continue }
-                rows.append((keyID, day, Int64(truncatingIfNeeded: row.newAdmitted), Int64(truncatingIfNeeded: row.newRejected)))
+                rows.append(
+                    (keyID, day, Int64(truncatingIfNeeded: row.newAdmitted), Int64(truncatingIfNeeded: row.newRejected))
+                )
             }
             try store.recordRollUp(usage: rows, snapshots: snapshots.filter { $0.owner != 0 })
             for row in pending { counters.markRolledUp(slot: row.slot, admitted: row.admitted, rejected: row.rejected) }

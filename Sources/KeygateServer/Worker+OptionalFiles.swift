@@ -10,7 +10,8 @@ extension Worker {
             return try LastUsedTable(path: path, capacity: configuration.lastUsedCapacity)
         } catch {
             let warning = OptionalFileWarning(
-                path: path, error: error, consequence: "serving without last-used times", disablingOption: "--state off")
+                path: path, error: error, consequence: "serving without last-used times", disablingOption: "--state off"
+            )
             logger.warning("\(warning)")
             return nil
         }

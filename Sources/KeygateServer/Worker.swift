@@ -89,13 +89,17 @@ public final class Worker {
         self.listenerIsTCP = listeners.map { Self.isTCP($0.fd) }
         let lastUsed = Self.optionalLastUsed(configuration, logger: logger)
         let (counters, countersUnavailable) = Self.openCounters(configuration, logger: logger)
-        self.rollup = rollsUpUsage
-            ? UsageRollup(databasePath: configuration.databasePath, counters: counters, logger: logger, lastUsed: lastUsed)
+        self.rollup =
+            rollsUpUsage
+            ? UsageRollup(
+                databasePath: configuration.databasePath, counters: counters, logger: logger, lastUsed: lastUsed)
             : nil
         self.gate = try Gate(
             databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
             counters: counters,
-            ipTable: try configuration.ipTablePath.map { try IPTable(path: $0, capacity: configuration.ipTableCapacity) },
+            ipTable: try configuration.ipTablePath.map {
+                try IPTable(path: $0, capacity: configuration.ipTableCapacity)
+            },
             countersUnavailable: countersUnavailable, logger: logger)
         self.timeouts = ConnectionTimeouts(
             requestMillis: configuration.requestTimeoutMillis, idleMillis: configuration.idleTimeoutMillis)
@@ -163,7 +167,9 @@ public final class Worker {
                     self.handle(fd: fd, events: EpollEvents(rawValue: event.events), now: now)
                 }
             }
-            if let rollup = self.rollup, now - self.lastRollupMillis >= 10_000 || (self.isDraining && self.openConnections == 0) {
+            if let rollup = self.rollup,
+                now - self.lastRollupMillis >= 10_000 || (self.isDraining && self.openConnections == 0)
+            {
                 self.lastRollupMillis = now
                 rollup.run(nowSeconds: Clock.nowSeconds())
             }
@@ -175,7 +181,8 @@ public final class Worker {
                 if self.openConnections == 0 { break }
                 if now >= drainDeadlineMillis {
                     self.logger.warning(
-                        "drain timeout: closing connections still in flight", metadata: ["count": "\(self.openConnections)"])
+                        "drain timeout: closing connections still in flight",
+                        metadata: ["count": "\(self.openConnections)"])
                     break
                 }
             }
@@ -316,7 +323,8 @@ public final class Worker {
             var completed = false
             do {
                 completed = try connection.session.receive(
-                    UnsafeRawBufferPointer(rebasing: self.readBuffer[0..<count]), output: &connection.output, gate: self.gate,
+                    UnsafeRawBufferPointer(rebasing: self.readBuffer[0..<count]), output: &connection.output,
+                    gate: self.gate,
                     nowMicros: Clock.nowMicros())
             } catch {
                 self.logger.warning("closing connection after a protocol error", metadata: ["error": "\(error)"])
@@ -521,7 +529,9 @@ public final class Worker {
     private func resumeAccepting() {
         self.accepting = .on
         for index in self.listeners.indices {
-            do { try self.watchListener(index) } catch { self.logger.error("cannot resume accepting", metadata: ["error": "\(error)"]) }
+            do { try self.watchListener(index) } catch {
+                self.logger.error("cannot resume accepting", metadata: ["error": "\(error)"])
+            }
         }
     }
 }

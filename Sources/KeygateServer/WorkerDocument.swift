@@ -116,10 +116,12 @@ public struct WorkerDocument: Sendable, Equatable {
                 return network
             },
             realm: try fields.required("realm"), identityHeaders: try fields.bool("identity-headers"),
-            keylessIPLimit: try fields.optional("keyless-ip-limit").map { text throws(ConfigurationError) -> RateLimitPolicy in
+            keylessIPLimit: try fields.optional("keyless-ip-limit").map {
+                text throws(ConfigurationError) -> RateLimitPolicy in
                 try fields.rateLimit("keyless-ip-limit", text)
             },
-            globalIPLimit: try fields.optional("global-ip-limit").map { text throws(ConfigurationError) -> RateLimitPolicy in
+            globalIPLimit: try fields.optional("global-ip-limit").map {
+                text throws(ConfigurationError) -> RateLimitPolicy in
                 try fields.rateLimit("global-ip-limit", text)
             })
         policy.explainOnly = try fields.bool("explain-only")
@@ -135,7 +137,8 @@ public struct WorkerDocument: Sendable, Equatable {
             idleTimeoutMillis: Int64(try fields.int("idle-timeout-ms")),
             requestTimeoutMillis: Int64(try fields.int("request-timeout-ms")),
             drainTimeoutMillis: Int64(try fields.int("drain-timeout-ms")))
-        configuration.countersFileID = try fields.optional("counters-file-id").map { text throws(ConfigurationError) -> UInt64 in
+        configuration.countersFileID = try fields.optional("counters-file-id").map {
+            text throws(ConfigurationError) -> UInt64 in
             guard let id = UInt64(text, radix: 16) else { throw fields.malformed("counters-file-id", text) }
             return id
         }
@@ -143,7 +146,8 @@ public struct WorkerDocument: Sendable, Equatable {
         configuration.ipTableCapacity = try fields.int("ip-table-capacity")
         configuration.httpLimits = HTTPHeadLimits(
             maxHeadBytes: try fields.int("http-max-head-bytes"), maxFieldLines: try fields.int("http-max-field-lines"),
-            maxNameBytes: try fields.int("http-max-name-bytes"), maxTargetBytes: try fields.int("http-max-target-bytes"))
+            maxNameBytes: try fields.int("http-max-name-bytes"), maxTargetBytes: try fields.int("http-max-target-bytes")
+        )
         let level = try fields.required("log-level")
         guard let logLevel = Logger.Level(rawValue: level) else { throw fields.malformed("log-level", level) }
         configuration.logLevel = logLevel

@@ -89,7 +89,8 @@ public final class KeyStore {
         try self.connection.execute(
             "INSERT INTO key_secrets (digest, key_id, created_at, retires_at) VALUES (?, ?, ?, NULL)",
             [.blob(hasher.digest(secret).bytes), .text(id), .integer(now)])
-        let limitNotes = (plan.map { ["plan=\($0)"] } ?? [])
+        let limitNotes =
+            (plan.map { ["plan=\($0)"] } ?? [])
             + LimitFieldRules.notes(rateLimits: rateLimits, quotas: quotas, credits: credits)
         try self.appendAudit(
             now: now, actor: actor, action: "create", keyID: id,

@@ -1,5 +1,5 @@
 #if canImport(KeygateCore)  // fuzz/lib.sh compiles this file into one module together with KeygateCore's sources
-import KeygateCore
+    import KeygateCore
 #endif
 
 /// Encodes what a web server sends, for tests and tools (the client side of FastCGI).

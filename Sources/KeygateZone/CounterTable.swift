@@ -154,7 +154,9 @@ public final class CounterTable: @unchecked Sendable {
     ///
     /// Call under the roll-up lock (``UsageRollupLock``) and mark each row with ``markRolledUp(slot:admitted:rejected:)``
     /// once it is stored, so that any process (a supervisor, or one of mod_fcgid's copies) can roll up, one at a time.
-    public func pendingUsage() -> [(slot: Int, admitted: UInt64, rejected: UInt64, newAdmitted: UInt64, newRejected: UInt64)] {
+    public func pendingUsage() -> [(
+        slot: Int, admitted: UInt64, rejected: UInt64, newAdmitted: UInt64, newRejected: UInt64
+    )] {
         var rows: [(slot: Int, admitted: UInt64, rejected: UInt64, newAdmitted: UInt64, newRejected: UInt64)] = []
         for slot in 0..<self.capacity {
             let record = self.record(slot: slot)
@@ -177,8 +179,10 @@ public final class CounterTable: @unchecked Sendable {
 
     /// Sets `slot`'s quota words from request counts kept elsewhere (SQLite's `usage_daily`), when this file had to be
     /// recreated: a lost counters file must not hand out a fresh month.
-    public func seedQuotas(slot: Int, owner: UInt64, quotas: [QuotaPolicy], usedToday: Int64, usedThisMonth: Int64,
-                           nowMicros: Int64) {
+    public func seedQuotas(
+        slot: Int, owner: UInt64, quotas: [QuotaPolicy], usedToday: Int64, usedThisMonth: Int64,
+        nowMicros: Int64
+    ) {
         let record = self.record(slot: slot)
         let words = Self.policyWords(of: PolicySet(quotas: quotas))
         guard let token = self.lease.acquire(record.lease) else { return }

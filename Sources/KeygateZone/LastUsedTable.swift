@@ -31,7 +31,8 @@ public final class LastUsedTable: @unchecked Sendable {
         let target = UInt64(seconds)
         var current = word.pointee.load(ordering: .relaxed)
         while current < target {
-            let (exchanged, seen) = word.pointee.weakCompareExchange(expected: current, desired: target, ordering: .relaxed)
+            let (exchanged, seen) = word.pointee.weakCompareExchange(
+                expected: current, desired: target, ordering: .relaxed)
             if exchanged { return true }
             current = seen
         }

@@ -48,7 +48,8 @@ struct BenchDecide: ParsableCommand {
                 rateLimits: [try RateLimitPolicy.parse("1000000000/s"), try RateLimitPolicy.parse("1000000000/hour")],
                 quotas: [try QuotaPolicy.parse("1000000000/day")]),
             now: now, actor: "bench")
-        let (_, unknown) = try KeyStore(path: path + "-other", create: true).create(NewKey(name: "x"), now: now, actor: "bench")
+        let (_, unknown) = try KeyStore(path: path + "-other", create: true).create(
+            NewKey(name: "x"), now: now, actor: "bench")
         for suffix in ["", "-wal", "-shm"] { unlink(path + "-other" + suffix) }
         var logger = Logger(label: "bench", factory: { StderrLogHandler(label: $0, level: .error) })
         logger.logLevel = .error
@@ -59,7 +60,8 @@ struct BenchDecide: ParsableCommand {
         let lookup = try KeyLookup(path: path)
 
         func request(_ key: String?) -> AuthRequest {
-            AuthRequest(apiKeyHeader: key, uri: "/api/reports?x=1", remoteAddress: "127.0.0.1", requiredScopes: ["bench:read"])
+            AuthRequest(
+                apiKeyHeader: key, uri: "/api/reports?x=1", remoteAddress: "127.0.0.1", requiredScopes: ["bench:read"])
         }
         func time(_ body: () -> Void) -> Double {
             for _ in 0..<1000 { body() }  // warm caches
@@ -104,9 +106,11 @@ struct BenchDecide: ParsableCommand {
             ("SCRIPT_NAME", "/_keygate"), ("REQUEST_URI", "/api/reports?x=1"), ("DOCUMENT_URI", "/_keygate"),
             ("DOCUMENT_ROOT", "/srv"), ("SERVER_PROTOCOL", "HTTP/1.1"), ("REQUEST_SCHEME", "http"),
             ("GATEWAY_INTERFACE", "CGI/1.1"), ("SERVER_SOFTWARE", "nginx/1.22.1"), ("REMOTE_ADDR", "127.0.0.1"),
-            ("REMOTE_PORT", "40000"), ("SERVER_ADDR", "127.0.0.1"), ("SERVER_PORT", "8080"), ("SERVER_NAME", "localhost"),
+            ("REMOTE_PORT", "40000"), ("SERVER_ADDR", "127.0.0.1"), ("SERVER_PORT", "8080"),
+            ("SERVER_NAME", "localhost"),
             ("REDIRECT_STATUS", "200"), ("HTTP_HOST", "localhost:8080"), ("HTTP_USER_AGENT", "bench"),
-            ("HTTP_X_API_KEY", limited), ("KEYGATE_SCOPE", "bench:read"), ("KEYGATE_COST", ""), ("KEYGATE_DENY_STATUS", "403"),
+            ("HTTP_X_API_KEY", limited), ("KEYGATE_SCOPE", "bench:read"), ("KEYGATE_COST", ""),
+            ("KEYGATE_DENY_STATUS", "403"),
         ]
         let fcgiBytes =
             FastCGIClientEncoder.beginRequest(id: 1, role: 1, keepConnection: true)
@@ -125,21 +129,42 @@ struct BenchDecide: ParsableCommand {
         }
         let scenarios: [(id: String, name: String, body: () -> Void)] = [
             ("sha256", "SHA-256 of the key alone", { sink &+= Int(truncatingIfNeeded: hasher.digest(secret).w0) }),
-            ("data-version", "SQLite data_version check alone (cache invalidation)", {
-                sink &+= Int((try? lookup.dataVersion()) ?? 0)
-            }),
-            ("valid", "valid key, cached: decide", { sink &+= gate.decide(request(secret), nowMicros: fixedNow).outcome.httpStatus }),
-            ("valid-answer", "valid key, cached: decide + render answer + FastCGI encode", {
-                sink &+= encoded(gate.answer(request(secret), nowMicros: fixedNow))
-            }),
-            ("limits", "valid key with three limits (2 rate limits + 1 quota), cached: decide", {
-                sink &+= gate.decide(request(limited), nowMicros: Clock.nowMicros()).outcome.httpStatus
-            }),
-            ("limits-answer", "valid key with three limits: decide + render (RateLimit fields) + FastCGI encode", {
-                sink &+= encoded(gate.answer(request(limited), nowMicros: Clock.nowMicros()))
-            }),
-            ("unknown", "unknown key (cached miss)", { sink &+= gate.decide(request(unknown), nowMicros: fixedNow).outcome.httpStatus }),
-            ("malformed", "malformed key", { sink &+= gate.decide(request("kg_not-a-key"), nowMicros: fixedNow).outcome.httpStatus }),
+            (
+                "data-version", "SQLite data_version check alone (cache invalidation)",
+                {
+                    sink &+= Int((try? lookup.dataVersion()) ?? 0)
+                }
+            ),
+            (
+                "valid", "valid key, cached: decide",
+                { sink &+= gate.decide(request(secret), nowMicros: fixedNow).outcome.httpStatus }
+            ),
+            (
+                "valid-answer", "valid key, cached: decide + render answer + FastCGI encode",
+                {
+                    sink &+= encoded(gate.answer(request(secret), nowMicros: fixedNow))
+                }
+            ),
+            (
+                "limits", "valid key with three limits (2 rate limits + 1 quota), cached: decide",
+                {
+                    sink &+= gate.decide(request(limited), nowMicros: Clock.nowMicros()).outcome.httpStatus
+                }
+            ),
+            (
+                "limits-answer", "valid key with three limits: decide + render (RateLimit fields) + FastCGI encode",
+                {
+                    sink &+= encoded(gate.answer(request(limited), nowMicros: Clock.nowMicros()))
+                }
+            ),
+            (
+                "unknown", "unknown key (cached miss)",
+                { sink &+= gate.decide(request(unknown), nowMicros: fixedNow).outcome.httpStatus }
+            ),
+            (
+                "malformed", "malformed key",
+                { sink &+= gate.decide(request("kg_not-a-key"), nowMicros: fixedNow).outcome.httpStatus }
+            ),
             ("missing", "missing key", { sink &+= gate.decide(request(nil), nowMicros: fixedNow).outcome.httpStatus }),
             ("http-limits", "three limits over HTTP: parse nginx's head + decide + render + write", httpRequest),
             ("fcgi-limits", "three limits over FastCGI: parse nginx's records + decide + render + write", fcgiRequest),
@@ -156,7 +181,9 @@ struct BenchDecide: ParsableCommand {
         print("|---|---|---|---|")
         for (name, nanos) in results {
             let rate = 1e9 / nanos
-            print("| \(name) | \(Int(nanos.rounded())) | \(Int(rate.rounded())) | \(String(Int((nanos / sha * 100).rounded())))% |")
+            print(
+                "| \(name) | \(Int(nanos.rounded())) | \(Int(rate.rounded())) | \(String(Int((nanos / sha * 100).rounded())))% |"
+            )
         }
         if sink == 42 { print("") }
     }

@@ -8,7 +8,8 @@ import KeygateZone
 /// `admitted rejected`: run several at once to check that independent processes never over-admit.
 struct CountersHammer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "counters-hammer", abstract: "Stress one counters slot (used by tests and bench).", shouldDisplay: false)
+        commandName: "counters-hammer", abstract: "Stress one counters slot (used by tests and bench).",
+        shouldDisplay: false)
 
     @Option var counters: String
     @Option var capacity: Int = 1024
@@ -28,7 +29,9 @@ struct CountersHammer: ParsableCommand {
         let policies = PolicySet(
             rateLimits: try self.limits.map { spec throws(LimitSpecError) in try RateLimitPolicy.parse(spec) },
             quotas: try self.quotas.map { spec throws(LimitSpecError) in try QuotaPolicy.parse(spec) },
-            credits: try self.credits.map { spec throws(LimitSpecError) in try CreditPolicy.parse(initial: spec, refill: nil) })
+            credits: try self.credits.map { spec throws(LimitSpecError) in
+                try CreditPolicy.parse(initial: spec, refill: nil)
+            })
         var probe: (@Sendable (CounterTable.CriticalPoint) -> Void)?
         if let name = self.pauseAt {
             guard let point = CounterTable.CriticalPoint(rawValue: name) else {

@@ -40,7 +40,8 @@ struct ConfigFile {
         }
         guard ferror(file) == 0 else { throw ConfigurationError("--config \(path): cannot read it") }
         guard bytes.count <= Self.maximumBytes else {
-            throw ConfigurationError("--config \(path): larger than \(Self.maximumBytes) bytes; not a keygate config file")
+            throw ConfigurationError(
+                "--config \(path): larger than \(Self.maximumBytes) bytes; not a keygate config file")
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -58,18 +58,23 @@ extension KeyRecord {
         if let secret { lines.append(("key", secret)) }
         lines += [
             ("name", self.name), ("owner", self.owner.isEmpty ? "-" : self.owner), ("prefix", self.displayPrefix),
-            ("status", self.status.rawValue), ("scopes", self.scopes.isEmpty ? "-" : self.scopes.joined(separator: " ")),
+            ("status", self.status.rawValue),
+            ("scopes", self.scopes.isEmpty ? "-" : self.scopes.joined(separator: " ")),
             ("created", Timestamp.iso8601(self.createdAtSeconds)),
             ("expires", self.expiresAtSeconds.map(Timestamp.iso8601) ?? "never"),
             ("last used", self.lastUsedAtSeconds.map(Timestamp.iso8601) ?? "never"),
-            ("allowed ips", self.allowedNetworks.isEmpty ? "any" : self.allowedNetworks.map(\.description).joined(separator: " ")),
+            (
+                "allowed ips",
+                self.allowedNetworks.isEmpty ? "any" : self.allowedNetworks.map(\.description).joined(separator: " ")
+            ),
             ("allowed origins", self.allowedOrigins.isEmpty ? "any" : self.allowedOrigins.joined(separator: " ")),
             ("metadata", self.metadataJSON),
             ("plan", self.plan ?? "-"),
             ("limits", self.policies.summary),
         ]
         let width = lines.map(\.0.count).max() ?? 0
-        return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n")
+        return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(
+            separator: "\n")
     }
 }
 
@@ -82,7 +87,8 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
     func line(_ cells: [String]) -> String {
         var text = ""
         for (index, cell) in cells.enumerated() {
-            text += index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
+            text +=
+                index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
         }
         return text
     }

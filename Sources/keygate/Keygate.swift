@@ -20,7 +20,9 @@ struct Keygate: ParsableCommand {
             // FastCGI §2.2: a web server that spawns us passes the listening socket as fd 0 and no arguments.
             arguments = ["serve", "--listen", "fd:0", "--workers", "0"]
             // Installed as `keygate-explain` (a link to this binary), it is the ErrorDocument handler behind mod_fcgid.
-            if CommandLine.arguments[0].split(separator: "/").last == "keygate-explain" { arguments.append("--explain-only") }
+            if CommandLine.arguments[0].split(separator: "/").last == "keygate-explain" {
+                arguments.append("--explain-only")
+            }
         }
         do {
             var command = try Self.parseAsRoot(arguments)

@@ -26,7 +26,8 @@ enum KeyArguments {
         try values.flatMap { $0.split(separator: ",").map(String.init) }.map { text in
             guard let network = CIDR(text) else {
                 throw ValidationError(
-                    "--allow-ip \(text): not an address or network (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32; host bits must be zero)")
+                    "--allow-ip \(text): not an address or network (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32; host bits must be zero)"
+                )
             }
             return network
         }
@@ -37,7 +38,8 @@ enum KeyArguments {
             guard origin.hasPrefix("https://") || origin.hasPrefix("http://"), !origin.contains(" "),
                 origin.split(separator: "/").count == 2
             else {
-                throw ValidationError("--allow-origin \(origin): an origin is scheme://host[:port], e.g. https://app.example.com")
+                throw ValidationError(
+                    "--allow-origin \(origin): an origin is scheme://host[:port], e.g. https://app.example.com")
             }
             return origin.hasSuffix("/") ? String(origin.dropLast()) : origin
         }
@@ -50,7 +52,8 @@ enum KeyArguments {
             guard absolute > now else { throw ValidationError("--expires \(text): that time is in the past") }
             return absolute
         }
-        throw ValidationError("--expires \(text): use a duration (30m, 12h, 90d, 2w) or a UTC date (2027-01-31 or 2027-01-31T12:00:00Z)")
+        throw ValidationError(
+            "--expires \(text): use a duration (30m, 12h, 90d, 2w) or a UTC date (2027-01-31 or 2027-01-31T12:00:00Z)")
     }
 
     static func print(_ record: KeyRecord, secret: String?, json: Bool) {
@@ -75,18 +78,23 @@ extension Keys {
         var scopes: [String] = []
         @Option(help: "Expiry: a duration from now (90d, 12h) or a UTC date (2027-01-31).") var expires: String?
         @Option(help: "A JSON object stored with the key.") var metadata: String = "{}"
-        @Option(name: .customLong("allow-ip"), help: "Only allow clients in this network (repeatable; CIDR or address).")
+        @Option(
+            name: .customLong("allow-ip"), help: "Only allow clients in this network (repeatable; CIDR or address).")
         var allowIPs: [String] = []
         @Option(name: .customLong("allow-origin"), help: "Only allow requests with this Origin (repeatable).")
         var allowOrigins: [String] = []
-        @Option(help: "Key prefix, 2-24 chars of a-z 0-9 _ ending in _.") var prefix: String = APIKeyFormat.defaultPrefix
-        @Option(help: "A plan whose limits the key uses (its own --limit/--quota/--credits override them).") var plan: String?
+        @Option(help: "Key prefix, 2-24 chars of a-z 0-9 _ ending in _.") var prefix: String = APIKeyFormat
+            .defaultPrefix
+        @Option(help: "A plan whose limits the key uses (its own --limit/--quota/--credits override them).") var plan:
+            String?
         @OptionGroup var limitOptions: LimitOptions
         @Flag(help: "Print JSON (with `id` and `key`).") var json = false
 
         func validate() throws {
             guard APIKeyFormat.isValidPrefix(self.prefix) else {
-                throw ValidationError("--prefix \(self.prefix): use 2-24 characters of a-z, 0-9 and _, starting with a letter and ending in _")
+                throw ValidationError(
+                    "--prefix \(self.prefix): use 2-24 characters of a-z, 0-9 and _, starting with a letter and ending in _"
+                )
             }
             guard self.name.contains(where: { $0 != " " }) else { throw ValidationError("--name must not be empty") }
         }
@@ -133,7 +141,8 @@ extension Keys {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one key, its secrets' validity and recent audit.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one key, its secrets' validity and recent audit.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The key id (kid_…).") var id: String
         @Flag(help: "Print JSON.") var json = false
@@ -145,17 +154,25 @@ extension Keys {
             let audit = try keys.auditLog(keyID: self.id, limit: 10)
             if self.json {
                 guard case .object(var fields) = record.json() else { return }
-                fields.append((
-                    "secrets",
-                    .array(secrets.map { .object([("created_at", .time($0.createdAtSeconds)), ("retires_at", .time($0.retiresAtSeconds))]) })
-                ))
+                fields.append(
+                    (
+                        "secrets",
+                        .array(
+                            secrets.map {
+                                .object([
+                                    ("created_at", .time($0.createdAtSeconds)),
+                                    ("retires_at", .time($0.retiresAtSeconds)),
+                                ])
+                            })
+                    ))
                 print(JSONValue.object(fields).text)
                 return
             }
             print(record.humanDescription())
             print("\nsecrets:")
             for secret in secrets {
-                let state = secret.retiresAtSeconds.map { "valid until \(Timestamp.iso8601($0)) (rotated out)" } ?? "current"
+                let state =
+                    secret.retiresAtSeconds.map { "valid until \(Timestamp.iso8601($0)) (rotated out)" } ?? "current"
                 print("  created \(Timestamp.iso8601(secret.createdAtSeconds))  \(state)")
             }
             print("\naudit (newest first):")
@@ -166,19 +183,23 @@ extension Keys {
     }
 
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a key's name, owner, scopes, expiry, allowlists or status.")
+        static let configuration = CommandConfiguration(
+            abstract: "Change a key's name, owner, scopes, expiry, allowlists or status.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The key id (kid_…).") var id: String
         @Option var name: String?
         @Option var owner: String?
-        @Option(name: .customLong("scope"), help: "Replace the scopes with these (repeatable).") var scopes: [String] = []
+        @Option(name: .customLong("scope"), help: "Replace the scopes with these (repeatable).") var scopes: [String] =
+            []
         @Flag(name: .customLong("clear-scopes"), help: "Remove every scope.") var clearScopes = false
         @Option(help: "New expiry (90d, 2027-01-31).") var expires: String?
         @Flag(name: .customLong("no-expiry"), help: "Remove the expiry.") var noExpiry = false
         @Option(help: "Replace the metadata JSON object.") var metadata: String?
-        @Option(name: .customLong("allow-ip"), help: "Replace the IP allowlist (repeatable).") var allowIPs: [String] = []
+        @Option(name: .customLong("allow-ip"), help: "Replace the IP allowlist (repeatable).") var allowIPs: [String] =
+            []
         @Flag(name: .customLong("clear-allowed-ips"), help: "Allow every client address.") var clearIPs = false
-        @Option(name: .customLong("allow-origin"), help: "Replace the Origin allowlist (repeatable).") var allowOrigins: [String] = []
+        @Option(name: .customLong("allow-origin"), help: "Replace the Origin allowlist (repeatable).") var allowOrigins:
+            [String] = []
         @Flag(name: .customLong("clear-allowed-origins"), help: "Allow every origin.") var clearOrigins = false
         @Option(help: "Use this plan's limits.") var plan: String?
         @Flag(name: .customLong("no-plan"), help: "Stop using a plan.") var noPlan = false
@@ -192,8 +213,12 @@ extension Keys {
 
         func validate() throws {
             if self.disable && self.enable { throw ValidationError("--disable and --enable contradict each other") }
-            if self.expires != nil && self.noExpiry { throw ValidationError("--expires and --no-expiry contradict each other") }
-            if !self.scopes.isEmpty && self.clearScopes { throw ValidationError("--scope and --clear-scopes contradict each other") }
+            if self.expires != nil && self.noExpiry {
+                throw ValidationError("--expires and --no-expiry contradict each other")
+            }
+            if !self.scopes.isEmpty && self.clearScopes {
+                throw ValidationError("--scope and --clear-scopes contradict each other")
+            }
         }
 
         func run() throws {
@@ -203,7 +228,9 @@ extension Keys {
             change.owner = self.owner
             if !self.scopes.isEmpty { change.scopes = try KeyArguments.scopes(self.scopes) }
             if self.clearScopes { change.scopes = [] }
-            if let expires = self.expires { change.expiresAtSeconds = .some(try KeyArguments.expiry(expires, now: now)) }
+            if let expires = self.expires {
+                change.expiresAtSeconds = .some(try KeyArguments.expiry(expires, now: now))
+            }
             if self.noExpiry { change.expiresAtSeconds = .some(nil) }
             change.metadataJSON = self.metadata
             if !self.allowIPs.isEmpty { change.allowedNetworks = try KeyArguments.networks(self.allowIPs) }
@@ -229,7 +256,8 @@ extension Keys {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a key; every worker refuses it from the next request.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a key; every worker refuses it from the next request.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The key id (kid_…).") var id: String
         @Flag(help: "Print JSON.") var json = false
@@ -262,7 +290,9 @@ extension Keys {
                 graceSeconds = seconds
             }
             let keys = try KeyStore(path: self.store.path, create: false)
-            guard let (record, secret) = try keys.rotate(id: self.id, graceSeconds: graceSeconds, now: Clock.nowSeconds(), actor: StoreOptions.actor)
+            guard
+                let (record, secret) = try keys.rotate(
+                    id: self.id, graceSeconds: graceSeconds, now: Clock.nowSeconds(), actor: StoreOptions.actor)
             else { throw CLIError("no key with id \(self.id)") }
             KeyArguments.print(record, secret: secret, json: self.json)
         }
@@ -295,20 +325,30 @@ struct Audit: ParsableCommand {
         let keys = try KeyStore(path: self.store.path, create: false)
         let entries = try keys.auditLog(keyID: self.keyID, limit: self.limit)
         if self.json {
-            print(JSONValue.array(entries.map { entry in
-                .object([("at", .time(entry.atSeconds)), ("actor", .string(entry.actor)), ("action", .string(entry.action)),
-                         ("key_id", entry.keyID.map { .string($0) } ?? .null), ("detail", .string(entry.detail))])
-            }).text)
+            print(
+                JSONValue.array(
+                    entries.map { entry in
+                        .object([
+                            ("at", .time(entry.atSeconds)), ("actor", .string(entry.actor)),
+                            ("action", .string(entry.action)),
+                            ("key_id", entry.keyID.map { .string($0) } ?? .null), ("detail", .string(entry.detail)),
+                        ])
+                    }
+                ).text)
             return
         }
-        print(table(["AT", "ACTOR", "ACTION", "KEY", "DETAIL"], entries.map {
-            [Timestamp.iso8601($0.atSeconds), $0.actor, $0.action, $0.keyID ?? "-", $0.detail]
-        }))
+        print(
+            table(
+                ["AT", "ACTOR", "ACTION", "KEY", "DETAIL"],
+                entries.map {
+                    [Timestamp.iso8601($0.atSeconds), $0.actor, $0.action, $0.keyID ?? "-", $0.detail]
+                }))
     }
 }
 
 struct Migrate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create the database if needed and apply schema migrations.")
+    static let configuration = CommandConfiguration(
+        abstract: "Create the database if needed and apply schema migrations.")
     @OptionGroup var store: StoreOptions
 
     func run() throws {

@@ -4,7 +4,9 @@ import KeygateStore
 
 /// `--limit`, `--quota`, `--credits`, `--refill`: the limit vocabulary shared by keys and plans.
 struct LimitOptions: ParsableArguments {
-    @Option(name: .customLong("limit"), help: "A rate limit: N/s, N/min, N/hour or N/day, optionally ,burst=B (repeatable).")
+    @Option(
+        name: .customLong("limit"), help: "A rate limit: N/s, N/min, N/hour or N/day, optionally ,burst=B (repeatable)."
+    )
     var limits: [String] = []
     @Option(name: .customLong("quota"), help: "A calendar quota in UTC: N/day or N/month (repeatable).")
     var quotas: [String] = []
@@ -66,7 +68,8 @@ extension PolicySet {
         var parts = self.rateLimits.map { PolicySpecText.spec($0) ?? $0.name }
         parts += self.quotas.map { "quota " + PolicySpecText.spec($0) }
         if let credits = self.credits {
-            parts.append("credits \(credits.initial)" + (PolicySpecText.spec(credits.refill).map { " refill \($0)" } ?? ""))
+            parts.append(
+                "credits \(credits.initial)" + (PolicySpecText.spec(credits.refill).map { " refill \($0)" } ?? ""))
         }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }

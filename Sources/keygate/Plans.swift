@@ -19,7 +19,8 @@ struct Plans: ParsableCommand {
 
 extension Plans {
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a plan, e.g. `plans create free --limit 60/min --quota 10000/day`.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a plan, e.g. `plans create free --limit 60/min --quota 10000/day`.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Plan name: 1-64 characters of a-z 0-9 _ -.") var name: String
         @OptionGroup var limitOptions: LimitOptions
@@ -36,7 +37,8 @@ extension Plans {
     }
 
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Replace a plan's limits; keys using it follow at once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Replace a plan's limits; keys using it follow at once.")
         @OptionGroup var store: StoreOptions
         @Argument var name: String
         @OptionGroup var limitOptions: LimitOptions
@@ -45,7 +47,8 @@ extension Plans {
 
         func run() throws {
             let keys = try KeyStore(path: self.store.path, create: false)
-            let credits: CreditPolicy?? = self.noCredits ? .some(nil) : try self.limitOptions.creditPolicy.map { .some($0) }
+            let credits: CreditPolicy?? =
+                self.noCredits ? .some(nil) : try self.limitOptions.creditPolicy.map { .some($0) }
             guard
                 let plan = try keys.updatePlan(
                     name: self.name, rateLimits: try self.limitOptions.rateLimitPolicies,
@@ -64,7 +67,10 @@ extension Plans {
         func run() throws {
             let plans = try KeyStore(path: self.store.path, create: false).plans()
             if self.json {
-                print(JSONValue.array(plans.map { .object([("name", .string($0.name)), ("policies", $0.policies.json)]) }).text)
+                print(
+                    JSONValue.array(
+                        plans.map { .object([("name", .string($0.name)), ("policies", $0.policies.json)]) }
+                    ).text)
             } else {
                 print(table(["NAME", "LIMITS"], plans.map { [$0.name, $0.policies.summary] }))
             }
@@ -77,7 +83,9 @@ extension Plans {
         @Argument var name: String
 
         func run() throws {
-            guard try KeyStore(path: self.store.path, create: false).deletePlan(name: self.name, now: Clock.nowSeconds(), actor: StoreOptions.actor)
+            guard
+                try KeyStore(path: self.store.path, create: false).deletePlan(
+                    name: self.name, now: Clock.nowSeconds(), actor: StoreOptions.actor)
             else { throw CLIError("no plan named \(self.name)") }
             print("deleted plan \(self.name)")
         }
@@ -100,9 +108,14 @@ struct Usage: ParsableCommand {
         guard try keys.find(id: self.id) != nil else { throw CLIError("no key with id \(self.id)") }
         let days = try keys.usage(keyID: self.id, sinceDay: self.since)
         if self.json {
-            print(JSONValue.array(days.map {
-                .object([("day", .string($0.day)), ("admitted", .int($0.admitted)), ("rejected", .int($0.rejected))])
-            }).text)
+            print(
+                JSONValue.array(
+                    days.map {
+                        .object([
+                            ("day", .string($0.day)), ("admitted", .int($0.admitted)), ("rejected", .int($0.rejected)),
+                        ])
+                    }
+                ).text)
         } else {
             print(table(["DAY", "ADMITTED", "REJECTED"], days.map { [$0.day, "\($0.admitted)", "\($0.rejected)"] }))
         }

@@ -41,7 +41,8 @@ extension Serve {
             do {
                 try KeyStore(path: database, create: false).recordCountersFileID(table.mapping.fileID)
             } catch {
-                let warning = "keygate: warning: cannot record the counters file's id in \(database) (\(error)); "
+                let warning =
+                    "keygate: warning: cannot record the counters file's id in \(database) (\(error)); "
                     + "a lost or replaced counters file will not be noticed at startup\n"
                 _ = warning.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
             }

@@ -13,37 +13,49 @@ struct ServeOptions: ParsableArguments {
     /// Not ``StoreOptions``, whose validation (a database is required) would run before the config file is read.
     @Option(name: .long, help: ArgumentHelp("SQLite key database (default: $KEYGATE_DB).", valueName: "path"))
     var db: String?
-    @Option(help: ArgumentHelp(
+    @Option(
+        help: ArgumentHelp(
             "Where to accept requests (repeatable). FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd. HTTP/1.1 forward "
                 + "auth: http://HOST:PORT or http+unix:PATH, with ?for=nginx|caddy|traefik|envoy (default nginx), "
                 + "&allow=204|200, &client-ip=x-forwarded-for|x-real-ip.", valueName: "address"))
     var listen: [String] = []
     @Option(name: .customLong("socket-mode"), help: "Permissions of unix sockets keygate creates (octal).")
     var socketMode: String = "0660"
-    @Option(help: "Worker processes (default: half the cores, at least 1; 0: serve in this process, as under mod_fcgid).")
+    @Option(
+        help: "Worker processes (default: half the cores, at least 1; 0: serve in this process, as under mod_fcgid).")
     /// nginx needs cores too: on 2 cores one worker measured fastest (bench/RESULTS.md), hence half by default.
     var workers: Int?
     @Option(help: "Shared last-used table (default: <db>.state; 'off' disables).") var state: String?
-    @Option(name: .customLong("state-capacity"), help: "Key slots in the shared state file.") var stateCapacity: Int = 65_536
+    @Option(name: .customLong("state-capacity"), help: "Key slots in the shared state file.") var stateCapacity: Int =
+        65_536
     @Option(help: "Shared rate-limit counters file (default: <db>.counters; 'off' refuses keys that have limits).")
     var counters: String?
     @Option(name: .customLong("counters-capacity"), help: "Key slots in the counters file (128 bytes each).")
     var countersCapacity: Int = 65_536
-    @Option(name: .customLong("ip-limit"), help: "Per client IP, on requests without a valid key (throttles key guessing), e.g. 30/min.")
+    @Option(
+        name: .customLong("ip-limit"),
+        help: "Per client IP, on requests without a valid key (throttles key guessing), e.g. 30/min.")
     var ipLimit: String?
     @Option(name: .customLong("global-ip-limit"), help: "Per client IP, on every request, e.g. 100/s.")
     var globalIPLimit: String?
-    @Option(name: .customLong("ip-table-size"), help: "Entries of the per-IP table (64 bytes each; fixed, never grows).")
+    @Option(
+        name: .customLong("ip-table-size"), help: "Entries of the per-IP table (64 bytes each; fixed, never grows).")
     var ipTableSize: Int = 65_536
-    @Flag(name: .customLong("explain-only"), help: "Only explain Apache ErrorDocument redirects, read-only (as keygate-explain).")
+    @Flag(
+        name: .customLong("explain-only"),
+        help: "Only explain Apache ErrorDocument redirects, read-only (as keygate-explain).")
     var explainOnly = false
-    @Flag(name: .customLong("rebuild-state"), help: ArgumentHelp(
+    @Flag(
+        name: .customLong("rebuild-state"),
+        help: ArgumentHelp(
             "Start a fresh counters file restored from SQLite (counts as of the last roll-up), e.g. after it was lost; "
                 + "also recreates a state file of another layout or size."))
     var rebuildState = false
     @Option(name: .customLong("trust-proxy"), help: "A proxy whose X-Forwarded-For is believed (repeatable; CIDR).")
     var trustProxies: [String] = []
-    @Option(name: .customLong("key-query-param"), help: "Also accept the key in this query parameter (off by default: URLs get logged).")
+    @Option(
+        name: .customLong("key-query-param"),
+        help: "Also accept the key in this query parameter (off by default: URLs get logged).")
     var keyQueryParam: String?
     @Option(help: "Realm in WWW-Authenticate.") var realm: String = "api"
     @Flag(name: .customLong("no-identity-headers"), help: "Do not send the key id, name, owner and scopes on allow.")
@@ -52,7 +64,8 @@ struct ServeOptions: ParsableArguments {
     var maxConnections: Int = 1024
     @Option(name: .customLong("max-params-bytes"), help: "Largest FastCGI PARAMS stream accepted per request.")
     var maxParamsBytes: Int = 65_536
-    @Option(name: .customLong("idle-timeout"), help: "Close kept-alive connections idle this long.") var idleTimeout: String = "75s"
+    @Option(name: .customLong("idle-timeout"), help: "Close kept-alive connections idle this long.") var idleTimeout:
+        String = "75s"
     @Option(name: .customLong("request-timeout"), help: "A request must be whole this long after its first byte.")
     var requestTimeout: String = "5s"
     @Option(name: .customLong("drain-timeout"), help: "On SIGTERM, wait this long for in-flight requests.")
@@ -89,7 +102,9 @@ struct Serve: ParsableCommand {
         var commandLine = Array(CommandLine.arguments.dropFirst().drop { $0 != "serve" }.dropFirst())
         if CommandLine.arguments.count == 1 {
             commandLine = ["--listen", "fd:0", "--workers", "0"]
-            if CommandLine.arguments[0].split(separator: "/").last == "keygate-explain" { commandLine.append("--explain-only") }
+            if CommandLine.arguments[0].split(separator: "/").last == "keygate-explain" {
+                commandLine.append("--explain-only")
+            }
         }
         let configuration: ServeConfiguration
         let input: ServeInput
@@ -105,7 +120,9 @@ struct Serve: ParsableCommand {
         let logger = Logger(label: "keygate")
         for warning in prepared.warnings { logger.warning("\(warning)") }
 
-        let listeners = try configuration.listeners.flatMap { try ListeningSocket.open($0, unixMode: configuration.socketMode) }
+        let listeners = try configuration.listeners.flatMap {
+            try ListeningSocket.open($0, unixMode: configuration.socketMode)
+        }
         if configuration.workerCount == 0 {
             let worker = prepared.worker
             prepared.counters = nil  // the worker maps what it needs itself
@@ -149,7 +166,8 @@ struct Serve: ParsableCommand {
             throw ExitCode(78)  // EX_CONFIG
         }
         let configuration = document.configuration
-        StderrLogHandler.bootstrap(level: configuration.logLevel, keyQueryParameter: configuration.policy.queryParameter)
+        StderrLogHandler.bootstrap(
+            level: configuration.logLevel, keyQueryParameter: configuration.policy.queryParameter)
         try Self.runWorker(
             configuration, listeners: document.listeners, logger: Logger(label: "keygate"), readyFD: document.readyFD)
     }
@@ -160,7 +178,8 @@ struct Serve: ParsableCommand {
     ) throws {
         let worker: Worker
         do {
-            worker = try Worker(configuration: configuration, listeners: listeners, logger: logger, rollsUpUsage: rollsUpUsage)
+            worker = try Worker(
+                configuration: configuration, listeners: listeners, logger: logger, rollsUpUsage: rollsUpUsage)
         } catch {
             logger.critical("worker cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(78)  // EX_CONFIG
@@ -178,7 +197,8 @@ struct Serve: ParsableCommand {
     /// the file never grants a fresh day or month. (Counted in requests: exact when each request costs 1.)
     static func seedQuotas(_ table: CounterTable, database: String, skipping restored: Set<Int> = []) throws {
         let store: KeyStore
-        do { store = try KeyStore(path: database, create: false) } catch { return }  // read-only database: nothing to seed from
+        // A read-only database: nothing to seed from.
+        do { store = try KeyStore(path: database, create: false) } catch { return }
         let nowMicros = Clock.nowMicros()
         let today = String(Timestamp.iso8601(nowMicros / 1_000_000).prefix(10))
         let monthStart = String(today.prefix(8)) + "01"

@@ -138,7 +138,8 @@ extension ServeConfiguration {
         guard (IPTable.probe...1 << 24).contains(options.ipTableSize) else {
             throw ConfigurationError("--ip-table-size must be \(IPTable.probe)-16777216")
         }
-        let stuckWorkerTimeoutMillis: Int64? = try options.stuckWorkerTimeout == "off"
+        let stuckWorkerTimeoutMillis: Int64? =
+            try options.stuckWorkerTimeout == "off"
             ? nil : Self.millis(options.stuckWorkerTimeout, "stuck-worker-timeout", example: "10s, or off")
         let listeners = try Self.parsingListeners(options.listen, allowNonLoopback: options.allowNonLoopback)
         var proxies: [CIDR] = []
@@ -164,7 +165,8 @@ extension ServeConfiguration {
             countersCapacity: options.countersCapacity,
             policy: GatePolicy(
                 queryParameter: options.keyQueryParam, trustedProxies: proxies, realm: options.realm,
-                identityHeaders: !options.noIdentityHeaders, keylessIPLimit: keylessIPLimit, globalIPLimit: globalIPLimit),
+                identityHeaders: !options.noIdentityHeaders, keylessIPLimit: keylessIPLimit,
+                globalIPLimit: globalIPLimit),
             limits: FastCGILimits(
                 maxParamsBytes: options.maxParamsBytes, maxConnections: options.maxConnections,
                 maxRequests: options.maxConnections),
@@ -192,7 +194,9 @@ extension ServeConfiguration {
     }
 
     /// Parses each `--listen`; only loopback and unix sockets unless `allowNonLoopback`.
-    private static func parsingListeners(_ texts: [String], allowNonLoopback: Bool) throws(ConfigurationError) -> [ListenerSpec] {
+    private static func parsingListeners(_ texts: [String], allowNonLoopback: Bool) throws(ConfigurationError)
+        -> [ListenerSpec]
+    {
         var listeners: [ListenerSpec] = []
         for text in texts {
             switch ListenerSpec.parse(text) {
@@ -215,8 +219,12 @@ extension ServeConfiguration {
         return listeners
     }
 
-    private static func ipPolicy(_ spec: String?, _ flag: String, name: String) throws(ConfigurationError) -> RateLimitPolicy? {
+    private static func ipPolicy(_ spec: String?, _ flag: String, name: String) throws(ConfigurationError)
+        -> RateLimitPolicy?
+    {
         guard let spec else { return nil }
-        do { return try RateLimitPolicy.parse(spec, name: name) } catch { throw ConfigurationError("--\(flag): \(error)") }
+        do { return try RateLimitPolicy.parse(spec, name: name) } catch {
+            throw ConfigurationError("--\(flag): \(error)")
+        }
     }
 }

@@ -18,7 +18,8 @@ final class ApacheTests {
         let authnzDB = self.scratch.file("authnz.db")
         _ = try Harness.createKey(db: authnzDB)
         self.authnz = try KeygateServer(
-            db: authnzDB, scratch: self.scratch, workers: 1, extra: ["--listen", "127.0.0.1:\(self.apache.authnzPort)"],
+            db: authnzDB, scratch: self.scratch, workers: 1,
+            extra: ["--listen", "127.0.0.1:\(self.apache.authnzPort)"],
             socketName: "authnz.sock")
         try self.apache.start()
     }
@@ -48,7 +49,9 @@ final class ApacheTests {
         #expect(missing.status == 401)
         #expect(missing.header("WWW-Authenticate") == "Bearer realm=\"api\"")
         #expect(missing.body.contains("\"reason\":\"missing\""))
-        #expect(try Curl.get(self.apache.url("/api/index.txt"), headers: ["X-Api-Key": "kg_guess"]).header("X-Keygate-Reason") == "malformed")
+        #expect(
+            try Curl.get(self.apache.url("/api/index.txt"), headers: ["X-Api-Key": "kg_guess"]).header(
+                "X-Keygate-Reason") == "malformed")
 
         let revoked = try self.apache.createKey()
         #expect(try Curl.get(self.apache.url("/api/index.txt"), headers: ["X-Api-Key": revoked.secret]).status == 200)
@@ -63,7 +66,9 @@ final class ApacheTests {
         #expect(forbidden.status == 403)
         #expect(forbidden.header("X-Keygate-Reason") == "insufficient_scope")
         let scoped = try self.apache.createKey(["--scope", "reports:read"])
-        #expect(try Curl.get(self.apache.url("/api/reports/index.txt"), headers: ["X-Api-Key": scoped.secret]).status == 200)
+        #expect(
+            try Curl.get(self.apache.url("/api/reports/index.txt"), headers: ["X-Api-Key": scoped.secret]).status == 200
+        )
     }
 
     @Test func fcgidOverTheLimitIsATrue429ConsumingNothingMore() throws {
@@ -74,7 +79,9 @@ final class ApacheTests {
             let limited = try Curl.get(self.apache.url("/api/index.txt"), headers: ["X-Api-Key": key.secret])
             #expect(limited.status == 429)
             #expect(Int(limited.header("Retry-After") ?? "") ?? 0 >= 1)
-            #expect(limited.header("RateLimit")?.contains("\"100-per-day\";r=98") == true, "explain or denial consumed quota")
+            #expect(
+                limited.header("RateLimit")?.contains("\"100-per-day\";r=98") == true,
+                "explain or denial consumed quota")
             #expect(limited.headers("X-Keygate-Reason") == ["rate_limited"], "headers doubled by the access-check pass")
             #expect(limited.body.contains("\"violated-policies\":[\"2-per-min\"]"))
             #expect(!limited.body.contains("protected"))
@@ -83,7 +90,8 @@ final class ApacheTests {
 
     @Test func perRouteCostFromSetEnvIfSpendsCredits() throws {
         let key = try self.apache.createKey(["--credits", "6"])
-        #expect(try Curl.get(self.apache.url("/api/export/index.txt"), headers: ["X-Api-Key": key.secret]).status == 200)
+        #expect(
+            try Curl.get(self.apache.url("/api/export/index.txt"), headers: ["X-Api-Key": key.secret]).status == 200)
         let broke = try Curl.get(self.apache.url("/api/export/index.txt"), headers: ["X-Api-Key": key.secret])
         #expect(broke.status == 429, "the shipped SetEnvIf KEYGATE_COST=5 did not reach keygate")
         #expect(broke.header("RateLimit")?.contains("\"credits\";r=1") == true)
@@ -102,7 +110,8 @@ final class ApacheTests {
     @Test func authnzFcgiRelaysKeygatesAnswers() throws {
         let db = self.scratch.file("authnz.db")
         let key = try Harness.createKey(db: db, ["--limit", "1/min"])
-        let allowed = try Curl.get(self.apache.url("/authnz/index.txt"), headers: ["Authorization": "Bearer \(key.secret)"])
+        let allowed = try Curl.get(
+            self.apache.url("/authnz/index.txt"), headers: ["Authorization": "Bearer \(key.secret)"])
         #expect(allowed.status == 200)
         #expect(allowed.header("X-Seen-Key-Id") == key.id)
         #expect(!allowed.headers.contains { $0.0.lowercased().hasPrefix("variable-") })
@@ -117,7 +126,9 @@ final class ApacheTests {
     @Test func shippedConfigsNeverFailOpen() throws {
         for file in ["keygate-fcgid.conf", "keygate-authnz-fcgi.conf"] {
             let text = try String(contentsOfFile: Harness.repository + "/apache/" + file, encoding: .utf8)
-            let directives = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }
+            let directives = text.split(separator: "\n").filter {
+                !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#")
+            }
             #expect(!directives.contains { $0.contains("Authoritative Off") }, "\(file)")
         }
     }

@@ -15,7 +15,8 @@ final class CLITests {
     }
 
     @Test func lifecycleThroughTheCLI() throws {
-        let key = try Harness.createKey(db: self.db, ["--owner", "ops", "--scope", "a:read,b:write", "--metadata", "{\"team\":\"x\"}"])
+        let key = try Harness.createKey(
+            db: self.db, ["--owner", "ops", "--scope", "a:read,b:write", "--metadata", "{\"team\":\"x\"}"])
         let list = try Harness.keygate(["keys", "list", "--db", self.db])
         #expect(list.status == 0)
         #expect(list.stdout.contains(key.id))
@@ -25,10 +26,21 @@ final class CLITests {
         #expect(object?["scopes"] as? [String] == ["a:read", "b:write"])
         #expect((object?["metadata"] as? [String: Any])?["team"] as? String == "x")
         #expect(object?["key"] == nil)
-        #expect(try Harness.keygate(["keys", "update", "--db", self.db, key.id, "--allow-ip", "10.0.0.0/8", "--allow-origin", "https://a.example"]).status == 0)
-        #expect(try Harness.keygate(["check", "--db", self.db, "--key", "-", "--remote-addr", "192.0.2.1"], stdin: key.secret + "\n").stdout
-            .contains("outcome: ip_not_allowed"))
-        #expect(try Harness.keygate(["check", "--db", self.db, "--key", key.secret, "--remote-addr", "10.1.2.3", "--origin", "https://a.example"]).status == 0)
+        #expect(
+            try Harness.keygate([
+                "keys", "update", "--db", self.db, key.id, "--allow-ip", "10.0.0.0/8", "--allow-origin",
+                "https://a.example",
+            ]).status == 0)
+        #expect(
+            try Harness.keygate(
+                ["check", "--db", self.db, "--key", "-", "--remote-addr", "192.0.2.1"], stdin: key.secret + "\n"
+            ).stdout
+                .contains("outcome: ip_not_allowed"))
+        #expect(
+            try Harness.keygate([
+                "check", "--db", self.db, "--key", key.secret, "--remote-addr", "10.1.2.3", "--origin",
+                "https://a.example",
+            ]).status == 0)
         #expect(try Harness.keygate(["keys", "revoke", "--db", self.db, key.id]).status == 0)
         #expect(try Harness.keygate(["keys", "list", "--db", self.db]).stdout.contains(key.id) == false)
         #expect(try Harness.keygate(["keys", "list", "--db", self.db, "--all"]).stdout.contains(key.id))
@@ -114,7 +126,9 @@ final class CLITests {
         }
     }
 
-    @Test(arguments: [["migrate"], ["plans", "create", "free", "--limit", "60/min"], ["keys", "create", "--name", "x"]])
+    @Test(arguments: [
+        ["migrate"], ["plans", "create", "free", "--limit", "60/min"], ["keys", "create", "--name", "x"],
+    ])
     func commandsThatCreateTheDatabaseCreateItsFolders(command: [String]) throws {
         let nested = self.scratch.file("a/b/c")
         let result = try Harness.keygate(command + ["--db", nested + "/keys.db"])
@@ -127,7 +141,8 @@ final class CLITests {
         try "".write(toFile: self.scratch.file("file"), atomically: true, encoding: .utf8)
         let blocked = try Harness.keygate(command + ["--db", self.scratch.file("file/sub/keys.db")])
         #expect(blocked.status != 0)
-        #expect(blocked.stderr.contains("cannot create the folder \(self.scratch.file("file/sub"))"), "\(blocked.stderr)")
+        #expect(
+            blocked.stderr.contains("cannot create the folder \(self.scratch.file("file/sub"))"), "\(blocked.stderr)")
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/systemd-socket-activate")))
@@ -136,7 +151,9 @@ final class CLITests {
         let socketPath = self.scratch.file("activated.sock")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        process.arguments = ["-l", socketPath, Harness.keygate, "serve", "--db", self.db, "--listen", "systemd", "--workers", "1"]
+        process.arguments = [
+            "-l", socketPath, Harness.keygate, "serve", "--db", self.db, "--listen", "systemd", "--workers", "1",
+        ]
         let log = self.scratch.file("activated.log")
         FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: log)
@@ -157,7 +174,8 @@ final class CLITests {
             if answer == nil { usleep(100_000) }
         }
         guard case .response(_, let stdout, _, _, _)? = answer?.answer else {
-            Issue.record("no answer over the activated socket: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            Issue.record(
+                "no answer over the activated socket: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             return
         }
         #expect(String(decoding: stdout, as: UTF8.self).contains("Status: 204"))

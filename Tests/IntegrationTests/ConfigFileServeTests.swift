@@ -27,34 +27,35 @@ final class ConfigFileServeTests {
         try Data(repeating: 7, count: 100).write(to: URL(fileURLWithPath: counters))
         let config = self.scratch.file("keygate.conf")
         try """
-            # everything from the file
-            db = \(self.db)
-            listen = unix:\(socket)
-            listen = http://127.0.0.1:\(port)
-            socket-mode = 0600
-            workers = 2
-            state = \(self.scratch.file("custom.state"))
-            state-capacity = 100
-            counters = \(counters)
-            counters-capacity = 50
-            ip-limit = 2/min
-            global-ip-limit = 5/min
-            ip-table-size = 1000
-            trust-proxy = 10.9.9.9
-            key-query-param = api_key
-            realm = "from-file"
-            no-identity-headers = true
-            max-connections = 100
-            max-params-bytes = 2048
-            idle-timeout = 1s
-            request-timeout = 1s
-            drain-timeout = 3s
-            allow-non-loopback = false
-            log-level = debug
-            rebuild-state = yes
+        # everything from the file
+        db = \(self.db)
+        listen = unix:\(socket)
+        listen = http://127.0.0.1:\(port)
+        socket-mode = 0600
+        workers = 2
+        state = \(self.scratch.file("custom.state"))
+        state-capacity = 100
+        counters = \(counters)
+        counters-capacity = 50
+        ip-limit = 2/min
+        global-ip-limit = 5/min
+        ip-table-size = 1000
+        trust-proxy = 10.9.9.9
+        key-query-param = api_key
+        realm = "from-file"
+        no-identity-headers = true
+        max-connections = 100
+        max-params-bytes = 2048
+        idle-timeout = 1s
+        request-timeout = 1s
+        drain-timeout = 3s
+        allow-non-loopback = false
+        log-level = debug
+        rebuild-state = yes
 
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let server = try KeygateServer(arguments: ["--config", config], socketPath: socket, scratch: self.scratch, workers: 2)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try KeygateServer(
+            arguments: ["--config", config], socketPath: socket, scratch: self.scratch, workers: 2)
         defer { server.stop() }
         let bearer = ("HTTP_AUTHORIZATION", "Bearer \(self.key.secret)")
 
@@ -64,9 +65,11 @@ final class ConfigFileServeTests {
         #expect(allowed.header("X-Keygate-Key-Id") == nil)
         // listen (HTTP)
         let http = try RawSocket(port: port)
-        http.send(Array("GET /_keygate HTTP/1.1\r\nHost: k\r\nX-Original-URI: /x\r\nX-Forwarded-For: 10.0.0.9\r\n\r\n".utf8))
-        let httpAnswer = String(decoding: http.receive { $0.count >= 4 && $0.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) },
-                                as: UTF8.self)
+        http.send(
+            Array("GET /_keygate HTTP/1.1\r\nHost: k\r\nX-Original-URI: /x\r\nX-Forwarded-For: 10.0.0.9\r\n\r\n".utf8))
+        let httpAnswer = String(
+            decoding: http.receive { $0.count >= 4 && $0.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) },
+            as: UTF8.self)
         #expect(httpAnswer.hasPrefix("HTTP/1.1 401"))
         // realm
         #expect(httpAnswer.contains("realm=\"from-file\""))
@@ -90,10 +93,12 @@ final class ConfigFileServeTests {
         // The per-IP checks go over HTTP, where the client address comes from X-Forwarded-For (a limit denial is 403).
         func httpStatus(_ address: String, key: String? = nil, uri: String = "/x") throws -> Int? {
             let socket = try RawSocket(port: port)
-            let head = "GET /_keygate HTTP/1.1\r\nHost: k\r\nX-Original-URI: \(uri)\r\nX-Forwarded-For: \(address)\r\n"
+            let head =
+                "GET /_keygate HTTP/1.1\r\nHost: k\r\nX-Original-URI: \(uri)\r\nX-Forwarded-For: \(address)\r\n"
                 + (key.map { "X-Api-Key: \($0)\r\n" } ?? "") + "\r\n"
             socket.send(Array(head.utf8))
-            let answer = String(decoding: socket.receive { $0.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) }, as: UTF8.self)
+            let answer = String(
+                decoding: socket.receive { $0.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) }, as: UTF8.self)
             return Int(answer.dropFirst("HTTP/1.1 ".count).prefix(3))
         }
         // ip-limit = 2/min: the third keyless request from one address is limited
@@ -110,12 +115,15 @@ final class ConfigFileServeTests {
         #expect(try httpStatus("10.0.0.5", uri: "/x?api_key=\(self.key.secret)") == 204)
         // max-params-bytes = 2048: a larger PARAMS stream is refused (the default takes 64 KiB)
         let big = try FastCGISocket(path: socket)
-        big.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [bearer, ("HTTP_X_PAD", String(repeating: "p", count: 3000))])))
+        big.send(
+            FastCGISocket.request(
+                FastCGISocket.nginxParams(headers: [bearer, ("HTTP_X_PAD", String(repeating: "p", count: 3000))])))
         let bigAnswers = try big.answers()
-        #expect(!bigAnswers.contains { answer in
-            guard case .response(_, let stdout, _, _, _) = answer else { return false }
-            return CGIResponse(parsing: stdout)?.status == 204
-        })
+        #expect(
+            !bigAnswers.contains { answer in
+                guard case .response(_, let stdout, _, _, _) = answer else { return false }
+                return CGIResponse(parsing: stdout)?.status == 204
+            })
         // log-level = debug: denials are logged
         #expect(server.log.contains("denied"))
         // drain-timeout, max-connections: a stop finishes cleanly (their bad values are refused below)
@@ -133,7 +141,8 @@ final class ConfigFileServeTests {
         let config = self.scratch.file("explain.conf")
         try "db = \(self.db)\nlisten = unix:\(socket)\nworkers = 0\nexplain-only = true\nsocket-mode = 0666\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
-        let server = try KeygateServer(arguments: ["--config", config], socketPath: socket, scratch: self.scratch, workers: 0)
+        let server = try KeygateServer(
+            arguments: ["--config", config], socketPath: socket, scratch: self.scratch, workers: 0)
         defer { server.stop() }
         #expect(try server.ask([("HTTP_X_API_KEY", self.key.secret)]).status == 404)
         #expect(server.workers.isEmpty)

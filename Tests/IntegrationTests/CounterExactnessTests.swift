@@ -26,8 +26,10 @@ final class CounterExactnessTests {
             Thread {
                 do {
                     let result = try Harness.keygateBench(
-                        ["counters-hammer", "--counters", counters, "--slot", "\(slot)", "--requests", "\(requests)",
-                         "--start-at", "\(startAt)"] + policy)
+                        [
+                            "counters-hammer", "--counters", counters, "--slot", "\(slot)", "--requests", "\(requests)",
+                            "--start-at", "\(startAt)",
+                        ] + policy)
                     collected.lock.lock(); collected.results.append(result); collected.lock.unlock()
                 } catch {
                     collected.lock.lock(); collected.errors.append("\(error)"); collected.lock.unlock()
@@ -43,8 +45,12 @@ final class CounterExactnessTests {
         var admitted = 0
         var rejected = 0
         for result in results {
-            let fields = result.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            guard fields.count == 3, result.status == 0 else { throw HarnessError("bad hammer output: \(result.stdout) \(result.stderr)") }
+            let fields = result.stdout.split(separator: " ").compactMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            guard fields.count == 3, result.status == 0 else {
+                throw HarnessError("bad hammer output: \(result.stdout) \(result.stderr)")
+            }
             #expect(fields[2] == 0, "a lease could not be had")
             admitted += fields[0]
             rejected += fields[1]
@@ -62,12 +68,14 @@ final class CounterExactnessTests {
     @Test func allOrNothingAcrossLimitQuotaAndCredits() throws {
         // The quota (30) binds first; the rate limit (50 burst) must then show exactly 30 consumed, not more:
         // requests the quota rejected consumed nothing. A second round with credits 25 on a fresh slot binds at 25.
-        let (admitted, _) = try self.hammer(processes: 4, requests: 300, ["--limit", "50/day", "--quota", "30/day"], slot: 1)
+        let (admitted, _) = try self.hammer(
+            processes: 4, requests: 300, ["--limit", "50/day", "--quota", "30/day"], slot: 1)
         #expect(admitted == 30)
         // Same slot, quota lifted: the rate limit has exactly 50 - 30 = 20 left.
         let (more, _) = try self.hammer(processes: 3, requests: 100, ["--limit", "50/day"], slot: 1)
         #expect(more == 20)
-        let (credited, _) = try self.hammer(processes: 4, requests: 200, ["--limit", "50/day", "--credits", "25"], slot: 2)
+        let (credited, _) = try self.hammer(
+            processes: 4, requests: 200, ["--limit", "50/day", "--credits", "25"], slot: 2)
         #expect(credited == 25)
     }
 }

@@ -29,7 +29,9 @@ final class DatabaseReplacementTests {
     }
 
     /// A copy of the served database (SQLite's backup API), then changed with the CLI, which checkpoints it on exit.
-    func copy(named name: String, revoking revoked: String) throws -> (path: String, newKey: (id: String, secret: String)) {
+    func copy(named name: String, revoking revoked: String) throws -> (
+        path: String, newKey: (id: String, secret: String)
+    ) {
         let path = self.scratch.file(name)
         try self.sqlite(self.db, ".backup '\(path)'")
         #expect(try Harness.keygate(["keys", "revoke", "--db", path, revoked]).status == 0)
@@ -56,9 +58,10 @@ final class DatabaseReplacementTests {
         #expect(self.status(self.key.secret) == 204)
         let first = try self.copy(named: "restore.db", revoking: self.key.id)
         try self.moveInPlace(first.path)
-        #expect(Harness.eventually(timeout: 3) {
-            self.answersEverywhere(self.key.secret, 401) && self.answersEverywhere(first.newKey.secret, 204)
-        })
+        #expect(
+            Harness.eventually(timeout: 3) {
+                self.answersEverywhere(self.key.secret, 401) && self.answersEverywhere(first.newKey.secret, 204)
+            })
         #expect(self.server.log.contains("database file replaced; reopened it"))
 
         // A copy still in progress (shorter than its header says) keeps the current file answering.
@@ -72,9 +75,10 @@ final class DatabaseReplacementTests {
         #expect(self.server.log.contains("the new one is not usable yet"))
         // Completed: switched to.
         try self.moveInPlace(second.path, checkpoint: false)
-        #expect(Harness.eventually(timeout: 3) {
-            self.answersEverywhere(first.newKey.secret, 401) && self.answersEverywhere(second.newKey.secret, 204)
-        })
+        #expect(
+            Harness.eventually(timeout: 3) {
+                self.answersEverywhere(first.newKey.secret, 401) && self.answersEverywhere(second.newKey.secret, 204)
+            })
     }
 
     /// Restoring through SQLite (same inode, an ordinary commit) is seen by the very next request.

@@ -38,8 +38,10 @@ final class FastCGIServeTests {
     }
 
     @Test func cgiFcgiFromLibfcgiGetsAllowAndDeny() throws {
-        let environment = ["REQUEST_METHOD": "GET", "REQUEST_URI": "/api/reports", "REMOTE_ADDR": "127.0.0.1",
-                           "KEYGATE_SCOPE": "reports:read"]
+        let environment = [
+            "REQUEST_METHOD": "GET", "REQUEST_URI": "/api/reports", "REMOTE_ADDR": "127.0.0.1",
+            "KEYGATE_SCOPE": "reports:read",
+        ]
         let allowed = try Harness.run(
             "/usr/bin/cgi-fcgi", ["-bind", "-connect", self.server.socketPath],
             environment: environment.merging(["HTTP_AUTHORIZATION": "Bearer \(self.key.secret)"]) { $1 })
@@ -49,7 +51,8 @@ final class FastCGIServeTests {
         #expect(allowed.stdout.contains("X-Keygate-Owner: team-a\r\n"))
         #expect(!allowed.stdout.contains(self.key.secret))
 
-        let denied = try Harness.run("/usr/bin/cgi-fcgi", ["-bind", "-connect", self.server.socketPath], environment: environment)
+        let denied = try Harness.run(
+            "/usr/bin/cgi-fcgi", ["-bind", "-connect", self.server.socketPath], environment: environment)
         #expect(denied.stdout.contains("Status: 401\r\n"))
         #expect(denied.stdout.contains("WWW-Authenticate: Bearer realm=\"api\"\r\n"))
         #expect(denied.stdout.contains("\"reason\":\"missing\""))
@@ -74,11 +77,17 @@ final class FastCGIServeTests {
 
     @Test func apacheAuthorizerRoleAllowsWithExactly200() throws {
         let socket = try FastCGISocket(path: self.server.socketPath)
-        let params = [("FCGI_APACHE_ROLE", "ACCESS_CHECKER"), ("REQUEST_URI", "/x"), ("REQUEST_METHOD", "GET"),
-                      ("REMOTE_ADDR", "127.0.0.1"), ("HTTP_AUTHORIZATION", "Bearer \(self.key.secret)")]
+        let params = [
+            ("FCGI_APACHE_ROLE", "ACCESS_CHECKER"), ("REQUEST_URI", "/x"), ("REQUEST_METHOD", "GET"),
+            ("REMOTE_ADDR", "127.0.0.1"), ("HTTP_AUTHORIZATION", "Bearer \(self.key.secret)"),
+        ]
         // mod_fcgid sends no STDIN at all in authorizer roles: keygate must answer from PARAMS alone.
-        socket.send(FastCGIClientEncoder.beginRequest(id: 1, role: 2, keepConnection: false) + FastCGIClientEncoder.params(id: 1, params))
-        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else { Issue.record("no answer"); return }
+        socket.send(
+            FastCGIClientEncoder.beginRequest(id: 1, role: 2, keepConnection: false)
+                + FastCGIClientEncoder.params(id: 1, params))
+        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else {
+            Issue.record("no answer"); return
+        }
         let response = try #require(CGIResponse(parsing: stdout))
         #expect(response.status == 200)
         #expect(response.header("Variable-KEYGATE_KEY_ID") == self.key.id)
@@ -117,7 +126,8 @@ final class FastCGIServeTests {
 
     @Test func getValuesReportsTrueLimits() throws {
         let socket = try FastCGISocket(path: self.server.socketPath)
-        socket.send(FastCGIClientEncoder.getValues(["FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS", "FCGI_NOPE"]))
+        socket.send(
+            FastCGIClientEncoder.getValues(["FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS", "FCGI_NOPE"]))
         let answers = try socket.answers()
         #expect(answers.first == .values(["FCGI_MAX_CONNS": "64", "FCGI_MAX_REQS": "64", "FCGI_MPXS_CONNS": "0"]))
     }
@@ -137,7 +147,9 @@ final class FastCGIServeTests {
     @Test func keepConnectionServesManyRequestsOnOneConnection() throws {
         let socket = try FastCGISocket(path: self.server.socketPath)
         for round in 0..<5 {
-            socket.send(FastCGISocket.request(keep: true, FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", self.key.secret)])))
+            socket.send(
+                FastCGISocket.request(
+                    keep: true, FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", self.key.secret)])))
             guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else {
                 Issue.record("no answer in round \(round)")
                 return
@@ -151,9 +163,11 @@ final class FastCGIServeTests {
 
     @Test func abortRequestIsAnswered() throws {
         let socket = try FastCGISocket(path: self.server.socketPath)
-        socket.send(FastCGIClientEncoder.beginRequest(id: 7, role: 1, keepConnection: true)
-            + FastCGIClientEncoder.record(type: 4, id: 7, content: FastCGIClientEncoder.nameValuePairs([("REQUEST_URI", "/")]))
-            + FastCGIClientEncoder.abortRequest(id: 7))
+        socket.send(
+            FastCGIClientEncoder.beginRequest(id: 7, role: 1, keepConnection: true)
+                + FastCGIClientEncoder.record(
+                    type: 4, id: 7, content: FastCGIClientEncoder.nameValuePairs([("REQUEST_URI", "/")]))
+                + FastCGIClientEncoder.abortRequest(id: 7))
         guard case .response(let id, let stdout, _, _, let protocolStatus)? = try socket.answers().first else {
             Issue.record("no END_REQUEST after ABORT_REQUEST")
             return
@@ -169,7 +183,8 @@ final class FastCGIServeTests {
             [9, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0],  // version 9
             FastCGIClientEncoder.record(type: 1, id: 1, content: [0, 1, 0]),  // short BEGIN_REQUEST body
             FastCGIClientEncoder.beginRequest(id: 1, role: 1, keepConnection: false)
-                + FastCGIClientEncoder.record(type: 4, id: 1, content: [0x85, 0, 0]) + FastCGIClientEncoder.record(type: 4, id: 1, content: []),
+                + FastCGIClientEncoder.record(type: 4, id: 1, content: [0x85, 0, 0])
+                + FastCGIClientEncoder.record(type: 4, id: 1, content: []),
             FastCGIClientEncoder.beginRequest(id: 1, role: 1, keepConnection: false)
                 + FastCGIClientEncoder.params(id: 1, [("HUGE", String(repeating: "x", count: 5000))]),
             Array(repeating: 0xFF, count: 300),

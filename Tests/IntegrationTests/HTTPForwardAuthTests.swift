@@ -27,7 +27,8 @@ final class HTTPForwardAuthTests {
         self.server = try KeygateServer(
             db: self.db, scratch: self.scratch, workers: 1,
             extra: [
-                "--listen", "http://127.0.0.1:\(self.nginxPort)", "--listen", "http://127.0.0.1:\(self.envoyPort)?for=envoy",
+                "--listen", "http://127.0.0.1:\(self.nginxPort)", "--listen",
+                "http://127.0.0.1:\(self.envoyPort)?for=envoy",
                 "--listen", "http+unix:\(self.caddySocket)?for=caddy",
             ])
     }
@@ -40,8 +41,10 @@ final class HTTPForwardAuthTests {
 
     /// A head as nginx's shipped config sends it.
     func head(key: String? = nil, uri: String = "/api/things", extra: [String] = []) -> String {
-        var lines = ["GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: \(uri)", "X-Original-Method: GET",
-                     "X-Forwarded-For: 127.0.0.1"]
+        var lines = [
+            "GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: \(uri)", "X-Original-Method: GET",
+            "X-Forwarded-For: 127.0.0.1",
+        ]
         if let key { lines.append("X-Api-Key: \(key)") }
         return (lines + extra).joined(separator: "\r\n") + "\r\n\r\n"
     }
@@ -70,7 +73,8 @@ final class HTTPForwardAuthTests {
             #expect(!response.contains("Connection: close"))
         }
         // Connection: close is honoured: answered, then closed.
-        let last = try #require(self.exchange(socket, self.head(key: self.key.secret, extra: ["Connection: close"])).first)
+        let last = try #require(
+            self.exchange(socket, self.head(key: self.key.secret, extra: ["Connection: close"])).first)
         #expect(last.hasPrefix("HTTP/1.1 204"))
         #expect(last.contains("\r\nConnection: close"))
         #expect(socket.isClosedByPeer())
@@ -108,13 +112,15 @@ final class HTTPForwardAuthTests {
         #expect(missing.contains("\r\nX-Keygate-Reason: missing"))
         #expect(missing.contains("\r\nX-Keygate-Problem: {"))
         #expect(!missing.contains("Content-Type"))
-        let scope = try #require(self.exchange(socket, self.head(key: self.key.secret, extra: ["X-Keygate-Scope: admin"])).first)
+        let scope = try #require(
+            self.exchange(socket, self.head(key: self.key.secret, extra: ["X-Keygate-Scope: admin"])).first)
         #expect(scope.hasPrefix("HTTP/1.1 403 Forbidden\r\n"))
         #expect(scope.contains("X-Keygate-Reason: insufficient_scope"))
         // nginx style: a limit denial is 403 + rate_limited (auth_request would turn a 429 into a 500).
         var statuses: [String] = []
         for _ in 0..<3 {
-            statuses.append(String(try #require(self.exchange(socket, self.head(key: self.limited.secret)).first).prefix(12)))
+            statuses.append(
+                String(try #require(self.exchange(socket, self.head(key: self.limited.secret)).first).prefix(12)))
         }
         #expect(statuses == ["HTTP/1.1 204", "HTTP/1.1 204", "HTTP/1.1 403"])
         let denied = try #require(self.exchange(socket, self.head(key: self.limited.secret)).first)
@@ -168,7 +174,9 @@ final class HTTPForwardAuthTests {
         let socket = try RawSocket(port: self.nginxPort)
         let responses = self.exchange(socket, "BAD\r\n\r\n" + self.head(key: self.key.secret), count: 2)
         #expect(responses.count == 1)
-        #expect(self.exchange(try RawSocket(port: self.nginxPort), self.head(key: self.key.secret)).first?.hasPrefix("HTTP/1.1 204") == true)
+        #expect(
+            self.exchange(try RawSocket(port: self.nginxPort), self.head(key: self.key.secret)).first?.hasPrefix(
+                "HTTP/1.1 204") == true)
         #expect(self.server.workers == workers)
     }
 
@@ -286,7 +294,9 @@ final class HTTPForwardAuthTests {
         #expect(statuses == [200, 200, 429])
         #expect(last?.header("Retry-After").flatMap { Int($0) }.map { $0 > 0 && $0 <= 60 } == true)
         #expect(last?.header("X-Keygate-Reason") == "rate_limited")
-        #expect(try Curl.get(caddy.url("/api/things"), headers: ["X-API-Key": self.key.secret, "X-Keygate-Scope": "admin"]).status == 200)
+        #expect(
+            try Curl.get(caddy.url("/api/things"), headers: ["X-API-Key": self.key.secret, "X-Keygate-Scope": "admin"])
+                .status == 200)
 
         for _ in 0..<50 { _ = try Curl.get(caddy.url("/api/things"), headers: ["X-API-Key": self.key.secret]) }
         caddy.stop()

@@ -20,7 +20,9 @@ final class LimitsTests {
         // Extra params go first: the first occurrence of a name wins.
         let params = extra + FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", secret)])
         socket.send(FastCGISocket.request(params))
-        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else { throw HarnessError("no answer") }
+        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else {
+            throw HarnessError("no answer")
+        }
         return try #require(CGIResponse(parsing: stdout))
     }
 
@@ -41,7 +43,9 @@ final class LimitsTests {
         #expect(limited.header("Retry-After") == "1")
         #expect(limited.header("X-RateLimit-Remaining") == "0")
         #expect(limited.header("RateLimit")?.contains("\"2-per-s\";r=0") == true)
-        #expect(limited.header("RateLimit")?.contains("\"1000-per-day\";r=998") == true, "the rejected request consumed quota")
+        #expect(
+            limited.header("RateLimit")?.contains("\"1000-per-day\";r=998") == true,
+            "the rejected request consumed quota")
         #expect(limited.header("X-Keygate-Reason") == "rate_limited")
         #expect(limited.header("Content-Type") == "application/problem+json")
         #expect(limited.body.contains("\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\""))
@@ -95,7 +99,8 @@ final class LimitsTests {
         #expect(usage.status == 0)
         #expect(usage.stdout.contains("\"admitted\":5,\"rejected\":1"), "usage: \(usage.stdout)")
         let shown = try Harness.keygate(["keys", "show", "--db", self.db, key.id, "--json"])
-        #expect(!shown.stdout.contains("\"last_used_at\":null"), "the supervisor did not record last use: \(shown.stdout)")
+        #expect(
+            !shown.stdout.contains("\"last_used_at\":null"), "the supervisor did not record last use: \(shown.stdout)")
     }
 
     @Test func independentProcessesWithoutASupervisorRollUpUsageOnce() throws {
@@ -170,7 +175,8 @@ final class LimitsTests {
                 for _ in 0..<25 {
                     var status: Int? = nil
                     if let socket = try? FastCGISocket(path: socketPath) {
-                        socket.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", secret)])))
+                        socket.send(
+                            FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", secret)])))
                         if case .response(_, let stdout, _, _, _)? = try? socket.answers().first {
                             status = CGIResponse(parsing: stdout)?.status
                         }
@@ -191,12 +197,17 @@ final class LimitsTests {
         _ = try Harness.createKey(db: self.db)
         let counters = self.scratch.file("counters")
         // A counters file of another capacity (`check` records nothing and creates no file, so the hammer makes it).
-        let small = try Harness.keygateBench(["counters-hammer", "--counters", counters, "--capacity", "8", "--requests", "0"])
+        let small = try Harness.keygateBench([
+            "counters-hammer", "--counters", counters, "--capacity", "8", "--requests", "0",
+        ])
         #expect(small.status == 0)
-        let refused = try Harness.keygate(["serve", "--db", self.db, "--counters", counters, "--listen", "unix:\(self.scratch.file("r.sock"))"])
+        let refused = try Harness.keygate([
+            "serve", "--db", self.db, "--counters", counters, "--listen", "unix:\(self.scratch.file("r.sock"))",
+        ])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--rebuild-state"))
-        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1, extra: ["--counters", counters, "--rebuild-state"])
+        let server = try KeygateServer(
+            db: self.db, scratch: self.scratch, workers: 1, extra: ["--counters", counters, "--rebuild-state"])
         #expect(server.stop() == 0)
     }
 
@@ -221,7 +232,8 @@ final class LimitsTests {
 
     @Test func aGlobalPerIPLimitAppliesToEveryRequest() throws {
         let key = try Harness.createKey(db: self.db)
-        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1, extra: ["--global-ip-limit", "2/min"])
+        let server = try KeygateServer(
+            db: self.db, scratch: self.scratch, workers: 1, extra: ["--global-ip-limit", "2/min"])
         defer { server.stop() }
         #expect(try self.ask(server, key.secret).status == 204)
         #expect(try self.ask(server, key.secret).status == 204)

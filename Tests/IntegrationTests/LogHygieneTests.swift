@@ -43,8 +43,10 @@ final class LogHygieneTests {
 
     /// Asks over HTTP (nginx style) and returns `X-Keygate-Reason`, or "allow" for a 204.
     func askHTTP(_ presentation: Presentation, scope: String?) throws -> String {
-        var lines = ["GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: \(presentation.uri)",
-                     "X-Original-Method: GET", "X-Forwarded-For: 127.0.0.1", "Connection: close"]
+        var lines = [
+            "GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: \(presentation.uri)",
+            "X-Original-Method: GET", "X-Forwarded-For: 127.0.0.1", "Connection: close",
+        ]
         lines += presentation.headers.map { "\($0.0): \($0.1)" }
         if let scope { lines.append("X-Keygate-Scope: \(scope)") }
         let socket = try RawSocket(port: self.httpPort)
@@ -83,8 +85,10 @@ final class LogHygieneTests {
             (try self.changed(Harness.createKey(db: self.db), ["keys", "revoke"]), nil, ["revoked"]),
             (try self.changed(Harness.createKey(db: self.db), ["keys", "update", "--disable"]), nil, ["disabled"]),
             (try Harness.createKey(db: self.db, ["--allow-ip", "10.0.0.0/8"]).secret, nil, ["ip_not_allowed"]),
-            (try Harness.createKey(db: self.db, ["--allow-origin", "https://a.example"]).secret, nil,
-             ["origin_not_allowed"]),
+            (
+                try Harness.createKey(db: self.db, ["--allow-origin", "https://a.example"]).secret, nil,
+                ["origin_not_allowed"]
+            ),
             (try Harness.createKey(db: self.db, ["--scope", "reports:read"]).secret, "admin", ["insufficient_scope"]),
             (try Harness.createKey(db: self.db, ["--limit", "1/min"]).secret, nil, ["allow", "rate_limited"]),
         ]
@@ -101,8 +105,11 @@ final class LogHygieneTests {
                 }
             }
         }
-        #expect(seen == ["allow", "missing", "malformed", "unknown", "expired", "revoked", "disabled", "ip_not_allowed",
-                         "origin_not_allowed", "insufficient_scope", "rate_limited"])
+        #expect(
+            seen == [
+                "allow", "missing", "malformed", "unknown", "expired", "revoked", "disabled", "ip_not_allowed",
+                "origin_not_allowed", "insufficient_scope", "rate_limited",
+            ])
         // Every denial was logged, key ids and all, before looking for keys in the log.
         #expect(Harness.eventually { self.server.log.components(separatedBy: " denied ").count - 1 >= 70 })
         let log = self.server.log

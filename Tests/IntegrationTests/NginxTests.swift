@@ -26,7 +26,8 @@ final class NginxTests {
 
     @Test func validKeyReachesTheUpstreamWithIdentityAndWithoutTheKey() throws {
         for headers in [["Authorization": "Bearer \(self.key.secret)"], ["X-API-Key": self.key.secret]] {
-            let response = try Curl.get(self.nginx.url("/api/things?x=1"), headers: headers.merging(["X-Keygate-Key-Id": "spoofed"]) { $1 })
+            let response = try Curl.get(
+                self.nginx.url("/api/things?x=1"), headers: headers.merging(["X-Keygate-Key-Id": "spoofed"]) { $1 })
             #expect(response.status == 200)
             #expect(response.body.contains("uri=/api/things?x=1"))
             #expect(response.body.contains("key_id=\(self.key.id) "))
@@ -96,8 +97,11 @@ final class NginxTests {
     @Test func postWithABodyIsDecidedWithoutWaitingForIt() throws {
         let start = Date()
         let response = try Harness.run(
-            "/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-X", "POST",
-                              "-H", "X-API-Key: \(self.key.secret)", "--data", "0123456789", self.nginx.url("/api/post")])
+            "/usr/bin/curl",
+            [
+                "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-X", "POST",
+                "-H", "X-API-Key: \(self.key.secret)", "--data", "0123456789", self.nginx.url("/api/post"),
+            ])
         #expect(response.stdout == "200")
         #expect(Date().timeIntervalSince(start) < 3)
     }

@@ -55,7 +55,8 @@ final class OptionalFilesTests {
         defer { server.stop() }
         #expect(try server.ask([("HTTP_X_API_KEY", self.key.secret)]).status == 204)
         let warning = server.log.split(separator: "\n").first { $0.contains("cannot use \(state)") } ?? ""
-        #expect(warning.contains("--rebuild-state") && warning.contains("Fix: see the cause, or --state off"), "\(warning)")
+        #expect(
+            warning.contains("--rebuild-state") && warning.contains("Fix: see the cause, or --state off"), "\(warning)")
     }
 
     /// The counters file is needed for keys with limits: one keygate cannot open refuses the start, naming it.
@@ -64,8 +65,10 @@ final class OptionalFilesTests {
         self.rootOnly(counters)
         let result = try Harness.run(
             Self.launcher[0],
-            Array(Self.launcher.dropFirst()) + [Harness.keygate, "serve", "--db", self.db, "--workers", "0",
-                                                "--listen", "unix:\(self.scratch.file("never.sock"))"])
+            Array(Self.launcher.dropFirst()) + [
+                Harness.keygate, "serve", "--db", self.db, "--workers", "0",
+                "--listen", "unix:\(self.scratch.file("never.sock"))",
+            ])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--counters") && result.stderr.contains(counters), "\(result.stderr)")
     }

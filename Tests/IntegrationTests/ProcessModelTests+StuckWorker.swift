@@ -25,8 +25,10 @@ extension ProcessModelTests {
         defer { server.stop() }
         // Another process sharing the counters file (as mod_fcgid's copies do) stops holding slot 1's lease.
         let holder = try LeasePauseTests.BackgroundHammer(
-            ["--counters", self.db + ".counters", "--capacity", "65536", "--slot", "1", "--credits", "100",
-             "--requests", "1", "--pause-at", "acquired"], outputPath: self.scratch.file("holder.out"))
+            [
+                "--counters", self.db + ".counters", "--capacity", "65536", "--slot", "1", "--credits", "100",
+                "--requests", "1", "--pause-at", "acquired",
+            ], outputPath: self.scratch.file("holder.out"))
         defer { kill(holder.pid, SIGKILL); _ = try? holder.reap() }
         #expect(Harness.eventually { holder.state == UInt8(ascii: "T") })
         let start = Date()
@@ -89,8 +91,10 @@ extension ProcessModelTests {
 
     @Test func aMalformedTimeoutIsRefused() throws {
         let result = try Harness.keygate(
-            ["serve", "--db", self.db, "--listen", "unix:\(self.scratch.file("never.sock"))",
-             "--stuck-worker-timeout", "soon"])
+            [
+                "serve", "--db", self.db, "--listen", "unix:\(self.scratch.file("never.sock"))",
+                "--stuck-worker-timeout", "soon",
+            ])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--stuck-worker-timeout soon"))
     }

@@ -111,7 +111,9 @@ final class ProcessModelTests {
         #expect(server.log.contains("configuration reloaded"))
         let socket = try FastCGISocket(path: server.socketPath)
         socket.send(FastCGISocket.request(FastCGISocket.nginxParams()))
-        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else { Issue.record("no answer"); return }
+        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else {
+            Issue.record("no answer"); return
+        }
         #expect(CGIResponse(parsing: stdout)?.header("WWW-Authenticate") == "Bearer realm=\"second\"")
     }
 
@@ -181,10 +183,14 @@ final class ProcessModelTests {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
-        #expect(Harness.eventually { (try? String(contentsOfFile: log, encoding: .utf8))?.contains("worker ready") == true })
+        #expect(
+            Harness.eventually { (try? String(contentsOfFile: log, encoding: .utf8))?.contains("worker ready") == true }
+        )
         let socket = try FastCGISocket(path: socketPath)
         socket.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", self.key.secret)])))
-        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else { Issue.record("no answer"); return }
+        guard case .response(_, let stdout, _, _, _)? = try socket.answers().first else {
+            Issue.record("no answer"); return
+        }
         #expect(CGIResponse(parsing: stdout)?.status == 204)
         kill(process.processIdentifier, SIGTERM)
         #expect(Harness.eventually { !process.isRunning })
@@ -193,7 +199,8 @@ final class ProcessModelTests {
 
     @Test func loopbackTCPListenerAnswersAndLingersSoTheAnswerSurvives() throws {
         let port = Harness.freePort()
-        let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1, extra: ["--listen", "127.0.0.1:\(port)"])
+        let server = try KeygateServer(
+            db: self.db, scratch: self.scratch, workers: 1, extra: ["--listen", "127.0.0.1:\(port)"])
         defer { server.stop() }
         for _ in 0..<20 {
             // cgi-fcgi sends STDIN after PARAMS; keygate has answered by then. A plain close would reset the
@@ -208,7 +215,9 @@ final class ProcessModelTests {
     }
 
     @Test func startupErrorsAreReportedBeforeServing() throws {
-        let missing = try Harness.keygate(["serve", "--db", self.scratch.file("nope.db"), "--listen", "unix:\(self.scratch.file("a.sock"))"])
+        let missing = try Harness.keygate([
+            "serve", "--db", self.scratch.file("nope.db"), "--listen", "unix:\(self.scratch.file("a.sock"))",
+        ])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("nope.db"))
         let publicAddress = try Harness.keygate(["serve", "--db", self.db, "--listen", "0.0.0.0:9999"])
@@ -220,7 +229,9 @@ final class ProcessModelTests {
         let noDirectory = try Harness.keygate(["serve", "--db", self.db, "--listen", "unix:/nonexistent-dir/x.sock"])
         #expect(noDirectory.status != 0)
         #expect(noDirectory.stderr.contains("does not exist"))
-        let badDuration = try Harness.keygate(["serve", "--db", self.db, "--listen", "unix:/tmp/x.sock", "--idle-timeout", "soon"])
+        let badDuration = try Harness.keygate([
+            "serve", "--db", self.db, "--listen", "unix:/tmp/x.sock", "--idle-timeout", "soon",
+        ])
         #expect(badDuration.stderr.contains("--idle-timeout"))
     }
 
@@ -232,7 +243,9 @@ final class ProcessModelTests {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
         _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         close(fd)
         let server = try KeygateServer(db: self.db, scratch: self.scratch, workers: 1)

@@ -136,8 +136,10 @@ final class ReadmeTests {
             process.waitUntilExit()
         }
         func status(_ key: String?) -> String? {
-            var lines = ["GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: /api/reports",
-                         "X-Original-Method: GET", "Connection: close"]
+            var lines = [
+                "GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: /api/reports",
+                "X-Original-Method: GET", "Connection: close",
+            ]
             if let key { lines.append("Authorization: Bearer \(key)") }
             guard let socket = try? RawSocket(port: port) else { return nil }
             socket.send(Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8))

@@ -29,8 +29,10 @@ final class SlowPeerTests {
 
     /// A head as nginx's shipped config sends it, kept alive.
     func head(close: Bool = false) -> [UInt8] {
-        var lines = ["GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: /api/things", "X-Original-Method: GET",
-                     "X-Forwarded-For: 127.0.0.1", "X-Api-Key: \(self.key.secret)"]
+        var lines = [
+            "GET /_keygate HTTP/1.1", "Host: keygate", "X-Original-URI: /api/things", "X-Original-Method: GET",
+            "X-Forwarded-For: 127.0.0.1", "X-Api-Key: \(self.key.secret)",
+        ]
         if close { lines.append("Connection: close") }
         return Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
     }

@@ -12,7 +12,8 @@ struct WorkerDocumentServeTests {
     ])
     func aWorkerHandedABadConfigurationExitsNamingTheField(document: String, mentions: String) throws {
         let result = try Harness.run(
-            Harness.keygate, ["serve", "--worker"], environment: ["KEYGATE_WORKER_CONFIGURATION": document], timeout: 20)
+            Harness.keygate, ["serve", "--worker"], environment: ["KEYGATE_WORKER_CONFIGURATION": document], timeout: 20
+        )
         #expect(result.status == 78)
         #expect(result.stderr.contains("worker refuses its configuration"), "\(result.stderr)")
         #expect(result.stderr.contains(mentions), "\(result.stderr)")

@@ -36,9 +36,10 @@ struct ServeConfigurationTests {
             "--stuck-worker-timeout", "off", "--log-level", "debug", "--realm", "r", "--no-identity-headers",
             "--max-connections", "10", "--max-params-bytes", "2048", "--key-query-param", "api_key",
         ])
-        #expect(configuration.listeners.map(\.description) == [
-            "unix:/run/keygate/k.sock", "http://127.0.0.1:9000?for=caddy&allow=204&client-ip=x-forwarded-for",
-        ])
+        #expect(
+            configuration.listeners.map(\.description) == [
+                "unix:/run/keygate/k.sock", "http://127.0.0.1:9000?for=caddy&allow=204&client-ip=x-forwarded-for",
+            ])
         #expect(configuration.workerCount == 3)
         #expect(configuration.socketMode == 0o600)
         #expect(configuration.stuckWorkerTimeoutMillis == nil)
@@ -52,7 +53,8 @@ struct ServeConfigurationTests {
         #expect(worker.policy.trustedProxies == [CIDR("10.0.0.0/8")!])
         #expect(worker.policy.keylessIPLimit == RateLimitPolicy(limit: 30, periodMicros: 60_000_000, name: "per-ip"))
         #expect(worker.policy.globalIPLimit == nil)
-        #expect(worker.policy.realm == "r" && !worker.policy.identityHeaders && worker.policy.queryParameter == "api_key")
+        #expect(
+            worker.policy.realm == "r" && !worker.policy.identityHeaders && worker.policy.queryParameter == "api_key")
         #expect(worker.idleTimeoutMillis == 120_000 && worker.requestTimeoutMillis == 3_000)
         #expect(worker.drainTimeoutMillis == 3_600_000)
         #expect(worker.maxConnections == 10 && worker.limits.maxConnections == 10 && worker.limits.maxRequests == 10)
@@ -61,7 +63,8 @@ struct ServeConfigurationTests {
     }
 
     @Test func defaultsComeFromTheEnvironmentAndTheProcessorCount() throws {
-        let configuration = try Self.resolving(["--listen", "fd:0"], environment: ["KEYGATE_DB": "/k.db"], processors: 2)
+        let configuration = try Self.resolving(
+            ["--listen", "fd:0"], environment: ["KEYGATE_DB": "/k.db"], processors: 2)
         #expect(configuration.worker.databasePath == "/k.db")
         #expect(configuration.workerCount == 1)
         #expect(configuration.socketMode == 0o660)
@@ -111,7 +114,10 @@ struct ServeConfigurationTests {
         (["--listen", "fd:0"], "no key database: pass --db PATH"),
         (["--db", "k.db"], "nothing to listen on"),
         (["--db", "k.db", "--listen", "192.0.2.1:9000"], "--listen 192.0.2.1:9000: keygate binds only to loopback"),
-        (["--db", "k.db", "--listen", "https://127.0.0.1:9"], "--listen https://127.0.0.1:9: keygate speaks plain HTTP"),
+        (
+            ["--db", "k.db", "--listen", "https://127.0.0.1:9"],
+            "--listen https://127.0.0.1:9: keygate speaks plain HTTP"
+        ),
         (["--db", "k.db", "--listen", "fd:0", "--workers", "65"], "--workers must be 0-64"),
         (["--db", "k.db", "--listen", "fd:0", "--socket-mode", "rw"], "--socket-mode rw: give octal permissions"),
         (["--db", "k.db", "--listen", "fd:0", "--log-level", "loud"], "--log-level loud: use trace"),

@@ -14,9 +14,10 @@ extension APIKeyFormatTests {
             }
         }
 
-        @Test(arguments: [
-            0, 1, 61, 62, 3_843, 3_844, 0xFFFF_FFFF, 56_800_235_583, UInt64.max,
-        ] as [UInt64])
+        @Test(
+            arguments: [
+                0, 1, 61, 62, 3_843, 3_844, 0xFFFF_FFFF, 56_800_235_583, UInt64.max,
+            ] as [UInt64])
         func roundTrips(value: UInt64) throws {
             let text = try #require(Base62.encode(value, width: 11))
             #expect(text.utf8.count == 11)

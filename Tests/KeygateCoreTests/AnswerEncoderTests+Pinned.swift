@@ -1028,47 +1028,47 @@ extension AnswerEncoderTests {
             ],
         "fastCGIAccessChecker missing":
             [
-                "Status: 401\r\n\r\n",
+                "Status: 401\r\n\r\n"
             ],
         "fastCGIAccessChecker malformed":
             [
-                "Status: 401\r\n\r\n",
+                "Status: 401\r\n\r\n"
             ],
         "fastCGIAccessChecker unknown":
             [
-                "Status: 401\r\n\r\n",
+                "Status: 401\r\n\r\n"
             ],
         "fastCGIAccessChecker revoked":
             [
-                "Status: 401\r\n\r\n",
+                "Status: 401\r\n\r\n"
             ],
         "fastCGIAccessChecker expired":
             [
-                "Status: 401\r\n\r\n",
+                "Status: 401\r\n\r\n"
             ],
         "fastCGIAccessChecker insufficientScope":
             [
-                "Status: 403\r\n\r\n",
+                "Status: 403\r\n\r\n"
             ],
         "fastCGIAccessChecker ipNotAllowed":
             [
-                "Status: 403\r\n\r\n",
+                "Status: 403\r\n\r\n"
             ],
         "fastCGIAccessChecker originNotAllowed":
             [
-                "Status: 403\r\n\r\n",
+                "Status: 403\r\n\r\n"
             ],
         "fastCGIAccessChecker rateLimited":
             [
-                "Status: 429\r\n\r\n",
+                "Status: 429\r\n\r\n"
             ],
         "fastCGIAccessChecker limitsUnavailable":
             [
-                "Status: 503\r\n\r\n",
+                "Status: 503\r\n\r\n"
             ],
         "fastCGIAccessChecker storeUnavailable":
             [
-                "Status: 500\r\n\r\n",
+                "Status: 500\r\n\r\n"
             ],
         // fastCGIExplain
         "fastCGIExplain allow":

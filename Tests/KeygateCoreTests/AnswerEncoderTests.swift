@@ -39,7 +39,8 @@ struct AnswerEncoderTests {
             switch self {
             case .allow: return Decision(.allow, key: AnswerEncoderTests.key, requiredScopes: ["reports:read"])
             case .allowLimited:
-                return Decision(.allow, key: AnswerEncoderTests.limitedKey, limits: AnswerEncoderTests.evaluation(after: 0))
+                return Decision(
+                    .allow, key: AnswerEncoderTests.limitedKey, limits: AnswerEncoderTests.evaluation(after: 0))
             case .missing: return Decision(.missing)
             case .malformed: return Decision(.malformed)
             case .unknown: return Decision(.unknown)

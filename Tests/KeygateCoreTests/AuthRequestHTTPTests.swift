@@ -66,7 +66,8 @@ struct AuthRequestHTTPTests {
         #expect(fromXFF.forwardedFor == "198.51.100.1, 10.0.0.2 ")
         // Only through --trust-proxy do the hops left of the peer count.
         #expect(
-            ClientAddress.resolve(remoteAddress: fromXFF.remoteAddress, forwardedFor: fromXFF.forwardedFor, trustedProxies: [])
+            ClientAddress.resolve(
+                remoteAddress: fromXFF.remoteAddress, forwardedFor: fromXFF.forwardedFor, trustedProxies: [])
                 == IPAddress("192.0.2.9"))
         #expect(
             ClientAddress.resolve(
@@ -97,7 +98,8 @@ struct AuthRequestHTTPTests {
         let allow = Decision(.allow)
         #expect(self.rendered(allow, style: ForwardAuthStyle()) == "HTTP/1.1 204 No Content\r\n\r\n")
         #expect(
-            self.rendered(allow, style: ForwardAuthStyle(frontEnd: .envoy)) == "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            self.rendered(allow, style: ForwardAuthStyle(frontEnd: .envoy))
+                == "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
         let deny = self.rendered(Decision(.storeUnavailable), style: ForwardAuthStyle(), keepAlive: false)
         #expect(deny.hasPrefix("HTTP/1.1 500 Internal Server Error\r\nX-Keygate-Reason: store_unavailable\r\n"))
         #expect(deny.hasSuffix("\r\nCache-Control: no-store\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))

@@ -4,7 +4,9 @@ import Testing
 
 struct ByteWriterTests {
     @Test func decimalSpellsAsString() {
-        var values: [Int64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65_535, 999_999_999_999_999, .max, .min, -1, -10, -100]
+        var values: [Int64] = [
+            0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65_535, 999_999_999_999_999, .max, .min, -1, -10, -100,
+        ]
         var power: Int64 = 1
         for _ in 0..<18 {
             power *= 10

@@ -8,11 +8,15 @@ struct DeciderTests {
         id: "kid_0000000000000001", slot: 0, displayPrefix: "kg_abcdef", name: "billing", owner: "team-billing",
         scopes: ["reports:read", "invoices:*"], createdAtSeconds: 1_700_000_000)
 
-    func judge(_ key: KeyRecord?, _ request: AuthRequest = AuthRequest(), retires: Int64? = nil, client: String? = "10.0.0.1")
+    func judge(
+        _ key: KeyRecord?, _ request: AuthRequest = AuthRequest(), retires: Int64? = nil, client: String? = "10.0.0.1"
+    )
         -> Outcome
     {
         let match = key.map { SecretMatch(key: $0, secretRetiresAtSeconds: retires) }
-        return Decider.judge(match, request: request, clientAddress: client.flatMap { IPAddress($0) }, nowSeconds: self.now).outcome
+        return Decider.judge(
+            match, request: request, clientAddress: client.flatMap { IPAddress($0) }, nowSeconds: self.now
+        ).outcome
     }
 
     @Test func unknownWhenNothingMatched() {
@@ -86,7 +90,8 @@ struct DeciderTests {
 struct ScopeSetTests {
     @Test(arguments: [
         (["reports:read"], "reports:read", true), (["reports:read"], "reports:write", false), (["*"], "anything", true),
-        (["reports:*"], "reports:read", true), (["reports:*"], "reports:daily:read", true), (["reports:*"], "reports", false),
+        (["reports:*"], "reports:read", true), (["reports:*"], "reports:daily:read", true),
+        (["reports:*"], "reports", false),
         (["reports:*"], "reportsx:read", false), ([], "reports:read", false), (["Reports:read"], "reports:read", false),
     ])
     func grants(granted: [String], required: String, expected: Bool) {
@@ -107,12 +112,15 @@ struct ClientAddressTests {
     let proxies = [CIDR("10.0.0.0/8")!, CIDR("127.0.0.1")!]
 
     @Test func remoteAddressWithoutTrustedProxies() {
-        #expect(ClientAddress.resolve(remoteAddress: "203.0.113.9", forwardedFor: "1.2.3.4", trustedProxies: []) == IPAddress("203.0.113.9"))
+        #expect(
+            ClientAddress.resolve(remoteAddress: "203.0.113.9", forwardedFor: "1.2.3.4", trustedProxies: [])
+                == IPAddress("203.0.113.9"))
     }
 
     @Test func forwardedForIgnoredFromUntrustedPeer() {
-        #expect(ClientAddress.resolve(remoteAddress: "203.0.113.9", forwardedFor: "1.2.3.4", trustedProxies: self.proxies)
-            == IPAddress("203.0.113.9"))
+        #expect(
+            ClientAddress.resolve(remoteAddress: "203.0.113.9", forwardedFor: "1.2.3.4", trustedProxies: self.proxies)
+                == IPAddress("203.0.113.9"))
     }
 
     @Test func rightmostUntrustedHopFromTrustedPeer() {
@@ -122,7 +130,9 @@ struct ClientAddressTests {
     }
 
     @Test func garbageHopFailsClosed() {
-        #expect(ClientAddress.resolve(remoteAddress: "127.0.0.1", forwardedFor: "nonsense, 10.1.1.1", trustedProxies: self.proxies) == nil)
+        #expect(
+            ClientAddress.resolve(
+                remoteAddress: "127.0.0.1", forwardedFor: "nonsense, 10.1.1.1", trustedProxies: self.proxies) == nil)
         #expect(ClientAddress.resolve(remoteAddress: "not-an-ip", forwardedFor: nil, trustedProxies: []) == nil)
     }
 }
@@ -173,20 +183,24 @@ struct AuthAnswerTests {
     }
 
     @Test func apacheAllowIsExactly200WithVariables() {
-        let answer = AuthAnswer(Decision(.allow, key: self.key), profile: .fastCGI(.apacheAuthorizer), policy: GatePolicy())
+        let answer = AuthAnswer(
+            Decision(.allow, key: self.key), profile: .fastCGI(.apacheAuthorizer), policy: GatePolicy())
         #expect(answer.status == 200)
         #expect(answer.header("Variable-KEYGATE_KEY_ID") == "kid_1")
         #expect(answer.header("X-Keygate-Key-Id") == nil)
     }
 
     @Test func identityHeadersCanBeTurnedOff() {
-        let answer = AuthAnswer(Decision(.allow, key: self.key), profile: .fastCGI(.nginx), policy: GatePolicy(identityHeaders: false))
+        let answer = AuthAnswer(
+            Decision(.allow, key: self.key), profile: .fastCGI(.nginx), policy: GatePolicy(identityHeaders: false))
         #expect(answer.headers.isEmpty)
     }
 
     @Test(arguments: Outcome.allCases.filter { $0 != .allow && $0 != .rateLimited })
     func denialsCarryReasonAndProblem(outcome: Outcome) {
-        let answer = AuthAnswer(Decision(outcome, key: self.key, requiredScopes: ["admin"]), profile: .fastCGI(.nginx), policy: GatePolicy(realm: "api"))
+        let answer = AuthAnswer(
+            Decision(outcome, key: self.key, requiredScopes: ["admin"]), profile: .fastCGI(.nginx),
+            policy: GatePolicy(realm: "api"))
         #expect(answer.status == outcome.httpStatus)
         #expect(answer.header("X-Keygate-Reason") == outcome.rawValue)
         #expect(answer.header("Content-Type") == "application/problem+json")
@@ -204,9 +218,14 @@ struct AuthAnswerTests {
         let missing = AuthAnswer(Decision(.missing), profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(missing.header("WWW-Authenticate") == "Bearer realm=\"api\"")
         let revoked = AuthAnswer(Decision(.revoked), profile: .fastCGI(.nginx), policy: GatePolicy())
-        #expect(revoked.header("WWW-Authenticate") == "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The API key has been revoked\"")
-        let scope = AuthAnswer(Decision(.insufficientScope, key: self.key, requiredScopes: ["a", "admin"]), profile: .fastCGI(.nginx), policy: GatePolicy())
-        #expect(scope.header("WWW-Authenticate") == "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"admin\"")
+        #expect(
+            revoked.header("WWW-Authenticate")
+                == "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The API key has been revoked\"")
+        let scope = AuthAnswer(
+            Decision(.insufficientScope, key: self.key, requiredScopes: ["a", "admin"]), profile: .fastCGI(.nginx),
+            policy: GatePolicy())
+        #expect(
+            scope.header("WWW-Authenticate") == "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"admin\"")
         #expect(scope.header("X-Keygate-Problem")?.contains("\"missing_scopes\":[\"admin\"]") == true)
     }
 
@@ -215,7 +234,10 @@ struct AuthAnswerTests {
     func cachedAnswersMatchTheFieldList(identity: Bool) throws {
         var key = self.key
         key.policies = PolicySet(
-            rateLimits: [RateLimitPolicy(limit: 10, periodMicros: 1_000_000), try RateLimitPolicy.parse("100/hour", name: "odd \"name\"")],
+            rateLimits: [
+                RateLimitPolicy(limit: 10, periodMicros: 1_000_000),
+                try RateLimitPolicy.parse("100/hour", name: "odd \"name\""),
+            ],
             quotas: [try QuotaPolicy.parse("1000/month")])
         let evaluation = key.policies.evaluating(states: [0, 0, 0], cost: 1, nowMicros: 1_800_000_000_000_000)
         #expect(evaluation.admitted)
@@ -227,9 +249,13 @@ struct AuthAnswerTests {
                 let fresh = AuthAnswer(decision, profile: .fastCGI(.nginx), policy: policy)
                 var expected: [(name: String, value: String)] = []
                 if identity {
-                    expected = zip(FrontEndProfile.IdentityNames.keygate.names, ["kid_1", "evil??X-Injected: 1", "o", "a b"]).map { ($0, $1) }
+                    expected = zip(
+                        FrontEndProfile.IdentityNames.keygate.names, ["kid_1", "evil??X-Injected: 1", "o", "a b"]
+                    ).map { ($0, $1) }
                 }
-                if let limits = decision.limits { expected += RateLimitHeaders(policies: key.policies, evaluation: limits).fields }
+                if let limits = decision.limits {
+                    expected += RateLimitHeaders(policies: key.policies, evaluation: limits).fields
+                }
                 #expect(answer.headers.map { "\($0.name): \($0.value)" } == expected.map { "\($0.name): \($0.value)" })
                 #expect(answer.cgiStream() == fresh.cgiStream())
                 for (keepAlive, minor) in [(true, 1), (false, 1), (true, 0)] {
@@ -237,7 +263,8 @@ struct AuthAnswerTests {
                         var cached: [UInt8] = []
                         var afresh: [UInt8] = []
                         HTTPResponseWriter.append(
-                            AuthAnswer(decision, profile: style.profile, policy: policy, memo: memo), keepAlive: keepAlive,
+                            AuthAnswer(decision, profile: style.profile, policy: policy, memo: memo),
+                            keepAlive: keepAlive,
                             minorVersion: minor, to: &cached)
                         HTTPResponseWriter.append(
                             AuthAnswer(decision, profile: style.profile, policy: policy), keepAlive: keepAlive,
@@ -268,14 +295,17 @@ struct AuthAnswerTests {
         let nginx = AuthAnswer(limited, profile: .fastCGI(.nginx, limitDenyStatus: 403), policy: GatePolicy())
         #expect(nginx.status == 403)
         #expect(nginx.header("X-Keygate-Problem")?.contains("quota-exceeded") == true)
-        let allowed = AuthAnswer(Decision(.allow, key: key, limits: first), profile: .fastCGI(.nginx), policy: GatePolicy())
+        let allowed = AuthAnswer(
+            Decision(.allow, key: key, limits: first), profile: .fastCGI(.nginx), policy: GatePolicy())
         #expect(allowed.status == 204)
         #expect(allowed.header("RateLimit") != nil)
         #expect(allowed.header("Retry-After") == nil)
     }
 
     @Test func onlyScopeDenialsNameScopes() {
-        let revoked = AuthAnswer(Decision(.revoked, key: self.key, requiredScopes: ["admin"]), profile: .fastCGI(.nginx), policy: GatePolicy())
+        let revoked = AuthAnswer(
+            Decision(.revoked, key: self.key, requiredScopes: ["admin"]), profile: .fastCGI(.nginx),
+            policy: GatePolicy())
         #expect(revoked.header("X-Keygate-Problem")?.contains("missing_scopes") == false)
     }
 

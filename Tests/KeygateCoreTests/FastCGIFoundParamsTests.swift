@@ -21,15 +21,18 @@ struct FastCGIFoundParamsTests {
         #expect(Name.allCases.map { found[$0] } == Array(100..<113) + [7] + Array(114..<118))
     }
 
-    @Test(arguments: [
-        (Name.requestURI, \AuthRequest.FoundParams.requestURI), (.scriptName, \.scriptName), (.pathInfo, \.pathInfo),
-        (.queryString, \.queryString), (.httpAuthorization, \.httpAuthorization), (.httpXAPIKey, \.httpXAPIKey),
-        (.requestMethod, \.requestMethod), (.remoteAddr, \.remoteAddr), (.httpXForwardedFor, \.httpXForwardedFor),
-        (.httpOrigin, \.httpOrigin), (.keygateScope, \.keygateScope), (.redirectKeygateScope, \.redirectKeygateScope),
-        (.fcgiApacheRole, \.fcgiApacheRole), (.keygateCost, \.keygateCost),
-        (.redirectKeygateCost, \.redirectKeygateCost), (.keygateDenyStatus, \.keygateDenyStatus),
-        (.keygateDryRun, \.keygateDryRun), (.redirectStatus, \.redirectStatus),
-    ] as [(Name, any KeyPath<AuthRequest.FoundParams, Int> & Sendable)])
+    @Test(
+        arguments: [
+            (Name.requestURI, \AuthRequest.FoundParams.requestURI), (.scriptName, \.scriptName),
+            (.pathInfo, \.pathInfo),
+            (.queryString, \.queryString), (.httpAuthorization, \.httpAuthorization), (.httpXAPIKey, \.httpXAPIKey),
+            (.requestMethod, \.requestMethod), (.remoteAddr, \.remoteAddr), (.httpXForwardedFor, \.httpXForwardedFor),
+            (.httpOrigin, \.httpOrigin), (.keygateScope, \.keygateScope),
+            (.redirectKeygateScope, \.redirectKeygateScope),
+            (.fcgiApacheRole, \.fcgiApacheRole), (.keygateCost, \.keygateCost),
+            (.redirectKeygateCost, \.redirectKeygateCost), (.keygateDenyStatus, \.keygateDenyStatus),
+            (.keygateDryRun, \.keygateDryRun), (.redirectStatus, \.redirectStatus),
+        ] as [(Name, any KeyPath<AuthRequest.FoundParams, Int> & Sendable)])
     func theSubscriptReachesTheNamedSlot(name: Name, slot: any KeyPath<AuthRequest.FoundParams, Int> & Sendable) {
         var found = AuthRequest.FoundParams()
         found[name] = 42

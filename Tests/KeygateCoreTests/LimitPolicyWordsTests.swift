@@ -1,7 +1,7 @@
+import KeygateTesting
 import Testing
 
 @testable import KeygateCore
-import KeygateTesting
 
 struct LimitPolicyWordsTests {
     typealias T = LimitTime
@@ -41,7 +41,9 @@ struct LimitPolicyWordsTests {
     @Test func wordsFollowTheStateOrderNotThePeriods() {
         // State order is the set's order (rate limits, quotas, credits); each keeps its period's or window's word.
         let policies = PolicySet(
-            rateLimits: [RateLimitPolicy(limit: 5, periodMicros: T.day), RateLimitPolicy(limit: 2, periodMicros: T.second)],
+            rateLimits: [
+                RateLimitPolicy(limit: 5, periodMicros: T.day), RateLimitPolicy(limit: 2, periodMicros: T.second),
+            ],
             quotas: [QuotaPolicy(limit: 9, window: .month), QuotaPolicy(limit: 3, window: .day)])
         #expect(Self.indices(policies) == .success([5, 2, 7, 6]))
         #expect(Self.indices(PolicySet(credits: CreditPolicy(initial: 1))) == .success([8]))
@@ -95,10 +97,14 @@ struct LimitPolicyWordsTests {
                 QuotaPolicy(limit: 10, window: Bool.random(using: &random) ? .day : .month)
             }
             let policies = PolicySet(
-                rateLimits: rateLimits, quotas: quotas, credits: Bool.random(using: &random) ? CreditPolicy(initial: 1) : nil)
-            let fixedPeriods = rateLimits.map(\.periodMicros).filter { [T.second, T.minute, T.hour, T.day].contains($0) }
+                rateLimits: rateLimits, quotas: quotas,
+                credits: Bool.random(using: &random) ? CreditPolicy(initial: 1) : nil)
+            let fixedPeriods = rateLimits.map(\.periodMicros).filter {
+                [T.second, T.minute, T.hour, T.day].contains($0)
+            }
             let unusual = rateLimits.count - fixedPeriods.count
-            let fits = Set(fixedPeriods).count == fixedPeriods.count && Set(quotas.map(\.window)).count == quotas.count
+            let fits =
+                Set(fixedPeriods).count == fixedPeriods.count && Set(quotas.map(\.window)).count == quotas.count
                 && unusual <= 2
             switch Self.indices(policies) {
             case .success(let indices):

@@ -3,8 +3,10 @@ import Testing
 @testable import KeygateCore
 
 struct IPAddressTests {
-    @Test(arguments: ["192.0.2.1", "0.0.0.0", "255.255.255.255", "::1", "2001:db8::1", "::", "fe80::1:2:3:4",
-                      "2001:db8:0:1:1:1:1:1"])
+    @Test(arguments: [
+        "192.0.2.1", "0.0.0.0", "255.255.255.255", "::1", "2001:db8::1", "::", "fe80::1:2:3:4",
+        "2001:db8:0:1:1:1:1:1",
+    ])
     func roundTrips(text: String) throws {
         let address = try #require(IPAddress(text))
         #expect(address.description == text)
@@ -15,8 +17,10 @@ struct IPAddressTests {
         #expect(IPAddress("192.0.2.1")!.isIPv4)
     }
 
-    @Test(arguments: ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "a.b.c.d", ":::", "1::2::3",
-                      "12345::1", "::g", "1:2:3:4:5:6:7:8:9", "1.2.3.4 ", " 1.2.3.4", "1:2:3:4:5:6:7", ":1::2", "1::2:"])
+    @Test(arguments: [
+        "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "a.b.c.d", ":::", "1::2::3",
+        "12345::1", "::g", "1:2:3:4:5:6:7:8:9", "1.2.3.4 ", " 1.2.3.4", "1:2:3:4:5:6:7", ":1::2", "1::2:",
+    ])
     func rejects(text: String) {
         #expect(IPAddress(text) == nil)
     }
@@ -38,7 +42,9 @@ struct CIDRTests {
         #expect(CIDR("::/0")!.contains(IPAddress("::1")!))
     }
 
-    @Test(arguments: ["10.0.0.1/8", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "x/8", "::/129", "2001:db8::1/32", "10.0.0.0/8/8"])
+    @Test(arguments: [
+        "10.0.0.1/8", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "x/8", "::/129", "2001:db8::1/32", "10.0.0.0/8/8",
+    ])
     func rejects(text: String) {
         #expect(CIDR(text) == nil)
     }
@@ -50,8 +56,10 @@ struct CIDRTests {
 }
 
 struct TimestampTests {
-    @Test(arguments: [(Int64(0), "1970-01-01T00:00:00Z"), (951_782_400, "2000-02-29T00:00:00Z"),
-                      (1_795_305_600, "2026-11-22T00:00:00Z"), (4_107_542_399, "2100-02-28T23:59:59Z")])
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00Z"), (951_782_400, "2000-02-29T00:00:00Z"),
+        (1_795_305_600, "2026-11-22T00:00:00Z"), (4_107_542_399, "2100-02-28T23:59:59Z"),
+    ])
     func formats(seconds: Int64, text: String) {
         #expect(Timestamp.iso8601(seconds) == text)
         #expect(Timestamp.parse(text) == seconds)
@@ -67,7 +75,9 @@ struct TimestampTests {
         #expect(Timestamp.parse("yesterday") == nil)
     }
 
-    @Test(arguments: [("30s", Int64(30)), ("15m", 900), ("15min", 900), ("12h", 43_200), ("90d", 7_776_000), ("2w", 1_209_600)])
+    @Test(arguments: [
+        ("30s", Int64(30)), ("15m", 900), ("15min", 900), ("12h", 43_200), ("90d", 7_776_000), ("2w", 1_209_600),
+    ])
     func durations(text: String, seconds: Int64) {
         #expect(DurationSpec.seconds(text) == seconds)
     }

@@ -3,7 +3,8 @@ import Testing
 
 struct ProcessStatTests {
     @Test func readsStateAndStartTimeOfARealLine() throws {
-        let line = "11857 (cat) R 11855 11855 3546 0 -1 4194304 100 0 0 0 0 0 0 0 20 0 1 0 45496 3133440 379 "
+        let line =
+            "11857 (cat) R 11855 11855 3546 0 -1 4194304 100 0 0 0 0 0 0 0 20 0 1 0 45496 3133440 379 "
             + "18446744073709551615 94224217788416 0 0 17 1 0 0\n"
         let stat = try #require(ProcessStat(statLine: Array(line.utf8)))
         #expect(stat == ProcessStat(state: UInt8(ascii: "R"), startTime: 45496))
@@ -19,16 +20,20 @@ struct ProcessStatTests {
         #expect(stat.isStopped)
     }
 
-    @Test(arguments: ["", "42 cat R 1", "42 (cat) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0",
-                      "42 (cat) RS 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0",
-                      "42 (cat) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5x 0"])
+    @Test(arguments: [
+        "", "42 cat R 1", "42 (cat) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0",
+        "42 (cat) RS 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0",
+        "42 (cat) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5x 0",
+    ])
     func refusesLinesOfAnotherShape(_ line: String) {
         #expect(ProcessStat(statLine: Array(line.utf8)) == nil)
     }
 
     @Test func stoppedAndExitedStates() {
-        for (letter, stopped, exited) in [("T", true, false), ("t", true, false), ("Z", false, true),
-                                          ("X", false, true), ("S", false, false), ("D", false, false)] {
+        for (letter, stopped, exited) in [
+            ("T", true, false), ("t", true, false), ("Z", false, true),
+            ("X", false, true), ("S", false, false), ("D", false, false),
+        ] {
             let stat = ProcessStat(state: UInt8(ascii: Unicode.Scalar(letter)!), startTime: 1)
             #expect(stat.isStopped == stopped && stat.hasExited == exited, "state \(letter)")
         }

@@ -57,7 +57,9 @@ struct CounterRecordTests {
         let owner = CounterTable.fingerprint(of: "kid_layout")
         let day = UInt64(self.now / 86_400_000_000)
         let base = table.mapping.base + Mapping.Header.size + 2 * 128
-        func plant(_ index: Int, _ value: UInt64) { base.storeBytes(of: value, toByteOffset: index * 8, as: UInt64.self) }
+        func plant(_ index: Int, _ value: UInt64) {
+            base.storeBytes(of: value, toByteOffset: index * 8, as: UInt64.self)
+        }
         func word(_ index: Int) -> UInt64 { base.load(fromByteOffset: index * 8, as: UInt64.self) }
         plant(6, day << 32 | 3)  // daily quota: 3 used today
         plant(9, 40)  // admitted
@@ -79,7 +81,8 @@ struct CounterRecordTests {
         let before = (0..<16).map(word)
         let policies = PolicySet(
             rateLimits: [
-                RateLimitPolicy(limit: 9, periodMicros: 1_000_000), RateLimitPolicy(limit: 9, periodMicros: 3_600_000_000),
+                RateLimitPolicy(limit: 9, periodMicros: 1_000_000),
+                RateLimitPolicy(limit: 9, periodMicros: 3_600_000_000),
             ],
             quotas: [QuotaPolicy(limit: 4, window: .day)])
         #expect(table.admit(slot: 2, owner: owner, policies: policies, cost: 1, nowMicros: self.now)?.admitted == true)

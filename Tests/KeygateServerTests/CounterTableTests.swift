@@ -15,7 +15,9 @@ struct CounterTableTests {
         let path = temporaryPath()
         defer { unlink(path) }
         let table = try CounterTable(path: path, capacity: 8)
-        let outcomes = (0..<5).map { _ in table.admit(slot: 3, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted }
+        let outcomes = (0..<5).map { _ in
+            table.admit(slot: 3, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted
+        }
         #expect(outcomes == [true, true, true, false, false])
         #expect(table.counts(slot: 3) == (3, 2))
         // Another process mapping the file sees the same state.
@@ -30,8 +32,10 @@ struct CounterTableTests {
         let table = try CounterTable(path: path, capacity: 8)
         let old = CounterTable.fingerprint(of: "kid_old"), new = CounterTable.fingerprint(of: "kid_new")
         for _ in 0..<3 { _ = table.admit(slot: 5, owner: old, policies: self.policies, cost: 1, nowMicros: self.now) }
-        #expect(table.admit(slot: 5, owner: old, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == false)
-        #expect(table.admit(slot: 5, owner: new, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
+        #expect(
+            table.admit(slot: 5, owner: old, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == false)
+        #expect(
+            table.admit(slot: 5, owner: new, policies: self.policies, cost: 1, nowMicros: self.now)?.admitted == true)
         #expect(table.counts(slot: 5) == (1, 0))
     }
 

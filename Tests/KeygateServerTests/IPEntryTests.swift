@@ -46,7 +46,8 @@ struct IPEntryTests {
         let address = IPAddress(ipv4: 0x0A00_0007)
         let now: Int64 = 1_800_000_000_000_000
         let policy = RateLimitPolicy(limit: 2, periodMicros: 60_000_000)
-        #expect(table.admit(address: address, limit: .global, policy: policy, nowMicros: now)?.evaluation.admitted == true)
+        #expect(
+            table.admit(address: address, limit: .global, policy: policy, nowMicros: now)?.evaluation.admitted == true)
         let index = IPTable.hash(address) % table.capacity
         let entry = table.mapping.base + Mapping.Header.size + index * 64
         let words = (0..<8).map { entry.load(fromByteOffset: $0 * 8, as: UInt64.self) }

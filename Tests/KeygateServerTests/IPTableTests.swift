@@ -16,11 +16,18 @@ struct IPTableTests {
         let table = try IPTable(path: path, capacity: 64)
         let twoPerMinute = RateLimitPolicy(limit: 2, periodMicros: 60_000_000)
         let a = self.address(1), b = IPAddress("2001:db8::1")!
-        let results = (0..<3).map { _ in table.admit(address: a, limit: .keyless, policy: twoPerMinute, nowMicros: self.now)?.evaluation.admitted }
+        let results = (0..<3).map { _ in
+            table.admit(address: a, limit: .keyless, policy: twoPerMinute, nowMicros: self.now)?.evaluation.admitted
+        }
         #expect(results == [true, true, false])
-        #expect(table.admit(address: b, limit: .keyless, policy: twoPerMinute, nowMicros: self.now)?.evaluation.admitted == true)
-        #expect(table.admit(address: a, limit: .global, policy: twoPerMinute, nowMicros: self.now)?.evaluation.admitted == true)
-        let retry = table.admit(address: a, limit: .keyless, policy: twoPerMinute, nowMicros: self.now)?.evaluation.retryAfterMicros
+        #expect(
+            table.admit(address: b, limit: .keyless, policy: twoPerMinute, nowMicros: self.now)?.evaluation.admitted
+                == true)
+        #expect(
+            table.admit(address: a, limit: .global, policy: twoPerMinute, nowMicros: self.now)?.evaluation.admitted
+                == true)
+        let retry = table.admit(address: a, limit: .keyless, policy: twoPerMinute, nowMicros: self.now)?.evaluation
+            .retryAfterMicros
         #expect(retry == 30_000_000)
     }
 
@@ -57,7 +64,8 @@ struct IPTableTests {
         let slow = RateLimitPolicy(limit: 10, periodMicros: 86_400_000_000)
         var evicted = 0
         for index in 0..<100_000 {
-            let admission = table.admit(address: self.address(index), limit: .keyless, policy: slow, nowMicros: self.now)
+            let admission = table.admit(
+                address: self.address(index), limit: .keyless, policy: slow, nowMicros: self.now)
             if admission?.evicted == true { evicted += 1 }
         }
         var after = stat()

@@ -22,8 +22,10 @@ struct ListenAddressTests {
         #expect(address.isLocalOnly == localOnly)
     }
 
-    @Test(arguments: ["", "nowhere", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "example.com:80", "fd:x", "fd:-1",
-                      "unix:" + String(repeating: "a", count: 120)])
+    @Test(arguments: [
+        "", "nowhere", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "example.com:80", "fd:x", "fd:-1",
+        "unix:" + String(repeating: "a", count: 120),
+    ])
     func rejects(text: String) {
         guard case .failure(let error) = ListenAddress.parse(text) else {
             Issue.record("\(text) parsed")

@@ -10,10 +10,14 @@ struct ListenerSpecTests {
         ("http://127.0.0.1:9000", "http://127.0.0.1:9000?for=nginx&allow=204&client-ip=x-forwarded-for"),
         ("http://localhost:9000?for=caddy", "http://127.0.0.1:9000?for=caddy&allow=204&client-ip=x-forwarded-for"),
         ("http://[::1]:9000?for=envoy", "http://[::1]:9000?for=envoy&allow=200&client-ip=x-forwarded-for"),
-        ("http://127.0.0.1:9000?for=traefik&allow=200&client-ip=x-real-ip",
-         "http://127.0.0.1:9000?for=traefik&allow=200&client-ip=x-real-ip"),
-        ("http+unix:/run/keygate/http.sock?for=caddy",
-         "http+unix:/run/keygate/http.sock?for=caddy&allow=204&client-ip=x-forwarded-for"),
+        (
+            "http://127.0.0.1:9000?for=traefik&allow=200&client-ip=x-real-ip",
+            "http://127.0.0.1:9000?for=traefik&allow=200&client-ip=x-real-ip"
+        ),
+        (
+            "http+unix:/run/keygate/http.sock?for=caddy",
+            "http+unix:/run/keygate/http.sock?for=caddy&allow=204&client-ip=x-forwarded-for"
+        ),
     ])
     func parses(text: String, description: String) throws {
         let spec = try ListenerSpec.parse(text).get()

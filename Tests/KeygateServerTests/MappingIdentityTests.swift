@@ -152,7 +152,8 @@ struct MappingIdentityTests {
         for _ in 0..<3 { _ = table.admit(slot: 2, owner: owner, policies: policies, cost: 1, nowMicros: now) }
         let snapshot = try #require(table.policySnapshot(slot: 2))
         #expect(snapshot.owner == owner)
-        #expect(snapshot.words[CounterRecordWord.admitted.rawValue] == 0 && snapshot.words[0] == 0, "no counts, no lease")
+        #expect(
+            snapshot.words[CounterRecordWord.admitted.rawValue] == 0 && snapshot.words[0] == 0, "no counts, no lease")
         let rebuilt = try CounterTable(path: other, capacity: 8, opening: .fresh)
         rebuilt.restorePolicy(slot: 2, owner: snapshot.owner, words: snapshot.words)
         let before = table.admit(slot: 2, owner: owner, policies: policies, cost: 1, nowMicros: now)

@@ -15,7 +15,9 @@ final class RawWords {
     deinit { self.raw.deallocate() }
 
     /// The words as atomics, for a view's `init`.
-    var atomics: UnsafeMutablePointer<Atomic<UInt64>> { self.raw.bindMemory(to: Atomic<UInt64>.self, capacity: self.count) }
+    var atomics: UnsafeMutablePointer<Atomic<UInt64>> {
+        self.raw.bindMemory(to: Atomic<UInt64>.self, capacity: self.count)
+    }
 
     /// Every word, read plainly.
     var words: [UInt64] { (0..<self.count).map { self.raw.load(fromByteOffset: $0 * 8, as: UInt64.self) } }

@@ -95,7 +95,10 @@ final class SessionTests {
         let first = Self.nginxHead(key: self.plain) + Self.nginxHead(key: nil) + Self.nginxHead(key: self.revoked)
         let output = try Self.feed(
             &session,
-            [first, Self.nginxHead(key: self.limited), Self.nginxHead(key: self.limited), Self.nginxHead(key: self.unknown)],
+            [
+                first, Self.nginxHead(key: self.limited), Self.nginxHead(key: self.limited),
+                Self.nginxHead(key: self.unknown),
+            ],
             gate: gate)
         let expected =
             "HTTP/1.1 204 No Content\r\nX-Keygate-Key-Id: \(self.plainID)\r\nX-Keygate-Key-Name: web\r\n"
@@ -135,9 +138,13 @@ final class SessionTests {
         var output: [UInt8] = []
         let bad = Array("GET /_keygate HTTP/1.1\r\nHost keygate\r\n\r\n".utf8)
         #expect(throws: HTTPHeadError.self) {
-            _ = try bad.withUnsafeBytes { try session.receive($0, output: &output, gate: gate, nowMicros: Self.nowMicros) }
+            _ = try bad.withUnsafeBytes {
+                try session.receive($0, output: &output, gate: gate, nowMicros: Self.nowMicros)
+            }
         }
-        #expect(String(decoding: output, as: UTF8.self) == "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(
+            String(decoding: output, as: UTF8.self)
+                == "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         #expect(session.progress == .finished)
     }
 
@@ -241,7 +248,8 @@ enum SessionPinned {
     static let limitAdmitted =
         "RateLimit-Policy: \"1-per-hour\";q=1;w=3600\r\nRateLimit: \"1-per-hour\";r=0;t=3600\r\n"
         + "X-RateLimit-Limit: 1\r\nX-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: 3600"
-    static let quotaProblem = "{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\",\"title\":\"Request cannot be satisfied as assigned quota has been exceeded\",\"status\":429,\"violated-policies\":[\"1-per-hour\"]}"
+    static let quotaProblem =
+        "{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\",\"title\":\"Request cannot be satisfied as assigned quota has been exceeded\",\"status\":429,\"violated-policies\":[\"1-per-hour\"]}"
     static let nginxMissing =
         "HTTP/1.1 401 Unauthorized\r\nX-Keygate-Reason: missing\r\nWWW-Authenticate: Bearer realm=\"api\"\r\n"
         + "X-Keygate-Problem: {\"type\":\"urn:keygate:problem:missing\",\"title\":\"No API key was sent\",\"status\":401,\"reason\":\"missing\"}\r\n"
@@ -259,14 +267,16 @@ enum SessionPinned {
         + "Cache-Control: no-store\r\n" + limitAdmitted + "\r\nRetry-After: 3600\r\n" + "Content-Length: 0\r\n\r\n"
     static let envoyLimited =
         "HTTP/1.1 429 Too Many Requests\r\nX-Keygate-Reason: rate_limited\r\nX-Keygate-Problem: " + quotaProblem
-        + "\r\n" + "Cache-Control: no-store\r\n" + limitAdmitted + "\r\nRetry-After: 3600\r\n" + "Content-Length: 0\r\n\r\n"
+        + "\r\n" + "Cache-Control: no-store\r\n" + limitAdmitted + "\r\nRetry-After: 3600\r\n"
+        + "Content-Length: 0\r\n\r\n"
     static let caddyLimitsUnavailable =
         "HTTP/1.1 503 Service Unavailable\r\nX-Keygate-Reason: limits_unavailable\r\n"
         + "X-Keygate-Problem: {\"type\":\"urn:keygate:problem:limits_unavailable\",\"title\":\"The rate-limit counters are unavailable\",\"status\":503,\"reason\":\"limits_unavailable\"}\r\n"
         + "Cache-Control: no-store\r\nContent-Length: 0\r\n\r\n"
     static let fastCGINginxLimited =
         "Status: 403\r\nX-Keygate-Reason: rate_limited\r\nX-Keygate-Problem: " + quotaProblem + "\r\n"
-        + "Content-Type: application/problem+json\r\n" + "Cache-Control: no-store\r\n" + limitAdmitted + "\r\nRetry-After: 3600\r\n" + "\r\n" + quotaProblem + "\n"
+        + "Content-Type: application/problem+json\r\n" + "Cache-Control: no-store\r\n" + limitAdmitted
+        + "\r\nRetry-After: 3600\r\n" + "\r\n" + quotaProblem + "\n"
     static let authorizerRevoked =
         "Status: 401\r\nX-Keygate-Reason: revoked\r\nWWW-Authenticate: Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The API key has been revoked\"\r\n"
         + "Content-Type: application/problem+json\r\nCache-Control: no-store\r\n\r\n"

@@ -8,7 +8,8 @@ struct WorkerDocumentTests {
     static var full: WorkerDocument {
         var policy = GatePolicy(
             queryParameter: "api_key", trustedProxies: [CIDR("10.0.0.0/8")!, CIDR("::1")!], realm: "a \"b\"%\nc",
-            identityHeaders: false, keylessIPLimit: RateLimitPolicy(limit: 30, periodMicros: 60_000_000, name: "per-ip"),
+            identityHeaders: false,
+            keylessIPLimit: RateLimitPolicy(limit: 30, periodMicros: 60_000_000, name: "per-ip"),
             globalIPLimit: RateLimitPolicy(limit: 100, periodMicros: 1_000_000, burst: 250, name: "per-ip-all"))
         policy.explainOnly = true
         var configuration = WorkerConfiguration(
@@ -19,7 +20,8 @@ struct WorkerDocumentTests {
         configuration.countersFileID = 0xdead_beef_0123_4567
         configuration.ipTablePath = "/run/k.ipcounters"
         configuration.ipTableCapacity = 64
-        configuration.httpLimits = HTTPHeadLimits(maxHeadBytes: 4000, maxFieldLines: 10, maxNameBytes: 20, maxTargetBytes: 30)
+        configuration.httpLimits = HTTPHeadLimits(
+            maxHeadBytes: 4000, maxFieldLines: 10, maxNameBytes: 20, maxTargetBytes: 30)
         configuration.logLevel = .debug
         let http = ListeningSocket.fromWorkerToken("4?for=envoy&allow=200&client-ip=x-real-ip")!
         return WorkerDocument(
@@ -94,7 +96,8 @@ struct WorkerDocumentTests {
     }
 
     @Test func aDocumentWithoutListenersIsRefused() {
-        let document = WorkerDocument(configuration: WorkerConfiguration(databasePath: "keys.db"), listeners: [], readyFD: 4)
+        let document = WorkerDocument(
+            configuration: WorkerConfiguration(databasePath: "keys.db"), listeners: [], readyFD: 4)
         #expect(throws: ConfigurationError("worker configuration: no `listener` field")) {
             _ = try WorkerDocument(decoding: document.encoded)
         }

@@ -40,7 +40,9 @@ struct DatabaseFileCheckTests {
     @Test func somethingElseIsNot() throws {
         let path = self.scratch.file("junk.db")
         let file = fopen(path, "w")
-        fputs("not a database at all, just some text that is long enough to fill a header of one hundred bytes.....", file)
+        fputs(
+            "not a database at all, just some text that is long enough to fill a header of one hundred bytes.....", file
+        )
         fclose(file)
         #expect(DatabaseFileCheck.problem(path: path)?.hasPrefix("not an SQLite database") == true)
         #expect(DatabaseFileCheck.problem(path: self.scratch.file("absent.db"))?.hasPrefix("cannot open it") == true)

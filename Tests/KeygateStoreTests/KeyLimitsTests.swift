@@ -63,9 +63,10 @@ struct KeyLimitsTests {
         #expect(try store.list(includeRevoked: false) == [record])
         #expect(try KeyLookup(path: self.path).find(digest: try digest(secret))?.key == record)
         let detail = try #require(try store.auditLog(keyID: record.id, limit: 1).first?.detail)
-        #expect(detail.hasSuffix(
-            #"limits="10/s 100/min 1000/hour,burst=50 5/day" quotas="5000/day 100000/month" "#
-                + "credits=5000 refill=1000/month@15"))
+        #expect(
+            detail.hasSuffix(
+                #"limits="10/s 100/min 1000/hour,burst=50 5/day" quotas="5000/day 100000/month" "#
+                    + "credits=5000 refill=1000/month@15"))
 
         // A monthly refill on the 1st is stored without a day; a daily one as N/day.
         let monthly = KeyUpdate(credits: .some(credits("0", refill: "7/month@1")))
@@ -135,8 +136,9 @@ struct KeyLimitsTests {
         #expect(backOn.plan == "free")
         #expect(backOn.policies == plan.policies)
         // An update that leaves the limits alone keeps them.
-        #expect(try store.update(id: record.id, KeyUpdate(name: "renamed"), now: t0 + 4, actor: "a")?.policies
-            == plan.policies)
+        #expect(
+            try store.update(id: record.id, KeyUpdate(name: "renamed"), now: t0 + 4, actor: "a")?.policies
+                == plan.policies)
     }
 
     @Test func unknownOrMalformedPlanIsRefused() throws {
@@ -189,25 +191,29 @@ struct KeyLimitsTests {
     @Test func atMostOneLimitPerPeriodAndQuotaPerWindow() throws {
         let store = try self.makeStore()
         #expect(throws: KeyValidationError(field: "limits", reason: "two limits per minute: keep one")) {
-            try store.create(NewKey(name: "k", rateLimits: [limit("100/min"), limit("5/s"), limit("200/minute")]),
-                             now: t0, actor: "a")
+            try store.create(
+                NewKey(name: "k", rateLimits: [limit("100/min"), limit("5/s"), limit("200/minute")]),
+                now: t0, actor: "a")
         }
         #expect(throws: KeyValidationError(field: "quotas", reason: "two quotas per day: keep one")) {
             try store.createPlan(name: "p", quotas: [quota("1/day"), quota("2/d")], now: t0, actor: "a")
         }
         let odd = #expect(throws: KeyValidationError.self) {
-            try store.create(NewKey(name: "k", rateLimits: [RateLimitPolicy(limit: 5, periodMicros: 90_000_000)]),
-                             now: t0, actor: "a")
+            try store.create(
+                NewKey(name: "k", rateLimits: [RateLimitPolicy(limit: 5, periodMicros: 90_000_000)]),
+                now: t0, actor: "a")
         }
         #expect(odd?.field == "limits")
         let zero = #expect(throws: KeyValidationError.self) {
-            try store.create(NewKey(name: "k", rateLimits: [RateLimitPolicy(limit: 0, periodMicros: 1_000_000)]),
-                             now: t0, actor: "a")
+            try store.create(
+                NewKey(name: "k", rateLimits: [RateLimitPolicy(limit: 0, periodMicros: 1_000_000)]),
+                now: t0, actor: "a")
         }
         #expect(zero?.reason == "limit '0/s': the count must be at least 1")
         let badRefill = #expect(throws: KeyValidationError.self) {
-            try store.create(NewKey(name: "k", credits: CreditPolicy(initial: 5, refill: .monthly(amount: 5, day: 40))),
-                             now: t0, actor: "a")
+            try store.create(
+                NewKey(name: "k", credits: CreditPolicy(initial: 5, refill: .monthly(amount: 5, day: 40))),
+                now: t0, actor: "a")
         }
         #expect(badRefill?.field == "credits")
         #expect(try store.list(includeRevoked: true).isEmpty)

@@ -47,8 +47,10 @@ struct KeyStoreTests {
         let stored = try raw.prepare("SELECT digest FROM key_secrets")
         #expect(try stored.step())
         #expect(stored.blob(at: 0) == (try digest(secret)).bytes)
-        #expect(try raw.int64("SELECT count(*) FROM keys WHERE instr(display_prefix || name || metadata, ?) > 0",
-                              [.text(secret)]) == 0)
+        #expect(
+            try raw.int64(
+                "SELECT count(*) FROM keys WHERE instr(display_prefix || name || metadata, ?) > 0",
+                [.text(secret)]) == 0)
     }
 
     @Test func customPrefixesAreKeptAcrossRotation() throws {

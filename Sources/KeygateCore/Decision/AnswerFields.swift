@@ -99,7 +99,9 @@ struct AnswerFields {
 
     /// The bytes of the body: the problem JSON and a newline, where the wire carries a body.
     var bodyCount: Int {
-        guard self.answer.profile.sendsBody || self.answer.kind == .notFound, let problem = self.problem else { return 0 }
+        guard self.answer.profile.sendsBody || self.answer.kind == .notFound, let problem = self.problem else {
+            return 0
+        }
         return problem.utf8.count + 1
     }
 

@@ -71,7 +71,8 @@ public struct AuthAnswer {
         case .allow, .storeUnavailable, .limitsUnavailable, .rateLimited, .ipNotAllowed, .originNotAllowed: return nil
         case .missing: return realmPart
         case .insufficientScope:
-            return realmPart + ", error=\"insufficient_scope\", scope=\"\(quotedSafe(missingScopes.joined(separator: " ")))\""
+            return realmPart
+                + ", error=\"insufficient_scope\", scope=\"\(quotedSafe(missingScopes.joined(separator: " ")))\""
         case .malformed, .unknown, .expired, .revoked, .disabled:
             return realmPart + ", error=\"invalid_token\", error_description=\"\(outcome.title)\""
         }

@@ -37,9 +37,11 @@ extension AuthRequest {
             // Apache renames a request's environment REDIRECT_* on an internal redirect (the ErrorDocument pass).
             requiredScopes: (param(.keygateScope) ?? param(.redirectKeygateScope)).map { ScopeSet.parse($0) } ?? [],
             profile: .fastCGI(
-                explaining ? .apacheExplain
-                    : request.role != .authorizer ? .nginx
-                    : param(.fcgiApacheRole, is: "ACCESS_CHECKER") ? .apacheAccessChecker : .apacheAuthorizer,
+                explaining
+                    ? .apacheExplain
+                    : request.role != .authorizer
+                        ? .nginx
+                        : param(.fcgiApacheRole, is: "ACCESS_CHECKER") ? .apacheAccessChecker : .apacheAuthorizer,
                 limitDenyStatus: param(.keygateDenyStatus, is: "403") ? 403 : 429),
             // An empty or malformed KEYGATE_COST (an unset nginx variable) counts as the default cost of 1.
             cost: (param(.keygateCost) ?? param(.redirectKeygateCost)).flatMap {

@@ -38,7 +38,8 @@ public struct ForwardAuthStyle: Sendable, Equatable, CustomStringConvertible {
             switch name {
             case "for":
                 guard let found = FrontEnd(rawValue: value), FrontEnd.httpFrontEnds.contains(found) else {
-                    return .failure(ConfigurationError("listener option for=\(value): use nginx, caddy, traefik or envoy"))
+                    return .failure(
+                        ConfigurationError("listener option for=\(value): use nginx, caddy, traefik or envoy"))
                 }
                 frontEnd = found
             case "allow":
@@ -51,11 +52,13 @@ public struct ForwardAuthStyle: Sendable, Equatable, CustomStringConvertible {
                 case "x-forwarded-for": clientIP = .xForwardedFor
                 case "x-real-ip": clientIP = .xRealIP
                 default:
-                    return .failure(ConfigurationError("listener option client-ip=\(value): use x-forwarded-for or x-real-ip"))
+                    return .failure(
+                        ConfigurationError("listener option client-ip=\(value): use x-forwarded-for or x-real-ip"))
                 }
             default:
-                return .failure(ConfigurationError(
-                    "unknown listener option '\(name)': use for=, allow= or client-ip= (e.g. ?for=envoy)"))
+                return .failure(
+                    ConfigurationError(
+                        "unknown listener option '\(name)': use for=, allow= or client-ip= (e.g. ?for=envoy)"))
             }
         }
         if frontEnd == .envoy && allow == 204 {

@@ -35,7 +35,10 @@ public struct FrontEndProfile: Sendable, Equatable {
             switch self {
             case .keygate: ["X-Keygate-Key-Id", "X-Keygate-Key-Name", "X-Keygate-Owner", "X-Keygate-Scopes"]
             case .apacheVariables:
-                ["Variable-KEYGATE_KEY_ID", "Variable-KEYGATE_KEY_NAME", "Variable-KEYGATE_OWNER", "Variable-KEYGATE_SCOPES"]
+                [
+                    "Variable-KEYGATE_KEY_ID", "Variable-KEYGATE_KEY_NAME", "Variable-KEYGATE_OWNER",
+                    "Variable-KEYGATE_SCOPES",
+                ]
             }
         }
     }

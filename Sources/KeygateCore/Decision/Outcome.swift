@@ -63,7 +63,9 @@ public struct Decision: Sendable, Equatable {
     /// The policies `limits` evaluated, when they are not the key's own (per-IP limits).
     public var limitPolicies: PolicySet?
 
-    public init(_ outcome: Outcome, key: KeyRecord? = nil, requiredScopes: [String] = [], limits: PolicySetEvaluation? = nil) {
+    public init(
+        _ outcome: Outcome, key: KeyRecord? = nil, requiredScopes: [String] = [], limits: PolicySetEvaluation? = nil
+    ) {
         self.outcome = outcome
         self.key = key
         self.requiredScopes = requiredScopes

@@ -20,7 +20,9 @@ public enum ScopeSet {
 
     /// Splits a space- or comma-separated list, dropping empties.
     public static func parse(_ text: some StringProtocol) -> [String] {
-        let isSeparator = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\t") }
+        let isSeparator = { (byte: UInt8) in
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\t")
+        }
         // One scope per route is the common case (a header or param on every request): no splitting needed.
         if !text.utf8.contains(where: isSeparator) { return text.isEmpty ? [] : [String(text)] }
         return text.utf8.split(whereSeparator: isSeparator).map { String(decoding: $0, as: UTF8.self) }

@@ -130,8 +130,9 @@ public struct FastCGIParams: Sendable {
         let expected = UnsafeRawPointer(literal.utf8Start)
         var offset = 0
         while offset + 8 <= count {
-            guard base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                == expected.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            guard
+                base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                    == expected.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
             else { return false }
             offset += 8
         }

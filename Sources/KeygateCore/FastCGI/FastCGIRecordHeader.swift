@@ -13,7 +13,9 @@ package struct FastCGIRecordHeader: Equatable, Sendable {
     package var contentLength: UInt16
     package var paddingLength: UInt8
 
-    package init(version: UInt8 = Self.version1, type: UInt8, requestID: UInt16, contentLength: UInt16, paddingLength: UInt8) {
+    package init(
+        version: UInt8 = Self.version1, type: UInt8, requestID: UInt16, contentLength: UInt16, paddingLength: UInt8
+    ) {
         self.version = version
         self.type = type
         self.requestID = requestID

@@ -44,7 +44,8 @@ public enum HTTPResponseWriter {
         let contentLength = status != 204 && status != 304 && !(100..<200).contains(status)
         let connection: StaticString? =
             !keepAlive ? "Connection: close\r\n" : minorVersion == 0 ? "Connection: keep-alive\r\n" : nil
-        let count = (line?.utf8CodeUnitCount ?? 9 + 20 + 3) + headerBytes + (contentLength ? 19 : 0)
+        let count =
+            (line?.utf8CodeUnitCount ?? 9 + 20 + 3) + headerBytes + (contentLength ? 19 : 0)
             + (connection?.utf8CodeUnitCount ?? 0) + 2
         ByteWriter.append(to: &out, capacity: count) { writer in
             if let line {

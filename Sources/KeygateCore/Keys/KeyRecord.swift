@@ -94,7 +94,8 @@ public struct KeyRecord: Sendable, Equatable {
     ) {
         self.storage = Storage(
             Fields(
-                id: id, slot: slot, displayPrefix: displayPrefix, name: name, owner: owner, scopes: scopes, status: status,
+                id: id, slot: slot, displayPrefix: displayPrefix, name: name, owner: owner, scopes: scopes,
+                status: status,
                 createdAtSeconds: createdAtSeconds, expiresAtSeconds: expiresAtSeconds,
                 lastUsedAtSeconds: lastUsedAtSeconds, metadataJSON: metadataJSON, allowedNetworks: allowedNetworks,
                 allowedOrigins: allowedOrigins, plan: plan, policies: policies))

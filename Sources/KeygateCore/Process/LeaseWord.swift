@@ -27,7 +27,9 @@ public struct LeaseWord: Sendable, Equatable {
     }
 
     /// Which hold of its owner this word marks (wraps at 2^``sequenceBits``).
-    public var sequence: UInt32 { UInt32(truncatingIfNeeded: (self.rawValue >> 32) & ((1 << UInt64(Self.sequenceBits)) - 1)) }
+    public var sequence: UInt32 {
+        UInt32(truncatingIfNeeded: (self.rawValue >> 32) & ((1 << UInt64(Self.sequenceBits)) - 1))
+    }
 
     public var pid: Int32 { Int32(truncatingIfNeeded: self.rawValue >> (64 - UInt64(Self.pidBits))) }
     public var startTag: UInt64 { self.rawValue & Self.tagMask }

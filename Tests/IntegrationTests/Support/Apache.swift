@@ -20,7 +20,9 @@ final class ApacheServer {
         self.port = Harness.freePort()
         self.authnzPort = Harness.freePort()
         let fm = FileManager.default
-        for sub in ["logs", "htdocs/api/reports", "htdocs/api/export", "htdocs/authnz", "fcgidsock", "explain", "data", "bin"] {
+        for sub in [
+            "logs", "htdocs/api/reports", "htdocs/api/export", "htdocs/authnz", "fcgidsock", "explain", "data", "bin",
+        ] {
             try fm.createDirectory(atPath: self.directory + "/" + sub, withIntermediateDirectories: true)
         }
         chmod(self.directory, 0o755)
@@ -30,9 +32,11 @@ final class ApacheServer {
         let copied = try Harness.run("/bin/cp", [Harness.keygate, self.keygate])
         guard copied.status == 0 else { throw HarnessError("cp keygate: \(copied.stderr)") }
         chmod(self.keygate, 0o755)
-        try fm.createSymbolicLink(atPath: self.directory + "/explain/keygate-explain", withDestinationPath: self.keygate)
+        try fm.createSymbolicLink(
+            atPath: self.directory + "/explain/keygate-explain", withDestinationPath: self.keygate)
         try "protected\n".write(toFile: self.directory + "/htdocs/api/index.txt", atomically: true, encoding: .utf8)
-        try "reports\n".write(toFile: self.directory + "/htdocs/api/reports/index.txt", atomically: true, encoding: .utf8)
+        try "reports\n".write(
+            toFile: self.directory + "/htdocs/api/reports/index.txt", atomically: true, encoding: .utf8)
         try "export\n".write(toFile: self.directory + "/htdocs/api/export/index.txt", atomically: true, encoding: .utf8)
         try "authnz\n".write(toFile: self.directory + "/htdocs/authnz/index.txt", atomically: true, encoding: .utf8)
         self.db = self.directory + "/data/keys.db"
@@ -64,7 +68,9 @@ final class ApacheServer {
 
     func createKey(_ extra: [String] = []) throws -> (id: String, secret: String) {
         let result = try self.keygate(["keys", "create", "--db", self.db, "--name", "apache key", "--json"] + extra)
-        guard result.status == 0 else { throw HarnessError("keys create as nobody failed (\(result.status)): \(result.stderr)") }
+        guard result.status == 0 else {
+            throw HarnessError("keys create as nobody failed (\(result.status)): \(result.stderr)")
+        }
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         guard let id = object?["id"] as? String, let secret = object?["key"] as? String else {
             throw HarnessError("keys create failed: \(result.stdout) \(result.stderr)")
@@ -74,8 +80,12 @@ final class ApacheServer {
 
     func start() throws {
         let result = try Harness.run("/usr/sbin/apache2", ["-f", self.directory + "/httpd.conf", "-k", "start"])
-        guard result.status == 0 else { throw HarnessError("apache2 failed to start: \(result.stderr) \(result.stdout)") }
-        guard Harness.eventually({ self.pid != nil }) else { throw HarnessError("apache2 wrote no pid file: \(self.errorLog)") }
+        guard result.status == 0 else {
+            throw HarnessError("apache2 failed to start: \(result.stderr) \(result.stdout)")
+        }
+        guard Harness.eventually({ self.pid != nil }) else {
+            throw HarnessError("apache2 wrote no pid file: \(self.errorLog)")
+        }
         _ = Harness.eventually(timeout: 5) { (try? Curl.get(self.url("/nothing"))) != nil }
     }
 

@@ -56,7 +56,9 @@ final class CaddyServer {
     func stop() {
         guard self.process.isRunning else { return }
         kill(self.process.processIdentifier, SIGTERM)
-        if !Harness.eventually(timeout: 10, { !self.process.isRunning }) { kill(self.process.processIdentifier, SIGKILL) }
+        if !Harness.eventually(timeout: 10, { !self.process.isRunning }) {
+            kill(self.process.processIdentifier, SIGKILL)
+        }
         self.process.waitUntilExit()
     }
 

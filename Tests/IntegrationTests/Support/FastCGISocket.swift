@@ -15,7 +15,9 @@ class RawSocket {
             for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         try self.connected(result, "\(path)")
     }
@@ -27,7 +29,9 @@ class RawSocket {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         try self.connected(result, "127.0.0.1:\(port)")
     }
@@ -49,7 +53,9 @@ class RawSocket {
     func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(self.fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if sent <= 0 { return }
             offset += sent
         }
@@ -101,13 +107,17 @@ final class FastCGISocket: RawSocket {
     }
 
     /// Params like nginx's stock fastcgi_params for a GET of `uri`.
-    static func nginxParams(uri: String = "/api/x", headers: [(String, String)] = [], scope: String? = nil) -> [(String, String)] {
+    static func nginxParams(uri: String = "/api/x", headers: [(String, String)] = [], scope: String? = nil) -> [(
+        String, String
+    )] {
         var params: [(String, String)] = [
             ("QUERY_STRING", ""), ("REQUEST_METHOD", "GET"), ("CONTENT_TYPE", ""), ("CONTENT_LENGTH", ""),
-            ("SCRIPT_NAME", "/_keygate"), ("REQUEST_URI", uri), ("DOCUMENT_URI", "/_keygate"), ("DOCUMENT_ROOT", "/srv"),
+            ("SCRIPT_NAME", "/_keygate"), ("REQUEST_URI", uri), ("DOCUMENT_URI", "/_keygate"),
+            ("DOCUMENT_ROOT", "/srv"),
             ("SERVER_PROTOCOL", "HTTP/1.1"), ("REQUEST_SCHEME", "http"), ("GATEWAY_INTERFACE", "CGI/1.1"),
             ("SERVER_SOFTWARE", "nginx/1.22.1"), ("REMOTE_ADDR", "127.0.0.1"), ("REMOTE_PORT", "40000"),
-            ("SERVER_ADDR", "127.0.0.1"), ("SERVER_PORT", "8080"), ("SERVER_NAME", "localhost"), ("REDIRECT_STATUS", "200"),
+            ("SERVER_ADDR", "127.0.0.1"), ("SERVER_PORT", "8080"), ("SERVER_NAME", "localhost"),
+            ("REDIRECT_STATUS", "200"),
             ("HTTP_HOST", "localhost:8080"), ("HTTP_USER_AGENT", "test"),
         ]
         params += headers

@@ -61,8 +61,10 @@ enum Harness {
     /// Uses `posix_spawn` and `waitpid` rather than Foundation's `Process`, which never notices the exit of a
     /// program that daemonizes (nginx) while the daemon keeps its descriptors.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                    timeout: Double = 30) throws -> CommandResult {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        timeout: Double = 30
+    ) throws -> CommandResult {
         let outPath = Self.temporaryFile()
         let errPath = Self.temporaryFile()
         let inPath = Self.temporaryFile()
@@ -97,7 +99,9 @@ enum Harness {
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, signal) }
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] {
+            sigaddset(&defaults, signal)
+        }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
@@ -171,7 +175,9 @@ enum Harness {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
@@ -212,12 +218,16 @@ final class KeygateServer {
     let logPath: String
 
     /// Starts `keygate serve --db db --listen unix:<dir>/keygate.sock …` and waits for the socket.
-    convenience init(db: String, scratch: Scratch, workers: Int = 2, extra: [String] = [], socketName: String = "keygate.sock",
-                     launcher: [String] = []) throws {
+    convenience init(
+        db: String, scratch: Scratch, workers: Int = 2, extra: [String] = [], socketName: String = "keygate.sock",
+        launcher: [String] = []
+    ) throws {
         let socketPath = scratch.file(socketName)
         try self.init(
-            arguments: ["--db", db, "--listen", "unix:\(socketPath)", "--socket-mode", "0666", "--workers", "\(workers)",
-                        "--log-level", "debug"] + extra,
+            arguments: [
+                "--db", db, "--listen", "unix:\(socketPath)", "--socket-mode", "0666", "--workers", "\(workers)",
+                "--log-level", "debug",
+            ] + extra,
             socketPath: socketPath, scratch: scratch, workers: workers, launcher: launcher)
     }
 
@@ -229,7 +239,8 @@ final class KeygateServer {
         FileManager.default.createFile(atPath: self.logPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher.first ?? Harness.keygate)
-        process.arguments = Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [Harness.keygate]) + ["serve"] + arguments
+        process.arguments =
+            Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [Harness.keygate]) + ["serve"] + arguments
         process.standardError = FileHandle(forWritingAtPath: self.logPath)
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

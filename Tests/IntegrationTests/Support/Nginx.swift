@@ -25,7 +25,8 @@ final class NginxServer {
             .replacingOccurrences(of: "unix:/run/keygate/keygate.sock", with: "unix:" + socketPath)
         try keygateConf.write(toFile: self.directory + "/keygate.conf", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: repo + "protect.conf", toPath: self.directory + "/protect.conf")
-        try FileManager.default.copyItem(atPath: repo + "keygate-http.conf", toPath: self.directory + "/keygate-http.conf")
+        try FileManager.default.copyItem(
+            atPath: repo + "keygate-http.conf", toPath: self.directory + "/keygate-http.conf")
         let upstream = try String(contentsOfFile: repo + "keygate-http-upstream.conf", encoding: .utf8)
             .replacingOccurrences(of: "server 127.0.0.1:9000;", with: "server \(httpUpstream ?? "127.0.0.1:9");")
         try upstream.write(toFile: self.directory + "/keygate-http-upstream.conf", atomically: true, encoding: .utf8)
@@ -34,7 +35,9 @@ final class NginxServer {
             .replacingOccurrences(of: "@UPSTREAM_PORT@", with: "\(self.upstreamPort)")
             .replacingOccurrences(of: "@PORT@", with: "\(self.port)")
         let include = "include \(self.directory)/keygate-http.conf;"
-        guard conf.contains(include) else { throw HarnessError("example-nginx.conf no longer includes keygate-http.conf") }
+        guard conf.contains(include) else {
+            throw HarnessError("example-nginx.conf no longer includes keygate-http.conf")
+        }
         let chosen = httpUpstream == nil ? "include \(self.directory)/keygate.conf;" : include
         conf = conf.replacingOccurrences(of: include, with: chosen + "\n" + extraServerConfig)
         try conf.write(toFile: self.directory + "/nginx.conf", atomically: true, encoding: .utf8)
@@ -95,7 +98,9 @@ enum Curl {
         guard let split = raw.range(of: "\r\n\r\n") else { throw HarnessError("no header/body split in: \(raw)") }
         let head = raw[..<split.lowerBound].components(separatedBy: "\r\n")
         let statusParts = head[0].split(separator: " ")
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw HarnessError("bad status line \(head[0])") }
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
+            throw HarnessError("bad status line \(head[0])")
+        }
         let headers = head.dropFirst().compactMap { line -> (String, String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
