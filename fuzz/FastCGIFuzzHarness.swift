@@ -48,13 +48,12 @@ func answer(_ request: FastCGIRequest, output: inout [UInt8]) {
         match = SecretMatch(key: fuzzKey)
         decision = Decider.judge(match, request: auth, clientAddress: client, nowSeconds: 1_800_000_000)
     }
-    let rendered = AuthAnswer.rendering(
-        decision, for: auth.frontEnd, policy: gatePolicy, limitDenyStatus: auth.limitDenyStatus)
-    let head = rendered.cgiHead()
-    precondition(head.count + rendered.body.count <= answerBound(auth), "answer larger than its bound")
-    let parsed = CGIResponse(parsing: head + rendered.body)
+    let rendered = AuthAnswer(decision, profile: auth.profile, policy: gatePolicy)
+    let stream = rendered.cgiStream()
+    precondition(stream.count <= answerBound(auth), "answer larger than its bound")
+    let parsed = CGIResponse(parsing: stream)
     precondition(parsed?.status == rendered.status, "CGI head does not parse back to its status")
-    FastCGIResponseWriter.appendResponse(requestID: request.requestID, head: head, body: rendered.body, to: &output)
+    FastCGIResponseWriter.append(rendered, requestID: request.requestID, to: &output)
 }
 
 /// Everything a connection did with one stream.

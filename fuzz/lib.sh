@@ -4,8 +4,8 @@
 # fuzz_sources NAME: the Swift sources compiled with NAME's harness.
 fuzz_sources() {
     case "$1" in
-        http-head) echo "$root"/Sources/KeygateCore/HTTP/*.swift "$root/Sources/KeygateCore/Text/ByteWriter.swift" \
-            "$root/Sources/KeygateCore/Connection/ProtocolProgress.swift" "$here/HTTPHeadFuzzHarness.swift" ;;
+        # Every KeygateCore source: the HTTP response writer encodes the typed answer (Decision/).
+        http-head) echo $(find "$root/Sources/KeygateCore" -name '*.swift' | sort) "$here/HTTPHeadFuzzHarness.swift" ;;
         fastcgi) echo $(find "$root/Sources/KeygateCore" -name '*.swift' | sort) \
             "$root/Sources/KeygateTesting/FastCGIAnswer.swift" "$root/Sources/KeygateTesting/FastCGIClientDecoder.swift" \
             "$here/FastCGIFuzzHarness.swift" ;;
