@@ -1,30 +1,13 @@
 import KeygateCore
-import Synchronization
+
+extension CounterRecordWord: SharedRecordWord {}
 
 /// A view of one key's 128-byte record in the counters file, with a named accessor per word (``CounterRecordWord``).
-///
-/// The view owns nothing: it reads and writes the words of a ``CounterTable``'s mapping, which outlives it. Words are
-/// atomics, loaded and stored relaxed; the record's lease (held through ``Lease``) orders a critical section's reads
-/// and writes against other processes'.
-struct CounterRecord {
+typealias CounterRecord = SharedRecord<CounterRecordWord>
+
+extension SharedRecord where Word == CounterRecordWord {
     /// Bytes per record.
-    static let byteCount = CounterRecordWord.count * 8
-
-    /// The record's first word, inside a live mapping.
-    let base: UnsafeMutablePointer<Atomic<UInt64>>
-
-    init(_ base: UnsafeMutablePointer<Atomic<UInt64>>) {
-        self.base = base
-    }
-
-    /// The lease word, for ``Lease/acquire(_:)`` and ``Lease/release(_:token:)``.
-    var lease: UnsafeMutablePointer<Atomic<UInt64>> { self.base + CounterRecordWord.lease.rawValue }
-
-    /// The value of `word`.
-    subscript(word: CounterRecordWord) -> UInt64 {
-        get { self.base[word.rawValue].load(ordering: .relaxed) }
-        nonmutating set { self.base[word.rawValue].store(newValue, ordering: .relaxed) }
-    }
+    static var byteCount: Int { CounterRecordWord.count * 8 }
 
     /// The fingerprint of the key whose state the record holds (``CounterTable/fingerprint(of:)``); 0 if none yet.
     var owner: UInt64 {
@@ -50,14 +33,10 @@ struct CounterRecord {
     }
 
     /// Counts one admitted request.
-    func countAdmitted() {
-        self.base[CounterRecordWord.admitted.rawValue].wrappingAdd(1, ordering: .relaxed)
-    }
+    func countAdmitted() { self.increment(.admitted) }
 
     /// Counts one rejected request.
-    func countRejected() {
-        self.base[CounterRecordWord.rejected.rawValue].wrappingAdd(1, ordering: .relaxed)
-    }
+    func countRejected() { self.increment(.rejected) }
 
     /// Zeroes every word but the lease: policy state, counts, roll-up marks and owner.
     func clearAllButLease() {

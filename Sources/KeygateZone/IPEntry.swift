@@ -1,50 +1,32 @@
 import KeygateCore
-import Synchronization
 
-/// A view of one 64-byte entry (one cache line) of the per-IP table, with a named accessor per word.
-///
-/// The view owns nothing: it reads and writes the words of an ``IPTable``'s mapping, which outlives it. Words are
-/// atomics, loaded and stored relaxed; the entry's lease (held through ``Lease``) orders a section's reads and writes.
-struct IPEntry {
-    /// The entry's words, by position in the file: like nginx's `ngx_http_limit_req_node_t`, one field per case.
-    enum Word: Int, CaseIterable {
-        /// The lease (``LeaseWord``).
-        case lease = 0
-        /// The client address, high 64 bits (``IPAddress/high``).
-        case addressHigh = 1
-        /// The client address, low 64 bits (``IPAddress/low``).
-        case addressLow = 2
-        /// The GCRA state of the limit on requests without a valid key.
-        case keylessState = 3
-        /// The GCRA state of the global per-IP limit.
-        case globalState = 4
-        /// When the entry was last touched, in microseconds since the epoch; 0 for an empty entry.
-        case touchedMicros = 5
-        /// Unused, zero.
-        case reserved6 = 6
-        /// Unused, zero.
-        case reserved7 = 7
-    }
+/// The words of a 64-byte entry (one cache line) of the per-IP table, by position in the file.
+enum IPEntryWord: Int, SharedRecordWord {
+    /// The lease (``LeaseWord``).
+    case lease = 0
+    /// The client address, high 64 bits (``IPAddress/high``).
+    case addressHigh = 1
+    /// The client address, low 64 bits (``IPAddress/low``).
+    case addressLow = 2
+    /// The GCRA state of the limit on requests without a valid key.
+    case keylessState = 3
+    /// The GCRA state of the global per-IP limit.
+    case globalState = 4
+    /// When the entry was last touched, in microseconds since the epoch; 0 for an empty entry.
+    case touchedMicros = 5
+    /// Unused, zero.
+    case reserved6 = 6
+    /// Unused, zero.
+    case reserved7 = 7
 
     /// Words per entry: 8, so an entry is 64 bytes.
-    static let wordCount = 8
+    static let count = 8
+}
 
-    /// The entry's first word, inside a live mapping.
-    let base: UnsafeMutablePointer<Atomic<UInt64>>
+/// A view of one entry of the per-IP table, with a named accessor per word (``IPEntryWord``).
+typealias IPEntry = SharedRecord<IPEntryWord>
 
-    init(_ base: UnsafeMutablePointer<Atomic<UInt64>>) {
-        self.base = base
-    }
-
-    /// The lease word, for ``Lease/acquire(_:)`` and ``Lease/release(_:token:)``.
-    var lease: UnsafeMutablePointer<Atomic<UInt64>> { self.base + Word.lease.rawValue }
-
-    /// The value of `word`.
-    subscript(word: Word) -> UInt64 {
-        get { self.base[word.rawValue].load(ordering: .relaxed) }
-        nonmutating set { self.base[word.rawValue].store(newValue, ordering: .relaxed) }
-    }
-
+extension SharedRecord where Word == IPEntryWord {
     /// When the entry was last touched (µs since the epoch), 0 while it is empty.
     var touchedMicros: Int64 {
         get { Int64(bitPattern: self[.touchedMicros]) }
@@ -75,7 +57,7 @@ struct IPEntry {
     }
 
     /// The word holding `limit`'s state.
-    static func word(of limit: IPTable.Limit) -> Word {
+    static func word(of limit: IPTable.Limit) -> IPEntryWord {
         switch limit {
         case .keyless: return .keylessState
         case .global: return .globalState

@@ -15,7 +15,7 @@ import Synchronization
 public final class IPTable: @unchecked Sendable {
     public static let magic: UInt64 = 0x3150_4954_4347_4B  // "KGCTIP1"
     public static let layoutVersion: UInt32 = 1
-    public static let wordsPerEntry = IPEntry.wordCount
+    public static let wordsPerEntry = IPEntryWord.count
     /// Where the header (unused by ``Mapping`` from byte 32 on) keeps the eviction count.
     static let evictionCounterOffset = 32
     public static let probe = 8

@@ -10,7 +10,7 @@ struct IPEntryTests {
     @Test func namedAccessorsReadAndWriteTheirPinnedWords() {
         let memory = RawWords(count: 8)
         let entry = IPEntry(memory.atomics)
-        #expect(IPEntry.wordCount == 8 && IPTable.wordsPerEntry == 8 && IPEntry.Word.allCases.count == 8)
+        #expect(IPEntryWord.count == 8 && IPTable.wordsPerEntry == 8 && IPEntryWord.allCases.count == 8)
         #expect(entry.lease == memory.atomics, "the lease is word 0")
         let address = IPAddress(high: 0x2001_0DB8_0000_0000, low: 0x0000_0000_0000_0001)
         entry.claim(for: address)
@@ -21,7 +21,7 @@ struct IPEntryTests {
         #expect(entry.holds(address))
         #expect(!entry.holds(IPAddress(high: 0x2001_0DB8_0000_0000, low: 2)))
         #expect(entry.state(of: .keyless) == 0x333 && entry.state(of: .global) == 0x444)
-        for word in IPEntry.Word.allCases { #expect(entry[word] == memory[word.rawValue]) }
+        for word in IPEntryWord.allCases { #expect(entry[word] == memory[word.rawValue]) }
     }
 
     @Test func claimingGivesAFreshEntryAndAnEmptyOneHoldsNothing() {
