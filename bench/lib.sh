@@ -40,10 +40,10 @@ bench_exit() {
     if [[ -z ${KEEP_WORKDIR:-} ]]; then rm -rf "$dir"; else echo "work directory kept: $dir" >&2; fi
 }
 
-# Waits (at most ~5 s) until the unix socket or 127.0.0.1 port $1 accepts connections.
+# Waits (at most $2 seconds, default 5) until the unix socket or 127.0.0.1 port $1 accepts connections.
 wait_listening() {
     local target="$1" tries
-    for tries in $(seq 50); do
+    for tries in $(seq $((${2:-5} * 10))); do
         if [[ $target == /* ]]; then
             [[ -S $target ]] && return 0
         elif (exec 3<>"/dev/tcp/127.0.0.1/$target") 2>/dev/null; then
