@@ -19,6 +19,8 @@ public final class Gate {
     private var databaseFile: DatabaseFileCheck?
     private var reopenLog = LogThrottle(intervalMillis: 10_000)
     private let hasher: SHA256Hasher
+    /// Names presented secrets in the cache under a key of this gate's own: SHA-256 runs only on a miss.
+    private let fingerprinter: SecretFingerprinter
     private let lastUsed: LastUsedTable?
     private let counters: CounterTable?
     private let ipTable: IPTable?
@@ -32,7 +34,7 @@ public final class Gate {
     /// The shared files this gate maps, checked every sweep for truncation or replacement.
     private let sharedFiles: SharedFileWatch
     private let logger: Logger
-    private let cache: KeyCache<CachedKey>
+    private let cache: KeyCache<SecretFingerprint, CachedKey>
     private var cachedDataVersion: Int64 = -1
     /// The place in the key change log up to which the cache has taken changes into account.
     private var changePosition: KeyChanges.Position
@@ -83,6 +85,10 @@ public final class Gate {
         self.lookup = lookup
         self.walWatch = WALChangeWatch(databasePath: databasePath)
         self.hasher = try SHA256Hasher()
+        let fingerprintKey = try SecureRandom.bytes(count: 16)
+        self.fingerprinter = SecretFingerprinter(
+            k0: fingerprintKey[0..<8].reduce(0) { $0 << 8 | UInt64($1) },
+            k1: fingerprintKey[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
         self.policy = policy
         self.lastUsed = lastUsed
         self.logger = logger
@@ -92,13 +98,16 @@ public final class Gate {
 
     /// One cache entry: what a digest found (or that it found nothing), with what requests derive from it, once.
     final class CachedKey {
+        /// The SHA-256 digest of the secret this entry was looked up for (a change to that secret drops the entry).
+        let digest: KeyDigest
         let match: SecretMatch?
         /// The counters-record fingerprint of the key's id.
         let owner: UInt64
         /// The answer encoders' cache of the key's repeated header pieces, handed out with ``answer(_:nowMicros:)``.
         let memo = AnswerMemo()
 
-        init(_ match: SecretMatch?) {
+        init(_ match: SecretMatch?, digest: KeyDigest) {
+            self.digest = digest
             self.match = match
             self.owner = match.map { CounterTable.fingerprint(of: $0.key.id) } ?? 0
         }
@@ -132,7 +141,7 @@ public final class Gate {
         }
         let entry: CachedKey
         do {
-            entry = try self.find(digest: self.hasher.digest(secret))
+            entry = try self.find(secret: secret)
         } catch {
             self.statistics.storeErrors += 1
             self.logger.error("key lookup failed; answering 500", metadata: ["error": "\(error)"])
@@ -275,7 +284,9 @@ public final class Gate {
     /// Whether a cache-invalidation mechanism cheaper than `data_version` per request is active.
     public var watchesWALIndex: Bool { self.walWatch != nil }
 
-    private func find(digest: KeyDigest) throws -> CachedKey {
+    /// The cache entry of `secret`, looked up by its SHA-256 digest when the cache has none.
+    private func find(secret: String) throws -> CachedKey {
+        let fingerprint = self.fingerprinter.fingerprint(secret)
         let now = Clock.monotonicMillis()
         let backstopDue = now - self.lastVersionCheckMillis >= Self.backstopMillis
         if backstopDue {
@@ -295,12 +306,13 @@ public final class Gate {
         } else {
             try self.invalidate(version: lookup.dataVersion(), lookup: lookup)
         }
-        if let cached = self.cache.entry(for: digest) {
+        if let cached = self.cache.entry(for: fingerprint) {
             self.statistics.cacheHits += 1
             return cached
         }
-        let found = CachedKey(try lookup.find(digest: digest))
-        self.cache.insert(found, for: digest, keyID: found.match?.key.id)
+        let digest = self.hasher.digest(secret)
+        let found = CachedKey(try lookup.find(digest: digest), digest: digest)
+        self.cache.insert(found, for: fingerprint, keyID: found.match?.key.id)
         return found
     }
 
@@ -359,7 +371,10 @@ public final class Gate {
             return
         }
         var dropped = self.cache.removeEntries(ofKeys: changes.keyIDs)
-        for digest in changes.digests where self.cache.remove(digest: digest) { dropped += 1 }
+        if !changes.digests.isEmpty {
+            let digests = Set(changes.digests)
+            dropped += self.cache.removeEntries { digests.contains($0.digest) }
+        }
         self.statistics.keyInvalidations += dropped
     }
 }

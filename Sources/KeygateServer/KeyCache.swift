@@ -1,8 +1,9 @@
 public import KeygateCore
 
-/// A worker's bounded map from a presented key's digest to what the lookup found, with CLOCK replacement.
+/// A worker's bounded map from a presented secret (by its ``SecretFingerprint`` in the gate) to what the lookup found,
+/// with CLOCK replacement.
 ///
-/// Found keys and unknown digests (misses) live in two separate rings of fixed size, so a spray of random
+/// Found keys and unknown secrets (misses) live in two separate rings of fixed size, so a spray of random
 /// well-formed keys only ever replaces other misses, never a found key. Each ring replaces with CLOCK (second
 /// chance): a hit sets the entry's reference bit, and an insertion into a full ring advances the ring's hand, clearing
 /// bits, until it finds an entry whose bit is clear. Every operation but ``removeEntries(ofKeys:)`` is O(1), and
@@ -10,7 +11,7 @@ public import KeygateCore
 ///
 /// Each entry remembers the id of the key it found, so that a change to that key drops its entries (all of its
 /// secrets) and nothing else. Not thread-safe: one per worker.
-public final class KeyCache<Entry: AnyObject> {
+public final class KeyCache<Index: Hashable, Entry: AnyObject> {
     /// One ring's slots, `start..<start + capacity` in the slot arrays.
     struct Ring {
         let start: Int
@@ -37,9 +38,10 @@ public final class KeyCache<Entry: AnyObject> {
         }
     }
 
-    /// Slot of each cached digest.
-    private var index: [KeyDigest: Int] = [:]
-    private var digests: [KeyDigest]
+    /// Slot of each cached index.
+    private var index: [Index: Int] = [:]
+    /// The index of each slot's entry; meaningful only where `entries` holds one.
+    private var indices: [Index?]
     private var entries: [Entry?]
     /// The id of the key each slot's entry found; `nil` for a miss or an empty slot.
     private var keyIDs: [String?]
@@ -49,54 +51,54 @@ public final class KeyCache<Entry: AnyObject> {
     /// Entries replaced to make room (not those dropped by a removal).
     public private(set) var evictions = 0
 
-    /// A cache of at most `foundCapacity` found keys and `unknownCapacity` unknown digests (each at least 1).
+    /// A cache of at most `foundCapacity` found keys and `unknownCapacity` unknown secrets (each at least 1).
     public init(foundCapacity: Int, unknownCapacity: Int) {
         precondition(foundCapacity >= 1 && unknownCapacity >= 1, "a key cache needs room in both rings")
         let total = foundCapacity + unknownCapacity
         self.found = Ring(start: 0, capacity: foundCapacity)
         self.unknown = Ring(start: foundCapacity, capacity: unknownCapacity)
-        self.digests = [KeyDigest](repeating: KeyDigest(w0: 0, w1: 0, w2: 0, w3: 0), count: total)
+        self.indices = [Index?](repeating: nil, count: total)
         self.entries = [Entry?](repeating: nil, count: total)
         self.keyIDs = [String?](repeating: nil, count: total)
         self.referenced = [Bool](repeating: false, count: total)
         self.index.reserveCapacity(total)
     }
 
-    /// A cache of `capacity` digests in all, a tenth of them (at least one) for unknown digests.
+    /// A cache of `capacity` entries in all, a tenth of them (at least one) for unknown secrets.
     public convenience init(capacity: Int) {
-        precondition(capacity >= 2, "a key cache needs room for a found key and an unknown digest")
+        precondition(capacity >= 2, "a key cache needs room for a found key and an unknown secret")
         let unknown = max(1, capacity / 10)
         self.init(foundCapacity: capacity - unknown, unknownCapacity: unknown)
     }
 
-    /// The number of cached digests.
+    /// The number of cached entries.
     public var count: Int { self.index.count }
 
-    /// The entry cached for `digest`, marked as recently used; `nil` if none is.
+    /// The entry cached for `index`, marked as recently used; `nil` if none is.
     @inline(__always)
-    public func entry(for digest: KeyDigest) -> Entry? {
-        guard let slot = self.index[digest] else { return nil }
+    public func entry(for index: Index) -> Entry? {
+        guard let slot = self.index[index] else { return nil }
         self.referenced[slot] = true
         return self.entries[slot]
     }
 
-    /// Caches `entry` for `digest`: a found key when `keyID` is set, a miss when it is `nil`.
+    /// Caches `entry` for `index`: a found key when `keyID` is set, a miss when it is `nil`.
     ///
-    /// Replaces the entry already cached for `digest`, if any; in a full ring, replaces the entry CLOCK picks.
-    public func insert(_ entry: Entry, for digest: KeyDigest, keyID: String?) {
-        if let slot = self.index[digest] { self.empty(slot) }
+    /// Replaces the entry already cached for `index`, if any; in a full ring, replaces the entry CLOCK picks.
+    public func insert(_ entry: Entry, for index: Index, keyID: String?) {
+        if let slot = self.index[index] { self.empty(slot) }
         let slot = keyID == nil ? self.take(&self.unknown) : self.take(&self.found)
-        self.index[digest] = slot
-        self.digests[slot] = digest
+        self.index[index] = slot
+        self.indices[slot] = index
         self.entries[slot] = entry
         self.keyIDs[slot] = keyID
         self.referenced[slot] = false
     }
 
-    /// Drops the entry of `digest`, if cached; returns whether one was.
+    /// Drops the entry of `index`, if cached; returns whether one was.
     @discardableResult
-    public func remove(digest: KeyDigest) -> Bool {
-        guard let slot = self.index[digest] else { return false }
+    public func remove(_ index: Index) -> Bool {
+        guard let slot = self.index[index] else { return false }
         self.empty(slot)
         return true
     }
@@ -117,10 +119,27 @@ public final class KeyCache<Entry: AnyObject> {
         return removed
     }
 
+    /// Drops every entry, found or miss, for which `drops` is true; returns how many.
+    ///
+    /// One scan of both rings: O(capacity), for the rare request that follows a change to some secret.
+    @discardableResult
+    public func removeEntries(where drops: (Entry) -> Bool) -> Int {
+        var removed = 0
+        for ring in [self.found, self.unknown] {
+            for slot in ring.start..<ring.start + ring.used {
+                guard let entry = self.entries[slot], drops(entry) else { continue }
+                self.empty(slot)
+                removed += 1
+            }
+        }
+        return removed
+    }
+
     /// Drops every entry, keeping the storage.
     public func removeAll() {
         for slot in self.entries.indices where self.entries[slot] != nil {
             self.entries[slot] = nil
+            self.indices[slot] = nil
             self.keyIDs[slot] = nil
             self.referenced[slot] = false
         }
@@ -144,7 +163,8 @@ public final class KeyCache<Entry: AnyObject> {
                 self.referenced[slot] = false
                 continue
             }
-            self.index[self.digests[slot]] = nil
+            self.index[self.indices[slot]!] = nil
+            self.indices[slot] = nil
             self.entries[slot] = nil
             self.keyIDs[slot] = nil
             self.evictions += 1
@@ -155,7 +175,8 @@ public final class KeyCache<Entry: AnyObject> {
 
     /// Empties an occupied `slot` and hands it back to its ring.
     private func empty(_ slot: Int) {
-        self.index[self.digests[slot]] = nil
+        self.index[self.indices[slot]!] = nil
+        self.indices[slot] = nil
         self.entries[slot] = nil
         self.keyIDs[slot] = nil
         self.referenced[slot] = false

@@ -14,12 +14,12 @@ struct KeyCacheTests {
     }
 
     /// Inserts a found key's entry named `name` under `digest(number)`.
-    func insertFound(_ cache: KeyCache<Entry>, _ number: UInt64, key: String = "kid") {
+    func insertFound(_ cache: KeyCache<KeyDigest, Entry>, _ number: UInt64, key: String = "kid") {
         cache.insert(Entry("\(key)-\(number)"), for: self.digest(number), keyID: "\(key)-\(number)")
     }
 
     @Test func aHitReturnsTheEntryAndAMissNil() {
-        let cache = KeyCache<Entry>(foundCapacity: 4, unknownCapacity: 2)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 4, unknownCapacity: 2)
         self.insertFound(cache, 1)
         cache.insert(Entry("miss"), for: self.digest(2), keyID: nil)
         #expect(cache.entry(for: self.digest(1))?.name == "kid-1")
@@ -30,7 +30,7 @@ struct KeyCacheTests {
     }
 
     @Test func aFullRingReplacesAnEntryNotUsedSinceTheHandPassed() {
-        let cache = KeyCache<Entry>(foundCapacity: 3, unknownCapacity: 1)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 3, unknownCapacity: 1)
         for number: UInt64 in 1...3 { self.insertFound(cache, number) }
         _ = cache.entry(for: self.digest(1))
         _ = cache.entry(for: self.digest(2))
@@ -44,7 +44,7 @@ struct KeyCacheTests {
     }
 
     @Test func whenEveryEntryWasUsedTheHandGoesRoundOnceAndTakesTheFirst() {
-        let cache = KeyCache<Entry>(foundCapacity: 3, unknownCapacity: 1)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 3, unknownCapacity: 1)
         for number: UInt64 in 1...3 { self.insertFound(cache, number) }
         for number: UInt64 in 1...3 { _ = cache.entry(for: self.digest(number)) }
         self.insertFound(cache, 4)
@@ -58,7 +58,7 @@ struct KeyCacheTests {
     }
 
     @Test func aSprayOfUnknownDigestsReplacesOnlyOtherUnknownDigests() {
-        let cache = KeyCache<Entry>(foundCapacity: 4, unknownCapacity: 2)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 4, unknownCapacity: 2)
         for number: UInt64 in 1...4 { self.insertFound(cache, number) }
         for number: UInt64 in 1_000..<2_000 {
             #expect(cache.entry(for: self.digest(number)) == nil)
@@ -71,7 +71,7 @@ struct KeyCacheTests {
     }
 
     @Test func removingAKeyDropsEverySecretOfItAndNothingElse() {
-        let cache = KeyCache<Entry>(foundCapacity: 4, unknownCapacity: 2)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 4, unknownCapacity: 2)
         cache.insert(Entry("a current"), for: self.digest(1), keyID: "kid_a")
         cache.insert(Entry("a rotated out"), for: self.digest(2), keyID: "kid_a")
         cache.insert(Entry("b"), for: self.digest(3), keyID: "kid_b")
@@ -90,18 +90,38 @@ struct KeyCacheTests {
     }
 
     @Test func removingADigestDropsItsEntryOnly() {
-        let cache = KeyCache<Entry>(foundCapacity: 2, unknownCapacity: 2)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 2, unknownCapacity: 2)
         cache.insert(Entry("miss"), for: self.digest(1), keyID: nil)
         self.insertFound(cache, 2)
-        #expect(cache.remove(digest: self.digest(1)))
-        #expect(!cache.remove(digest: self.digest(1)))
+        #expect(cache.remove(self.digest(1)))
+        #expect(!cache.remove(self.digest(1)))
         #expect(cache.entry(for: self.digest(1)) == nil)
         #expect(cache.entry(for: self.digest(2))?.name == "kid-2")
         #expect(cache.count == 1)
     }
 
+    @Test func removingByPredicateScansBothRingsAndKeepsTheRest() {
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 3, unknownCapacity: 2)
+        cache.insert(Entry("drop miss"), for: self.digest(1), keyID: nil)
+        cache.insert(Entry("keep miss"), for: self.digest(2), keyID: nil)
+        self.insertFound(cache, 3)
+        cache.insert(Entry("drop found"), for: self.digest(4), keyID: "kid_d")
+        #expect(cache.removeEntries { $0.name.hasPrefix("drop") } == 2)
+        #expect(cache.entry(for: self.digest(1)) == nil)
+        #expect(cache.entry(for: self.digest(4)) == nil)
+        #expect(cache.entry(for: self.digest(2))?.name == "keep miss")
+        #expect(cache.entry(for: self.digest(3))?.name == "kid-3")
+        #expect(cache.count == 2)
+        // The emptied slots are reused before anything is replaced.
+        self.insertFound(cache, 5)
+        self.insertFound(cache, 6)
+        cache.insert(Entry("new miss"), for: self.digest(7), keyID: nil)
+        #expect(cache.count == 5)
+        #expect(cache.evictions == 0)
+    }
+
     @Test func insertingADigestAgainReplacesItsEntryEvenAcrossRings() {
-        let cache = KeyCache<Entry>(foundCapacity: 2, unknownCapacity: 1)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 2, unknownCapacity: 1)
         cache.insert(Entry("miss"), for: self.digest(1), keyID: nil)
         cache.insert(Entry("found now"), for: self.digest(1), keyID: "kid_new")
         #expect(cache.count == 1)
@@ -114,7 +134,7 @@ struct KeyCacheTests {
     }
 
     @Test func removeAllEmptiesTheCacheAndItFillsAgainWithoutReplacing() {
-        let cache = KeyCache<Entry>(foundCapacity: 3, unknownCapacity: 1)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 3, unknownCapacity: 1)
         for number: UInt64 in 1...3 { self.insertFound(cache, number) }
         cache.removeAll()
         #expect(cache.count == 0)
@@ -125,7 +145,7 @@ struct KeyCacheTests {
     }
 
     @Test func aCapacityKeepsATenthForUnknownDigests() {
-        let cache = KeyCache<Entry>(capacity: 20)
+        let cache = KeyCache<KeyDigest, Entry>(capacity: 20)
         for number: UInt64 in 1...18 { self.insertFound(cache, number) }
         for number: UInt64 in 100..<103 { cache.insert(Entry("miss"), for: self.digest(number), keyID: nil) }
         #expect(cache.count == 20)
@@ -137,7 +157,7 @@ struct KeyCacheTests {
 
     @Test func aWorkingSetLargerThanTheCacheKeepsTheEntriesUsedMost() {
         // 100 keys, 10 of them asked for nine times out of ten, through a cache of 20 found keys.
-        let cache = KeyCache<Entry>(foundCapacity: 20, unknownCapacity: 2)
+        let cache = KeyCache<KeyDigest, Entry>(foundCapacity: 20, unknownCapacity: 2)
         var hits = 0
         var random = SplitMix(seed: 11)
         for _ in 0..<10_000 {
