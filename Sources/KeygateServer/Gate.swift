@@ -13,7 +13,10 @@ import Logging
 public final class Gate {
     public let policy: GatePolicy
     /// `nil` only after a replaced database file passed its header check but then failed to open (retried each second).
-    private var lookup: KeyLookup?
+    // The properties marked `@exclusivity(unchecked)` are read or written on every request by the one thread that owns
+    // the gate, and never passed `inout` into a call that could reach them again: the runtime's dynamic exclusivity
+    // check (a thread-local access set, ~70 instructions per access) would find nothing, so it is skipped.
+    @exclusivity(unchecked) private var lookup: KeyLookup?
     private let databasePath: String
     /// The file `lookup` reads; a different file at `databasePath` (a restore by `mv`) is reopened.
     private var databaseFile: DatabaseFileCheck?
@@ -35,18 +38,18 @@ public final class Gate {
     private let sharedFiles: SharedFileWatch
     private let logger: Logger
     private let cache: KeyCache<SecretFingerprint, CachedKey>
-    private var cachedDataVersion: Int64 = -1
+    @exclusivity(unchecked) private var cachedDataVersion: Int64 = -1
     /// The place in the key change log up to which the cache has taken changes into account.
     private var changePosition: KeyChanges.Position
     /// Cheap per-request commit detector; `nil` falls back to `PRAGMA data_version` on every request.
-    private var walWatch: WALChangeWatch?
+    @exclusivity(unchecked) private var walWatch: WALChangeWatch?
     /// `data_version` is still checked this often as a backstop, whatever the WAL header says.
     static let backstopMillis: Int64 = 1_000
-    private var lastVersionCheckMillis: Int64 = 0
+    @exclusivity(unchecked) private var lastVersionCheckMillis: Int64 = 0
     /// Bound on cached digests (found and unknown, see ``KeyCache``): a spray of random well-formed keys cannot grow
     /// the worker, nor replace a found key.
     public let cacheCapacity: Int
-    public private(set) var statistics = Statistics()
+    @exclusivity(unchecked) public private(set) var statistics = Statistics()
 
     public struct Statistics: Sendable {
         public var decisions = 0
@@ -103,6 +106,9 @@ public final class Gate {
         let match: SecretMatch?
         /// The counters-record fingerprint of the key's id.
         let owner: UInt64
+        /// The counter-record words of the key's policies (`nil` for policies that fit no record: the counters refuse
+        /// them when asked).
+        let words: PolicyWords?
         /// The answer encoders' cache of the key's repeated header pieces, handed out with ``answer(_:nowMicros:)``.
         let memo = AnswerMemo()
 
@@ -110,6 +116,7 @@ public final class Gate {
             self.digest = digest
             self.match = match
             self.owner = match.map { CounterTable.fingerprint(of: $0.key.id) } ?? 0
+            self.words = match.flatMap { try? PolicyWords.assigning($0.key.policies).get() }
         }
     }
 
@@ -130,7 +137,8 @@ public final class Gate {
             return (limited, nil)
         }
         let secret: String
-        switch KeyExtraction.extract(from: request, queryParameter: self.policy.queryParameter) {
+        // The secret's shape is checked only when the cache does not know it (``find(secret:)``).
+        switch KeyExtraction.extract(from: request, queryParameter: self.policy.queryParameter, checkingShape: false) {
         case .missing:
             let decision = Decision(.missing, requiredScopes: request.requiredScopes)
             return (self.keyless(decision, &client, request, nowMicros), nil)
@@ -139,13 +147,17 @@ public final class Gate {
             return (self.keyless(decision, &client, request, nowMicros), nil)
         case .candidate(let candidate): secret = candidate
         }
-        let entry: CachedKey
+        let found: CachedKey?
         do {
-            entry = try self.find(secret: secret)
+            found = try self.find(secret: secret)
         } catch {
             self.statistics.storeErrors += 1
             self.logger.error("key lookup failed; answering 500", metadata: ["error": "\(error)"])
             return (Decision(.storeUnavailable, requiredScopes: request.requiredScopes), nil)
+        }
+        guard let entry = found else {
+            let decision = Decision(.malformed, requiredScopes: request.requiredScopes)
+            return (self.keyless(decision, &client, request, nowMicros), nil)
         }
         // Decider reads the address only for a key with a network allowlist.
         let needsAddress = entry.match.map { !$0.key.allowedNetworks.isEmpty } ?? false
@@ -156,7 +168,7 @@ public final class Gate {
         // Only a request that passes every other check reaches the limits: denied requests never consume quota.
         if decision.outcome == .allow, let key = decision.key, !key.policies.isEmpty {
             decision = self.applyingLimits(
-                decision, key: key, owner: entry.owner, request: request, nowMicros: nowMicros)
+                decision, key: key, entry: entry, request: request, nowMicros: nowMicros)
         }
         if decision.outcome == .allow, let key = decision.key, !request.dryRun {
             self.lastUsed?.record(slot: key.slot, seconds: nowSeconds)
@@ -204,7 +216,7 @@ public final class Gate {
     }
 
     private func applyingLimits(
-        _ decision: Decision, key: KeyRecord, owner: UInt64, request: AuthRequest, nowMicros: Int64
+        _ decision: Decision, key: KeyRecord, entry: CachedKey, request: AuthRequest, nowMicros: Int64
     ) -> Decision {
         guard let counters = self.counters else {
             if self.unavailableLog.allowing(nowMillis: Clock.monotonicMillis()) != nil {
@@ -221,11 +233,17 @@ public final class Gate {
                 metadata: ["key_id": "\(key.id)", "slot": "\(key.slot)", "capacity": "\(counters.capacity)"])
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
-        guard
-            let evaluation = counters.admit(
-                slot: key.slot, owner: owner, policies: key.policies, cost: request.cost,
-                nowMicros: nowMicros, dryRun: request.dryRun)
-        else {
+        let admission =
+            if let words = entry.words {
+                counters.admit(
+                    slot: key.slot, owner: entry.owner, policies: key.policies, words: words, cost: request.cost,
+                    nowMicros: nowMicros, dryRun: request.dryRun)
+            } else {
+                counters.admit(
+                    slot: key.slot, owner: entry.owner, policies: key.policies, cost: request.cost,
+                    nowMicros: nowMicros, dryRun: request.dryRun)
+            }
+        guard let evaluation = admission else {
             if let held = self.leaseLog.allowing(nowMillis: Clock.monotonicMillis()) {
                 // The holder may have released it since; the pid read now is still the likely culprit.
                 let holder = counters.leaseHolder(slot: key.slot).map { "\($0)" } ?? "released since"
@@ -284,9 +302,33 @@ public final class Gate {
     /// Whether a cache-invalidation mechanism cheaper than `data_version` per request is active.
     public var watchesWALIndex: Bool { self.walWatch != nil }
 
-    /// The cache entry of `secret`, looked up by its SHA-256 digest when the cache has none.
-    private func find(secret: String) throws -> CachedKey {
+    /// The cache entry of `secret`, looked up by its SHA-256 digest when the cache has none; `nil` when it has none and
+    /// the secret is not a well-formed key (``APIKeyFormat``): such a secret is never hashed, looked up or cached.
+    private func find(secret: String) throws -> CachedKey? {
         let fingerprint = self.fingerprinter.fingerprint(secret)
+        let lookup: KeyLookup
+        do {
+            lookup = try self.takeChanges()
+        } catch {
+            // A secret that is not a key is answered without the store, as it always was.
+            guard APIKeyFormat.isWellFormed(secret) else { return nil }
+            throw error
+        }
+        if let cached = self.cache.entry(for: fingerprint) {
+            self.statistics.cacheHits += 1
+            return cached
+        }
+        guard APIKeyFormat.isWellFormed(secret) else { return nil }
+        let digest = self.hasher.digest(secret)
+        let found = CachedKey(try lookup.find(digest: digest), digest: digest)
+        self.cache.insert(found, for: fingerprint, keyID: found.match?.key.id)
+        return found
+    }
+
+    /// Brings the cache up to date with the store: reopens a replaced file (once a second) and drops the entries of
+    /// keys changed since the last request; returns the open store. Throws when the store cannot be read (then nothing
+    /// can be trusted).
+    private func takeChanges() throws -> KeyLookup {
         let now = Clock.monotonicMillis()
         let backstopDue = now - self.lastVersionCheckMillis >= Self.backstopMillis
         if backstopDue {
@@ -306,14 +348,7 @@ public final class Gate {
         } else {
             try self.invalidate(version: lookup.dataVersion(), lookup: lookup)
         }
-        if let cached = self.cache.entry(for: fingerprint) {
-            self.statistics.cacheHits += 1
-            return cached
-        }
-        let digest = self.hasher.digest(secret)
-        let found = CachedKey(try lookup.find(digest: digest), digest: digest)
-        self.cache.insert(found, for: fingerprint, keyID: found.match?.key.id)
-        return found
+        return lookup
     }
 
     /// Switches to the file now at the database path when it is another file than the one open (a restore by `mv`),

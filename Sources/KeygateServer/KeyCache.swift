@@ -38,14 +38,17 @@ public final class KeyCache<Index: Hashable, Entry: AnyObject> {
         }
     }
 
+    // Read on every request by the one thread that owns the cache, never passed `inout` into a call that could reach
+    // them again: the runtime's dynamic exclusivity check on the hot three would find nothing, so it is skipped.
+
     /// Slot of each cached index.
-    private var index: [Index: Int] = [:]
+    @exclusivity(unchecked) private var index: [Index: Int] = [:]
     /// The index of each slot's entry; meaningful only where `entries` holds one.
     private var indices: [Index?]
-    private var entries: [Entry?]
+    @exclusivity(unchecked) private var entries: [Entry?]
     /// The id of the key each slot's entry found; `nil` for a miss or an empty slot.
     private var keyIDs: [String?]
-    private var referenced: [Bool]
+    @exclusivity(unchecked) private var referenced: [Bool]
     private var found: Ring
     private var unknown: Ring
     /// Entries replaced to make room (not those dropped by a removal).

@@ -1,8 +1,9 @@
 import KeygateCore
 
 /// The wire protocol state of one connection. Each protocol turns bytes into `AuthRequest`s and answers back;
-/// the decision path (``Gate``) and the event loop are shared.
-enum Session {
+/// the decision path (``Gate``) and the event loop are shared. Public for `keygate-bench`, which measures the wire path
+/// through it.
+public enum Session {
     case fastCGI(FastCGIConnection)
     /// HTTP/1.1 forward auth (nginx `auth_request` to an HTTP upstream, Caddy, Traefik, Envoy), kept alive.
     case http(HTTPConnection, ForwardAuthStyle)
@@ -13,7 +14,7 @@ enum Session {
     /// after the fixed 400/431 answer was appended: the caller sends it, then closes).
     ///
     /// Returns true if these bytes completed at least one request, so a request still in progress began in them.
-    mutating func receive(
+    public mutating func receive(
         _ bytes: UnsafeRawBufferPointer, output: inout [UInt8], gate: Gate, nowMicros: Int64
     ) throws -> Bool {
         var completed = false
@@ -55,7 +56,7 @@ enum Session {
 
     /// Where the protocol stands: between requests, mid-request (a slow peer is timed out; a drain waits for it), or
     /// finished (the connection ends once the pending output is sent).
-    var progress: ProtocolProgress {
+    public var progress: ProtocolProgress {
         switch self {
         case .fastCGI(let connection): return connection.progress
         case .http(let connection, _): return connection.progress

@@ -92,8 +92,19 @@ public final class CounterTable: @unchecked Sendable {
     public func admit(
         slot: Int, owner: UInt64 = 0, policies: PolicySet, cost: Int64, nowMicros: Int64, dryRun: Bool = false
     ) -> PolicySetEvaluation? {
+        self.admit(
+            slot: slot, owner: owner, policies: policies, words: Self.policyWords(of: policies), cost: cost,
+            nowMicros: nowMicros, dryRun: dryRun)
+    }
+
+    /// ``admit(slot:owner:policies:cost:nowMicros:dryRun:)`` with the words of `policies` already assigned
+    /// (``PolicyWords/assigning(_:)``, once per cached key rather than once per request).
+    public func admit(
+        slot: Int, owner: UInt64 = 0, policies: PolicySet, words: PolicyWords, cost: Int64, nowMicros: Int64,
+        dryRun: Bool = false
+    ) -> PolicySetEvaluation? {
+        precondition(words.count == policies.stateCount, "policy words assigned for other policies")
         let record = self.record(slot: slot)
-        let words = Self.policyWords(of: policies)
         // The old states live on the stack: the request path allocates only the evaluation.
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words.count) { states in
             self.admit(

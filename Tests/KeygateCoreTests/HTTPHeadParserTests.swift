@@ -1,5 +1,6 @@
-import KeygateCore
 import Testing
+
+@testable import KeygateCore
 
 /// Heads real front ends send, and what the parser reports about them.
 struct HTTPHeadParserTests {
@@ -204,5 +205,20 @@ struct HTTPHeadParserTests {
         #expect(head.minorVersion == 1)
         let parsed = T.completeHead(T.parse(T.head(["GET / HTTP/1.1", "X-Api-Key: k", "Host: h"])))
         #expect(parsed == head)
+    }
+
+    @Test func aHeadKeepsOneRangePerReadField() {
+        #expect(HTTPRequestHead.Pieces.fieldCount == HTTPReadField.allCases.count)
+        // Every field set and read back independently (a wrong offset would make two fields share a range).
+        let fields = HTTPReadField.allCases.map { (field: $0, value: "value-of-\($0.rawValue)") }
+        let head = HTTPRequestHead(method: "PATCH", target: "/t", fields: fields)
+        for (field, value) in fields { #expect(head[field] == value) }
+        #expect(head.method == "PATCH")
+        #expect(head.target == "/t")
+        // Equality compares values, not where they lie: the same head from the wire equals the one built in code.
+        let wire = T.completeHead(
+            T.parse(T.head(["PATCH /t HTTP/1.1"] + fields.reversed().map { "\($0.field.name):  \($0.value) " })))
+        #expect(wire == head)
+        #expect(wire != HTTPRequestHead(method: "PATCH", target: "/t", fields: Array(fields.dropLast())))
     }
 }

@@ -25,7 +25,7 @@ extension AuthRequest {
         var remote: String? = nil
         var forwarded: String? = nil
         if let chain = head[style.clientIPHeader], !chain.isEmpty {
-            if let comma = chain.utf8.lastIndex(of: UInt8(ascii: ",")) {
+            if let comma = Self.lastComma(in: chain) {
                 remote = String(KeyExtraction.trimmingOWS(chain[chain.utf8.index(after: comma)...]))
                 forwarded = String(chain[..<comma])
             } else {
@@ -43,5 +43,14 @@ extension AuthRequest {
             requiredScopes: head[.xKeygateScope].map { ScopeSet.parse($0) } ?? [],
             profile: style.profile,
             cost: head[.xKeygateCost].flatMap { try? PolicySet.parseCost($0) } ?? 1)
+    }
+
+    /// The index of the last `,` in `text`, searching a native string's bytes in place.
+    private static func lastComma(in text: String) -> String.Index? {
+        let comma = UInt8(ascii: ",")
+        guard let offset = text.utf8.withContiguousStorageIfAvailable({ $0.lastIndex(of: comma) }) else {
+            return text.utf8.lastIndex(of: comma)
+        }
+        return offset.map { text.utf8.index(text.utf8.startIndex, offsetBy: $0) }
     }
 }

@@ -5,7 +5,7 @@ extension KeyExtraction {
     /// For ASCII text bytes and characters coincide (a CR LF pair is one character, but neither a space nor a tab,
     /// and never part of `Bearer`) and equal strings have equal bytes, so this answers exactly as the general path,
     /// without building substrings; a key sent whole is returned as the very string the request holds.
-    static func extractASCII(from request: AuthRequest) -> KeyExtraction? {
+    static func extractASCII(from request: AuthRequest, checkingShape: Bool = true) -> KeyExtraction? {
         var found: (text: String, token: Range<Int>)? = nil
         var sawEmpty = false
         /// False when `token` of `text` differs from the token already found.
@@ -40,7 +40,7 @@ extension KeyExtraction {
         let whole = token.count == text.utf8.count
         let candidate = text.utf8.withContiguousStorageIfAvailable { utf8 -> String? in
             let bytes = UnsafeBufferPointer(rebasing: utf8[token])
-            guard APIKeyFormat.isWellFormed(utf8: UnsafeRawBufferPointer(bytes)) else { return nil }
+            guard !checkingShape || APIKeyFormat.isWellFormed(utf8: UnsafeRawBufferPointer(bytes)) else { return nil }
             return whole ? text : String(decoding: bytes, as: UTF8.self)
         }
         guard let candidate else { return nil }  // (not contiguous: the general path copies)

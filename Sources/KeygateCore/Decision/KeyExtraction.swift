@@ -12,8 +12,16 @@ public enum KeyExtraction: Equatable, Sendable {
     /// Extracts from `Authorization: Bearer`, `X-API-Key` and, only if `queryParameter` is set, the query string.
     ///
     /// Two sources carrying different values make the request malformed: keygate never guesses which one counts.
-    public static func extract(from request: AuthRequest, queryParameter: String?) -> KeyExtraction {
-        if queryParameter == nil, let result = Self.extractASCII(from: request) { return result }
+    ///
+    /// With `checkingShape` false, a ``candidate(_:)`` is only what was presented, its shape and checksum not yet
+    /// checked (``APIKeyFormat/isWellFormed(_:)``): for the gate, which checks it only for a secret its cache does not
+    /// know (a cached secret was checked when it was cached).
+    public static func extract(
+        from request: AuthRequest, queryParameter: String?, checkingShape: Bool = true
+    ) -> KeyExtraction {
+        if queryParameter == nil, let result = Self.extractASCII(from: request, checkingShape: checkingShape) {
+            return result
+        }
         var found: Substring? = nil
         var sawEmpty = false
         func offer(_ value: Substring?) -> Bool {
@@ -39,8 +47,10 @@ public enum KeyExtraction: Equatable, Sendable {
             guard offer(value) else { return .malformed }
         }
         guard let key = found else { return sawEmpty ? .malformed : .missing }
-        guard key.utf8.count <= maxCandidateBytes, APIKeyFormat.isWellFormed(String(key)) else { return .malformed }
-        return .candidate(String(key))
+        guard key.utf8.count <= maxCandidateBytes else { return .malformed }
+        let candidate = String(key)
+        guard !checkingShape || APIKeyFormat.isWellFormed(candidate) else { return .malformed }
+        return .candidate(candidate)
     }
 
     /// The token of `Bearer <token>` (scheme case-insensitive), `""` for a Bearer without a token, `nil` for other schemes.

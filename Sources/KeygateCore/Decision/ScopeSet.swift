@@ -23,8 +23,12 @@ public enum ScopeSet {
         let isSeparator = { (byte: UInt8) in
             byte == UInt8(ascii: " ") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\t")
         }
-        // One scope per route is the common case (a header or param on every request): no splitting needed.
-        if !text.utf8.contains(where: isSeparator) { return text.isEmpty ? [] : [String(text)] }
+        // One scope per route is the common case (a header or param on every request): no splitting needed. A native
+        // string's bytes are searched in place (the generic view's iterator costs ~30 instructions a byte).
+        let separated =
+            text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSeparator) }
+            ?? text.utf8.contains(where: isSeparator)
+        if !separated { return text.isEmpty ? [] : [String(text)] }
         return text.utf8.split(whereSeparator: isSeparator).map { String(decoding: $0, as: UTF8.self) }
     }
 

@@ -57,10 +57,10 @@ struct HTTPHeadScanner: Sendable {
     private var connectionClose = false
     private var connectionKeepAlive = false
 
-    private var method = ""
-    private var target = ""
     private var minorVersion = 1
-    private var values = HTTPRequestHead.FieldValues()
+    /// Where the method, target and values read so far lie: offsets only, so the scanner is copied and reset without
+    /// reference counting.
+    private var pieces = HTTPRequestHead.Pieces()
 
     /// Examines `bytes` from ``position`` on; `bytes` must start with the bytes given to earlier calls.
     mutating func scan(_ bytes: UnsafeRawBufferPointer, limits: HTTPHeadLimits) -> HTTPHeadParse {
@@ -85,7 +85,7 @@ struct HTTPHeadScanner: Sendable {
                 self.position = Self.skip(bytes, from: self.position, to: limit, while: HTTPByte.isToken)
                 guard self.position < limit else { break }
                 guard bytes[self.position] == HTTPByte.space else { return .invalid(.invalidRequestLine) }
-                self.method = Self.string(bytes, from: self.tokenStart, to: self.position)
+                self.pieces.method = .init(start: self.tokenStart, end: self.position)
                 self.position += 1
                 self.state = .targetStart
 
@@ -106,7 +106,7 @@ struct HTTPHeadScanner: Sendable {
                 guard self.position < limit else { break }
                 switch bytes[self.position] {
                 case HTTPByte.space:
-                    self.target = Self.string(bytes, from: self.tokenStart, to: self.position)
+                    self.pieces.target = .init(start: self.tokenStart, end: self.position)
                     self.position += 1
                     self.versionIndex = 0
                     self.state = .version
@@ -203,7 +203,7 @@ struct HTTPHeadScanner: Sendable {
                     if let error = self.endField(bytes) { return .invalid(error) }
                     self.state = .fieldLineStart
                 case .head:
-                    return .complete(self.takeHead(), consumed: self.position)
+                    return .complete(self.head(bytes), consumed: self.position)
                 }
             }
         }
@@ -273,7 +273,7 @@ struct HTTPHeadScanner: Sendable {
     private mutating func endField(_ bytes: UnsafeRawBufferPointer) -> HTTPHeadError? {
         switch self.fieldKind {
         case .read(let field):
-            self.values[field] = Self.string(bytes, from: self.tokenStart, to: self.valueEnd)
+            self.pieces[field] = .init(start: self.tokenStart, end: self.valueEnd)
         case .contentLength:
             return HTTPFieldValue.contentLengthError(bytes, from: self.tokenStart, to: self.valueEnd)
         case .connection:
@@ -286,20 +286,11 @@ struct HTTPHeadScanner: Sendable {
         return nil
     }
 
-    /// The head read, its strings moved out (not copied): the scanner is done with them.
-    private mutating func takeHead() -> HTTPRequestHead {
+    /// The head read: its bytes, `bytes[..<position]`, copied once, with the pieces found in them.
+    private func head(_ bytes: UnsafeRawBufferPointer) -> HTTPRequestHead {
         let keepAlive = !self.connectionClose && (self.minorVersion == 1 || self.connectionKeepAlive)
-        var method = ""
-        var target = ""
-        var values = HTTPRequestHead.FieldValues()
-        swap(&method, &self.method)
-        swap(&target, &self.target)
-        swap(&values, &self.values)
         return HTTPRequestHead(
-            method: method, target: target, minorVersion: self.minorVersion, keepAlive: keepAlive, values: values)
-    }
-
-    private static func string(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> String {
-        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            text: Array(UnsafeRawBufferPointer(rebasing: bytes[..<self.position])), pieces: self.pieces,
+            minorVersion: self.minorVersion, keepAlive: keepAlive)
     }
 }

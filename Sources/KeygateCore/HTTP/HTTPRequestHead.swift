@@ -1,100 +1,121 @@
 /// A parsed request head: the request line, the connection's fate and the values of the fields keygate reads.
+///
+/// The head keeps one copy of its bytes and where each piece lies in them; the strings are made only when read, so a
+/// head that is parsed, read for the few fields a decision needs and dropped makes one allocation, and copying it
+/// retains one buffer.
 public struct HTTPRequestHead: Sendable, Equatable {
-    /// The method token, as received (case preserved).
-    public var method: String
-    /// The origin-form request target, as received (path and query, still percent-encoded).
-    public var target: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public var minorVersion: Int
     /// Whether the connection stays open after the answer: HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with
     /// `Connection: keep-alive` (and without `close`).
     public var keepAlive: Bool
-    /// The values read; nil for a field the head did not carry.
-    private var values: FieldValues
+    /// The bytes the pieces below are read from: the head as received (or, built in code, the pieces end to end).
+    private let text: [UInt8]
+    private let pieces: Pieces
 
     public init(
         method: String, target: String, minorVersion: Int = 1, keepAlive: Bool = true,
         fields: [(field: HTTPReadField, value: String)] = []
     ) {
-        self.method = method
-        self.target = target
-        self.minorVersion = minorVersion
-        self.keepAlive = keepAlive
-        self.values = FieldValues()
-        for (field, value) in fields { self.values[field] = value }
-    }
-
-    init(method: String, target: String, minorVersion: Int, keepAlive: Bool, values: FieldValues) {
-        self.method = method
-        self.target = target
-        self.minorVersion = minorVersion
-        self.keepAlive = keepAlive
-        self.values = values
-    }
-
-    /// One optional value per ``HTTPReadField``, stored inline: a head allocates nothing for its fields but the
-    /// strings too long to be stored inline themselves.
-    struct FieldValues: Sendable, Equatable {
-        private var host: String?
-        private var authorization: String?
-        private var xAPIKey: String?
-        private var xOriginalURI: String?
-        private var xOriginalMethod: String?
-        private var xOriginalHost: String?
-        private var xForwardedURI: String?
-        private var xForwardedMethod: String?
-        private var xForwardedHost: String?
-        private var xForwardedProto: String?
-        private var xForwardedFor: String?
-        private var xRealIP: String?
-        private var origin: String?
-        private var xKeygateScope: String?
-        private var xKeygateCost: String?
-
-        subscript(field: HTTPReadField) -> String? {
-            get {
-                switch field {
-                case .host: self.host
-                case .authorization: self.authorization
-                case .xAPIKey: self.xAPIKey
-                case .xOriginalURI: self.xOriginalURI
-                case .xOriginalMethod: self.xOriginalMethod
-                case .xOriginalHost: self.xOriginalHost
-                case .xForwardedURI: self.xForwardedURI
-                case .xForwardedMethod: self.xForwardedMethod
-                case .xForwardedHost: self.xForwardedHost
-                case .xForwardedProto: self.xForwardedProto
-                case .xForwardedFor: self.xForwardedFor
-                case .xRealIP: self.xRealIP
-                case .origin: self.origin
-                case .xKeygateScope: self.xKeygateScope
-                case .xKeygateCost: self.xKeygateCost
-                }
-            }
-            set {
-                switch field {
-                case .host: self.host = newValue
-                case .authorization: self.authorization = newValue
-                case .xAPIKey: self.xAPIKey = newValue
-                case .xOriginalURI: self.xOriginalURI = newValue
-                case .xOriginalMethod: self.xOriginalMethod = newValue
-                case .xOriginalHost: self.xOriginalHost = newValue
-                case .xForwardedURI: self.xForwardedURI = newValue
-                case .xForwardedMethod: self.xForwardedMethod = newValue
-                case .xForwardedHost: self.xForwardedHost = newValue
-                case .xForwardedProto: self.xForwardedProto = newValue
-                case .xForwardedFor: self.xForwardedFor = newValue
-                case .xRealIP: self.xRealIP = newValue
-                case .origin: self.origin = newValue
-                case .xKeygateScope: self.xKeygateScope = newValue
-                case .xKeygateCost: self.xKeygateCost = newValue
-                }
-            }
+        var text: [UInt8] = []
+        var pieces = Pieces()
+        func add(_ value: String) -> Pieces.Range {
+            let start = text.count
+            text += value.utf8
+            return Pieces.Range(start: start, end: text.count)
         }
+        pieces.method = add(method)
+        pieces.target = add(target)
+        for (field, value) in fields { pieces[field] = add(value) }
+        self.init(text: text, pieces: pieces, minorVersion: minorVersion, keepAlive: keepAlive)
     }
+
+    init(text: [UInt8], pieces: Pieces, minorVersion: Int, keepAlive: Bool) {
+        self.text = text
+        self.pieces = pieces
+        self.minorVersion = minorVersion
+        self.keepAlive = keepAlive
+    }
+
+    /// The method token, as received (case preserved).
+    public var method: String { self.string(self.pieces.method) }
+
+    /// The origin-form request target, as received (path and query, still percent-encoded).
+    public var target: String { self.string(self.pieces.target) }
 
     /// The field's value with leading and trailing spaces and tabs removed; bytes that are not UTF-8 read as U+FFFD.
     public subscript(field: HTTPReadField) -> String? {
-        self.values[field]
+        guard let range = self.pieces[field] else { return nil }
+        return self.string(range)
+    }
+
+    private func string(_ range: Pieces.Range) -> String {
+        self.text.withUnsafeBufferPointer { text in
+            String(decoding: UnsafeBufferPointer(rebasing: text[Int(range.start)..<Int(range.end)]), as: UTF8.self)
+        }
+    }
+
+    public static func == (left: HTTPRequestHead, right: HTTPRequestHead) -> Bool {
+        func same(_ a: Pieces.Range?, _ b: Pieces.Range?) -> Bool {
+            guard let a, let b else { return a == nil && b == nil }
+            return left.text[Int(a.start)..<Int(a.end)].elementsEqual(right.text[Int(b.start)..<Int(b.end)])
+        }
+        return left.minorVersion == right.minorVersion && left.keepAlive == right.keepAlive
+            && same(left.pieces.method, right.pieces.method) && same(left.pieces.target, right.pieces.target)
+            && HTTPReadField.allCases.allSatisfy { same(left.pieces[$0], right.pieces[$0]) }
+    }
+
+    /// Where the method, the target and each read field's value lie in a head's bytes: plain offsets, so the scanner
+    /// that fills them and the head that keeps them copy without reference counting.
+    struct Pieces: Sendable {
+        /// `start..<end` in the head's bytes (a head is at most ``HTTPHeadLimits/maxHeadBytes`` long).
+        struct Range: Sendable, Equatable {
+            var start: Int32
+            var end: Int32
+
+            init(start: Int, end: Int) {
+                self.start = Int32(start)
+                self.end = Int32(end)
+            }
+        }
+
+        var method = Range(start: 0, end: 0)
+        var target = Range(start: 0, end: 0)
+        /// One bit per ``HTTPReadField`` whose value is set.
+        private var present: UInt32 = 0
+        private var values = (
+            Range(start: 0, end: 0), Range(start: 0, end: 0), Range(start: 0, end: 0), Range(start: 0, end: 0),
+            Range(start: 0, end: 0), Range(start: 0, end: 0), Range(start: 0, end: 0), Range(start: 0, end: 0),
+            Range(start: 0, end: 0), Range(start: 0, end: 0), Range(start: 0, end: 0), Range(start: 0, end: 0),
+            Range(start: 0, end: 0), Range(start: 0, end: 0), Range(start: 0, end: 0)
+        )
+
+        /// The ranges `values` holds: one per ``HTTPReadField`` (a test checks that they agree).
+        static let fieldCount = 15
+
+        init() {}
+
+        subscript(field: HTTPReadField) -> Range? {
+            get {
+                precondition(field.rawValue < Self.fieldCount, "no value range for \(field)")
+                guard self.present & (1 << UInt32(field.rawValue)) != 0 else { return nil }
+                return withUnsafeBytes(of: self.values) {
+                    $0.load(fromByteOffset: field.rawValue * MemoryLayout<Range>.stride, as: Range.self)
+                }
+            }
+            set {
+                precondition(field.rawValue < Self.fieldCount, "no value range for \(field)")
+                let bit: UInt32 = 1 << UInt32(field.rawValue)
+                guard let newValue else {
+                    self.present &= ~bit
+                    return
+                }
+                self.present |= bit
+                withUnsafeMutableBytes(of: &self.values) {
+                    $0.storeBytes(
+                        of: newValue, toByteOffset: field.rawValue * MemoryLayout<Range>.stride, as: Range.self)
+                }
+            }
+        }
     }
 }

@@ -63,8 +63,8 @@ public struct SecretFingerprinter: Sendable {
 
     /// The fingerprint of the UTF-8 of `text`; native strings are read in place.
     public func fingerprint(_ text: String) -> SecretFingerprint {
-        if let fingerprint = text.utf8.withContiguousStorageIfAvailable({ self.fingerprint(UnsafeRawBufferPointer($0)) })
-        {
+        if let fingerprint = text.utf8.withContiguousStorageIfAvailable({ self.fingerprint(UnsafeRawBufferPointer($0)) }
+        ) {
             return fingerprint
         }
         return Array(text.utf8).withUnsafeBytes { self.fingerprint($0) }

@@ -96,29 +96,40 @@ struct ByteWriter {
     mutating func append(decimal value: Int64) {
         if value < 0 { self.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        var digits = 1
-        var scale: UInt64 = 10
-        while digits < 20 && magnitude >= scale {
-            digits += 1
-            scale = scale &* 10
-        }
-        precondition(self.count + digits <= self.buffer.count, "ByteWriter capacity exceeded")
-        // Two digits per division by 100 (a division by a constant is a multiplication).
-        var index = self.count + digits
+        // The digit count from the bit width (log10(2) ≈ 1233 / 4096), corrected by one comparison.
+        let estimate = ((64 - magnitude.leadingZeroBitCount) &* 1233) &>> 12
+        let digits = estimate + (magnitude >= Self.powersOfTen[estimate] ? 1 : 0)
+        let written = max(digits, 1)
+        precondition(self.count + written <= self.buffer.count, "ByteWriter capacity exceeded")
+        // Two digits per division by 100 (a multiplication), copied from a table of the pairs 00-99.
+        let end = UnsafeMutableRawPointer(self.buffer.baseAddress! + self.count + written)
+        let pairs = UnsafeRawPointer(Self.digitPairs.utf8Start)
+        var offset = 0
         while magnitude >= 100 {
-            let pair = UInt8(truncatingIfNeeded: magnitude % 100)
-            magnitude /= 100
-            index -= 2
-            self.buffer[index] = UInt8(ascii: "0") + pair / 10
-            self.buffer[index + 1] = UInt8(ascii: "0") + pair % 10
+            let quotient = magnitude / 100
+            let pair = Int(truncatingIfNeeded: magnitude &- quotient &* 100)
+            magnitude = quotient
+            offset -= 2
+            end.storeBytes(
+                of: pairs.loadUnaligned(fromByteOffset: 2 &* pair, as: UInt16.self), toByteOffset: offset,
+                as: UInt16.self)
         }
-        let last = UInt8(truncatingIfNeeded: magnitude)
-        if last >= 10 {
-            self.buffer[index - 2] = UInt8(ascii: "0") + last / 10
-            self.buffer[index - 1] = UInt8(ascii: "0") + last % 10
+        if magnitude >= 10 {
+            end.storeBytes(
+                of: pairs.loadUnaligned(fromByteOffset: 2 &* Int(truncatingIfNeeded: magnitude), as: UInt16.self),
+                toByteOffset: offset - 2, as: UInt16.self)
         } else {
-            self.buffer[index - 1] = UInt8(ascii: "0") + last
+            end.storeBytes(
+                of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude), toByteOffset: offset - 1, as: UInt8.self)
         }
-        self.count += digits
+        self.count += written
     }
+
+    /// 10^i for i in 0...19, and a sentinel no UInt64 reaches.
+    private static let powersOfTen: [UInt64] =
+        (0...19).map { (0..<$0).reduce(1 as UInt64) { value, _ in value * 10 } } + [.max]
+
+    /// "00" "01" … "99": the two digits of each number below 100.
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 }
