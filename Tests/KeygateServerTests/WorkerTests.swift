@@ -111,8 +111,12 @@ final class WorkerTests {
         try self.turn()
         #expect(self.received(client) == (Self.allowed, false))
         #expect(self.worker.connectionPhases == [.idle])
-        // The same connection serves the next request: a missing key this time.
-        try self.send(client, String(decoding: SessionTests.nginxHead(key: nil), as: UTF8.self))
+        // The same connection serves the next request, again in two pieces: a missing key this time.
+        let next = String(decoding: SessionTests.nginxHead(key: nil), as: UTF8.self)
+        try self.send(client, String(next.prefix(40)))
+        try self.turn()
+        #expect(self.isReading(self.worker.connectionPhases))
+        try self.send(client, String(next.dropFirst(40)))
         try self.turn()
         #expect(self.received(client) == (SessionPinned.nginxMissing, false))
         #expect(self.worker.connectionPhases == [.idle])
