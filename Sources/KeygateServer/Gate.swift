@@ -7,20 +7,19 @@ import Logging
 
 /// The decision path of one worker: extract, hash, look up (through a cache), judge, record use.
 ///
-/// Not thread-safe: each single-threaded worker owns one. Whenever SQLite's `data_version` says another connection
-/// committed, the gate reads the key change log and drops the cached entries of the keys that changed, so a revoke
-/// is seen by the very next request, in every worker, while keygate's own bookkeeping commits drop nothing.
+/// Not thread-safe: each single-threaded worker owns one. Whenever its ``KeySource`` reports keys changed (for the
+/// SQLite store: another connection committed changes to keys), the gate drops the cached entries of those keys, so a
+/// revoke is seen by the very next request, in every worker, while keygate's own bookkeeping commits drop nothing.
 public final class Gate {
     public let policy: GatePolicy
-    /// `nil` only after a replaced database file passed its header check but then failed to open (retried each second).
     // The properties marked `@exclusivity(unchecked)` are read or written on every request by the one thread that owns
     // the gate, and never passed `inout` into a call that could reach them again: the runtime's dynamic exclusivity
     // check (a thread-local access set, ~70 instructions per access) would find nothing, so it is skipped.
-    @exclusivity(unchecked) private var lookup: KeyLookup?
-    private let databasePath: String
-    /// The file `lookup` reads; a different file at `databasePath` (a restore by `mv`) is reopened.
-    private var databaseFile: DatabaseFileCheck?
-    private var reopenLog = LogThrottle(intervalMillis: 10_000)
+
+    /// Where keys are found on a cache miss and changes learnt; never called on a cached hit.
+    private let keys: any KeySource
+    /// The source's cheap commit detector, polled on every decision (read again after each change check).
+    @exclusivity(unchecked) private var commitWatch: WALChangeWatch?
     private let hasher: SHA256Hasher
     /// Names presented secrets in the cache under a key of this gate's own: SHA-256 runs only on a miss.
     private let fingerprinter: SecretFingerprinter
@@ -38,14 +37,9 @@ public final class Gate {
     private let sharedFiles: SharedFileWatch
     private let logger: Logger
     private let cache: KeyCache<SecretFingerprint, CachedKey>
-    @exclusivity(unchecked) private var cachedDataVersion: Int64 = -1
-    /// The place in the key change log up to which the cache has taken changes into account.
-    private var changePosition: KeyChanges.Position
-    /// Cheap per-request commit detector; `nil` falls back to `PRAGMA data_version` on every request.
-    @exclusivity(unchecked) private var walWatch: WALChangeWatch?
-    /// `data_version` is still checked this often as a backstop, whatever the WAL header says.
+    /// The key source is still asked for changes this often as a backstop, whatever its commit watch says.
     static let backstopMillis: Int64 = 1_000
-    @exclusivity(unchecked) private var lastVersionCheckMillis: Int64 = 0
+    @exclusivity(unchecked) private var lastChangeCheckMillis: Int64 = 0
     /// Bound on cached digests (found and unknown, see ``KeyCache``): a spray of random well-formed keys cannot grow
     /// the worker, nor replace a found key.
     public let cacheCapacity: Int
@@ -62,10 +56,26 @@ public final class Gate {
         public var databaseReopens = 0
     }
 
-    public init(
+    /// A gate over the SQLite key store at `databasePath` (a ``StoreKeySource``), as workers and `keygate check` use.
+    public convenience init(
         databasePath: String, policy: GatePolicy, lastUsed: LastUsedTable?, counters: CounterTable? = nil,
         ipTable: IPTable? = nil, countersUnavailable: String? = nil, logger: Logger, cacheCapacity: Int = 10_000
     ) throws {
+        try self.init(
+            keys: StoreKeySource(databasePath: databasePath, logger: logger), policy: policy, lastUsed: lastUsed,
+            counters: counters, ipTable: ipTable, countersUnavailable: countersUnavailable, logger: logger,
+            cacheCapacity: cacheCapacity)
+    }
+
+    /// A gate built from its parts: where keys are found, the shared tables it counts in (each optional) and its policy.
+    ///
+    /// `countersUnavailable` says why `counters` is `nil` although configured (keys with limits are then refused).
+    public init(
+        keys: any KeySource, policy: GatePolicy, lastUsed: LastUsedTable? = nil, counters: CounterTable? = nil,
+        ipTable: IPTable? = nil, countersUnavailable: String? = nil, logger: Logger, cacheCapacity: Int = 10_000
+    ) throws {
+        self.keys = keys
+        self.commitWatch = keys.commitWatch
         self.counters = counters
         self.countersUnavailable = countersUnavailable
         var watched: [SharedFileWatch.Watched] = []
@@ -80,13 +90,6 @@ public final class Gate {
         }
         self.sharedFiles = SharedFileWatch(watched, logger: logger)
         self.ipTable = ipTable
-        self.databasePath = databasePath
-        self.databaseFile = DatabaseFileCheck(path: databasePath)
-        let lookup = try KeyLookup(path: databasePath)
-        _ = try lookup.dataVersion()  // opens the WAL index, creating the -shm file if needed
-        self.changePosition = try lookup.changePosition()
-        self.lookup = lookup
-        self.walWatch = WALChangeWatch(databasePath: databasePath)
         self.hasher = try SHA256Hasher()
         let fingerprintKey = try SecureRandom.bytes(count: 16)
         self.fingerprinter = SecretFingerprinter(
@@ -299,16 +302,15 @@ public final class Gate {
     /// Cached entries replaced to make room for others (the cache's CLOCK evictions).
     public var cacheEvictions: Int { self.cache.evictions }
 
-    /// Whether a cache-invalidation mechanism cheaper than `data_version` per request is active.
-    public var watchesWALIndex: Bool { self.walWatch != nil }
+    /// Whether a cache-invalidation mechanism cheaper than asking the key source per request is active.
+    public var watchesWALIndex: Bool { self.commitWatch != nil }
 
     /// The cache entry of `secret`, looked up by its SHA-256 digest when the cache has none; `nil` when it has none and
     /// the secret is not a well-formed key (``APIKeyFormat``): such a secret is never hashed, looked up or cached.
     private func find(secret: String) throws -> CachedKey? {
         let fingerprint = self.fingerprinter.fingerprint(secret)
-        let lookup: KeyLookup
         do {
-            lookup = try self.takeChanges()
+            try self.takeChanges()
         } catch {
             // A secret that is not a key is answered without the store, as it always was.
             guard APIKeyFormat.isWellFormed(secret) else { return nil }
@@ -320,96 +322,43 @@ public final class Gate {
         }
         guard APIKeyFormat.isWellFormed(secret) else { return nil }
         let digest = self.hasher.digest(secret)
-        let found = CachedKey(try lookup.find(digest: digest), digest: digest)
+        let found = CachedKey(try self.keys.find(digest: digest), digest: digest)
         self.cache.insert(found, for: fingerprint, keyID: found.match?.key.id)
         return found
     }
 
-    /// Brings the cache up to date with the store: reopens a replaced file (once a second) and drops the entries of
-    /// keys changed since the last request; returns the open store. Throws when the store cannot be read (then nothing
-    /// can be trusted).
-    private func takeChanges() throws -> KeyLookup {
+    /// Brings the cache up to date with the key source: drops the entries of keys changed since the last request (the
+    /// source also looks for a replaced file once a second). Throws when the source cannot be read (then nothing can
+    /// be trusted).
+    private func takeChanges() throws {
         let now = Clock.monotonicMillis()
-        let backstopDue = now - self.lastVersionCheckMillis >= Self.backstopMillis
-        if backstopDue {
-            self.lastVersionCheckMillis = now
-            self.reopenIfReplaced(now: now)
+        let backstopDue = now - self.lastChangeCheckMillis >= Self.backstopMillis
+        if backstopDue { self.lastChangeCheckMillis = now }
+        // The watch is polled first so that it remembers this commit even when the backstop is due anyway.
+        if (self.commitWatch?.changed() ?? true) || backstopDue {
+            defer { self.commitWatch = self.keys.commitWatch }
+            self.drop(try self.keys.changes(nowMillis: now, backstop: backstopDue))
         }
-        guard let lookup = self.lookup else {
-            throw StoreError(
-                call: "open", code: nil, extendedCode: nil,
-                message: "\(self.databasePath): reopening after replacement failed")
-        }
-        if let watch = self.walWatch {
-            // A changed WAL header means a commit: confirm with the authoritative data_version (the rare path).
-            if watch.changed() || backstopDue {
-                try self.invalidate(version: lookup.dataVersion(), lookup: lookup)
+    }
+
+    /// Drops the cached entries `changes` names (everything when the source cannot say what changed).
+    private func drop(_ changes: KeySourceChanges) {
+        switch changes {
+        case .none:
+            return
+        case .keys(let ids, let digests):
+            var dropped = self.cache.removeEntries(ofKeys: ids)
+            if !digests.isEmpty {
+                let digests = Set(digests)
+                dropped += self.cache.removeEntries { digests.contains($0.digest) }
             }
-        } else {
-            try self.invalidate(version: lookup.dataVersion(), lookup: lookup)
-        }
-        return lookup
-    }
-
-    /// Switches to the file now at the database path when it is another file than the one open (a restore by `mv`),
-    /// once its header shows a complete database at this schema; until then the old file keeps answering.
-    ///
-    /// The old connection is closed before the new one opens: both share the path's `-wal` and `-shm`, and closing a
-    /// connection's `-shm` descriptor drops every POSIX lock this process holds on that file, the new one's included.
-    private func reopenIfReplaced(now: Int64) {
-        guard let current = DatabaseFileCheck(path: self.databasePath) else { return }  // mid-rename: look again later
-        if self.databaseFile == current, self.lookup != nil { return }
-        if let problem = DatabaseFileCheck.problem(path: self.databasePath) {
-            self.warnReopen(
-                now: now, "database file replaced, but the new one is not usable yet; answering from the old one",
-                problem)
-            return
-        }
-        self.lookup = nil
-        self.walWatch = nil
-        do {
-            let lookup = try KeyLookup(path: self.databasePath)
-            _ = try lookup.dataVersion()
-            self.changePosition = try lookup.changePosition()
-            self.lookup = lookup
-        } catch {
-            self.warnReopen(
-                now: now, "database file replaced, but opening the new one failed; answering 500", "\(error)")
-            return
-        }
-        self.walWatch = WALChangeWatch(databasePath: self.databasePath)
-        self.databaseFile = current
-        self.cache.removeAll()
-        self.cachedDataVersion = -1
-        self.statistics.databaseReopens += 1
-        self.logger.info(
-            "database file replaced; reopened it",
-            metadata: ["path": "\(self.databasePath)", "inode": "\(current.inode)"])
-    }
-
-    /// A warning about a replacement that cannot be used, at most once every 10 s.
-    private func warnReopen(now: Int64, _ message: Logger.Message, _ problem: String) {
-        guard self.reopenLog.allowing(nowMillis: now) != nil else { return }
-        self.logger.warning(message, metadata: ["path": "\(self.databasePath)", "problem": "\(problem)"])
-    }
-
-    /// When `version` differs from the one the cache was last checked at, drops the cached entries of the keys and
-    /// secrets changed since (everything when the change log cannot say what changed).
-    private func invalidate(version: Int64, lookup: KeyLookup) throws {
-        guard version != self.cachedDataVersion else { return }
-        let changes = try lookup.keyChanges(after: self.changePosition)
-        self.cachedDataVersion = version
-        self.changePosition = changes.position
-        if changes.dropsEverything {
+            self.statistics.keyInvalidations += dropped
+        case .everything:
             self.statistics.cacheInvalidations += 1
             self.cache.removeAll()
-            return
+        case .reopened:
+            self.statistics.databaseReopens += 1
+            self.cache.removeAll()
         }
-        var dropped = self.cache.removeEntries(ofKeys: changes.keyIDs)
-        if !changes.digests.isEmpty {
-            let digests = Set(changes.digests)
-            dropped += self.cache.removeEntries { digests.contains($0.digest) }
-        }
-        self.statistics.keyInvalidations += dropped
     }
 }

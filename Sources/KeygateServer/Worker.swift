@@ -26,6 +26,8 @@ public final class Worker {
     private var drainDeadlineMillis: Int64?
     private let timeouts: ConnectionTimeouts
     private var readBuffer: UnsafeMutableRawBufferPointer
+    /// What one epoll wait reports.
+    private var events = [epoll_event](repeating: epoll_event(), count: 128)
     private var lastSweepMillis: Int64 = 0
     /// Without a supervisor (mod_fcgid, `--workers 0`) the worker rolls usage up itself, under the shared lock.
     private let rollup: UsageRollup?
@@ -83,27 +85,41 @@ public final class Worker {
         var pendingOutputCount: Int { self.output.count - self.outputSent }
     }
 
-    public init(
+    /// A worker over the files `configuration` names (the key database, counters, per-IP and last-used tables).
+    public convenience init(
         configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, rollsUpUsage: Bool = false
     ) throws {
-        self.configuration = configuration
-        self.listeners = listeners
-        self.logger = logger
-        self.listenerIsTCP = listeners.map { Self.isTCP($0.fd) }
         let lastUsed = Self.optionalLastUsed(configuration, logger: logger)
         let (counters, countersUnavailable) = Self.openCounters(configuration, logger: logger)
-        self.rollup =
+        let rollup =
             rollsUpUsage
             ? UsageRollup(
                 databasePath: configuration.databasePath, counters: counters, logger: logger, lastUsed: lastUsed)
             : nil
-        self.gate = try Gate(
+        let gate = try Gate(
             databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
             counters: counters,
             ipTable: try configuration.ipTablePath.map {
                 try IPTable(path: $0, capacity: configuration.ipTableCapacity)
             },
             countersUnavailable: countersUnavailable, logger: logger)
+        try self.init(configuration: configuration, listeners: listeners, gate: gate, rollup: rollup, logger: logger)
+    }
+
+    /// A worker deciding with `gate`; of `configuration` it uses the connection limits and timeouts only.
+    ///
+    /// Blocks SIGTERM, SIGINT, SIGHUP and SIGUSR1 in the calling thread (they arrive through a signalfd) and ignores
+    /// SIGPIPE in the process.
+    init(
+        configuration: WorkerConfiguration, listeners: [ListeningSocket], gate: Gate, rollup: UsageRollup?,
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.listeners = listeners
+        self.logger = logger
+        self.listenerIsTCP = listeners.map { Self.isTCP($0.fd) }
+        self.rollup = rollup
+        self.gate = gate
         self.timeouts = ConnectionTimeouts(
             requestMillis: configuration.requestTimeoutMillis, idleMillis: configuration.idleTimeoutMillis)
         self.epoll = try Epoll()
@@ -120,6 +136,8 @@ public final class Worker {
     }
 
     deinit {
+        for case let connection? in self.connections { Glibc.close(connection.fd) }
+        Glibc.close(self.signalFD)
         self.readBuffer.deallocate()
     }
 
@@ -151,49 +169,54 @@ public final class Worker {
         self.logger.info(
             "worker ready",
             metadata: ["listen": "\(self.listeners.map { $0.workerToken }.joined(separator: ","))"])
-        var events = [epoll_event](repeating: epoll_event(), count: 128)
-        while true {
-            let timeout: CInt = self.isDraining ? 50 : 1000
-            let count = try events.withUnsafeMutableBufferPointer {
-                try self.epoll.wait(into: $0, timeoutMillis: timeout)
-            }
-            let now = Clock.monotonicMillis()
-            for index in 0..<count {
-                let event = events[index]
-                let tag = event.data.u64
-                if tag == Self.signalTag {
-                    self.handleSignals(now: now)
-                } else if tag < Self.signalTag {
-                    self.acceptConnections(listener: Int(tag), now: now)
-                } else {
-                    let fd = CInt(tag - Self.connectionBase)
-                    self.handle(fd: fd, events: EpollEvents(rawValue: event.events), now: now)
-                }
-            }
-            if let rollup = self.rollup,
-                now - self.lastRollupMillis >= 10_000 || (self.isDraining && self.openConnections == 0)
-            {
-                self.lastRollupMillis = now
-                rollup.run(nowSeconds: Clock.nowSeconds())
-            }
-            if now - self.lastSweepMillis >= (self.isDraining ? 50 : 1000) {
-                self.sweep(now: now)
-                self.lastSweepMillis = now
-            }
-            if let drainDeadlineMillis = self.drainDeadlineMillis {
-                if self.openConnections == 0 { break }
-                if now >= drainDeadlineMillis {
-                    self.logger.warning(
-                        "drain timeout: closing connections still in flight",
-                        metadata: ["count": "\(self.openConnections)"])
-                    break
-                }
-            }
-        }
+        while try self.turn() {}
         self.logger.info(
             "worker stopped",
             metadata: ["decisions": "\(self.gate.statistics.decisions)", "connections": "\(self.acceptedConnections)"])
     }
+
+    /// One round of the loop: waits for events (at most a second, 50 ms while draining), handles them, rolls usage up
+    /// and sweeps when due. Returns false once a drain is over (no connection left, or its deadline passed).
+    func turn() throws -> Bool {
+        let timeout: CInt = self.isDraining ? 50 : 1000
+        let count = try self.events.withUnsafeMutableBufferPointer {
+            try self.epoll.wait(into: $0, timeoutMillis: timeout)
+        }
+        let now = Clock.monotonicMillis()
+        for index in 0..<count {
+            let event = self.events[index]
+            let tag = event.data.u64
+            if tag == Self.signalTag {
+                self.handleSignals(now: now)
+            } else if tag < Self.signalTag {
+                self.acceptConnections(listener: Int(tag), now: now)
+            } else {
+                let fd = CInt(tag - Self.connectionBase)
+                self.handle(fd: fd, events: EpollEvents(rawValue: event.events), now: now)
+            }
+        }
+        if let rollup = self.rollup,
+            now - self.lastRollupMillis >= 10_000 || (self.isDraining && self.openConnections == 0)
+        {
+            self.lastRollupMillis = now
+            rollup.run(nowSeconds: Clock.nowSeconds())
+        }
+        if now - self.lastSweepMillis >= (self.isDraining ? 50 : 1000) {
+            self.sweep(now: now)
+            self.lastSweepMillis = now
+        }
+        guard let drainDeadlineMillis = self.drainDeadlineMillis else { return true }
+        if self.openConnections == 0 { return false }
+        if now >= drainDeadlineMillis {
+            self.logger.warning(
+                "drain timeout: closing connections still in flight", metadata: ["count": "\(self.openConnections)"])
+            return false
+        }
+        return true
+    }
+
+    /// The phase of each open connection, in descriptor order (what tests stepping ``turn(_:)`` observe).
+    var connectionPhases: [ConnectionState.Phase] { self.connections.compactMap { $0?.state.phase } }
 
     /// True once SIGTERM/SIGINT began the drain.
     private var isDraining: Bool { self.drainDeadlineMillis != nil }

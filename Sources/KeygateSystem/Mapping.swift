@@ -22,7 +22,7 @@ public final class Mapping: @unchecked Sendable {
     public let created: Bool
     /// The file's id (header bytes 40-47), nonzero.
     public let fileID: UInt64
-    /// The open file, kept to notice truncation (`fstat`); closed in `deinit`.
+    /// The open file, kept to notice truncation (`fstat`); closed in `deinit`. -1 for an anonymous mapping.
     private let fd: CInt
     private let device: UInt64
     private let inode: UInt64
@@ -147,6 +147,35 @@ public final class Mapping: @unchecked Sendable {
         self.guardIndex = guardIndex
     }
 
+    /// Maps `header.byteCount` bytes of anonymous shared memory (`MAP_SHARED | MAP_ANONYMOUS`) holding `header` and
+    /// zeros: no file, so nothing outside this process and the children it forks sees it, and it is never lost.
+    ///
+    /// For tests and tools that need a table without a path. The corresponding C function is `mmap`.
+    public init(anonymous header: Header) throws(SystemCallError) {
+        precondition(header.byteCount >= UInt64(Header.size), "mapping smaller than its header")
+        self.path = "(anonymous)"
+        self.byteCount = Int(header.byteCount)
+        guard
+            let address = mmap(nil, self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0),
+            address != MAP_FAILED
+        else { throw SystemCallError(call: "mmap", errno: .current, detail: "anonymous") }
+        let fileID = UInt64.random(in: 1...UInt64.max)
+        address.storeBytes(of: header.layoutVersion, toByteOffset: 8, as: UInt32.self)
+        address.storeBytes(of: header.byteCount, toByteOffset: 16, as: UInt64.self)
+        address.storeBytes(of: header.capacity, toByteOffset: 24, as: UInt64.self)
+        address.storeBytes(of: fileID, toByteOffset: Self.fileIDOffset, as: UInt64.self)
+        address.storeBytes(of: header.magic, toByteOffset: 0, as: UInt64.self)
+        self.base = address
+        self.created = true
+        self.fileID = fileID
+        self.fd = -1
+        self.device = 0
+        self.inode = 0
+        self.lost = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: 1)
+        self.lost.initialize(to: Atomic<Int32>(0))
+        self.guardIndex = -1
+    }
+
     /// What is at `path` compared with `header`, for deciding at startup whether a file may be used.
     public static func probe(path: String, expecting header: Header) throws(SystemCallError) -> SharedFileState {
         let fd: CInt
@@ -203,6 +232,7 @@ public final class Mapping: @unchecked Sendable {
     @discardableResult
     public func checkIntact() -> Bool {
         if self.isLost { return false }
+        if self.fd < 0 { return true }  // anonymous: no file to lose
         var opened = stat()
         var named = stat()
         let intact =
@@ -221,9 +251,9 @@ public final class Mapping: @unchecked Sendable {
     }
 
     deinit {
-        CKeygateLinux_unguard_mapping(self.guardIndex)
+        if self.guardIndex >= 0 { CKeygateLinux_unguard_mapping(self.guardIndex) }
         munmap(self.base, self.byteCount)
-        close(self.fd)
+        if self.fd >= 0 { close(self.fd) }
         self.lost.deallocate()
     }
 }

@@ -58,12 +58,26 @@ public final class CounterTable: @unchecked Sendable {
     }
 
     /// Maps the table at `path` with `capacity` key slots, as `opening` says (workers: `.existing`, never creating).
-    public init(
+    public convenience init(
         path: String, capacity: Int, opening: Mapping.Opening, probe: (@Sendable (CriticalPoint) -> Void)? = nil
     ) throws(SystemCallError) {
         precondition(capacity > 0, "capacity must be positive")
+        self.init(
+            mapping: try Mapping(path: path, expecting: Self.header(capacity: capacity), opening: opening),
+            capacity: capacity, probe: probe)
+    }
+
+    /// A table of `capacity` key slots in anonymous shared memory: no file, seen only by this process (and children
+    /// it forks). For tests and tools that need real counters without a path.
+    public convenience init(inMemoryCapacity capacity: Int) throws(SystemCallError) {
+        precondition(capacity > 0, "capacity must be positive")
+        self.init(mapping: try Mapping(anonymous: Self.header(capacity: capacity)), capacity: capacity, probe: nil)
+    }
+
+    /// The table in `mapping`, whose header says `capacity` key slots.
+    private init(mapping: Mapping, capacity: Int, probe: (@Sendable (CriticalPoint) -> Void)?) {
         self.probe = probe
-        self.mapping = try Mapping(path: path, expecting: Self.header(capacity: capacity), opening: opening)
+        self.mapping = mapping
         self.capacity = capacity
         self.words = (self.mapping.base + Mapping.Header.size)
             .bindMemory(to: Atomic<UInt64>.self, capacity: capacity * Self.wordsPerRecord)

@@ -10,8 +10,8 @@ import Testing
 
 /// A ``Session`` fed a front end's bytes and read back, like NIO's embedded channel: no socket, no worker.
 ///
-/// The gate under it is the smallest seam that works today: ``Gate`` opens its key store by path, so the suite
-/// builds one over a temporary SQLite file and counters file (no process, no listener).
+/// The gate under it reads a real key store: a temporary SQLite file and counters file (no process, no listener).
+/// `GateInMemoryTests` and `WorkerTests` build theirs from in-memory parts instead.
 final class SessionTests {
     static let nowMicros: Int64 = 1_800_000_000_000_000
     let path = temporaryPath("keygate-session")
