@@ -4,7 +4,11 @@
 /// The pieces a key repeats (identity lines, rate-limit item names, `RateLimit-Policy`) come from the answer's
 /// ``AnswerMemo``; everything else is written straight into the encoder's buffer.
 struct AnswerFields {
-    private let answer: AuthAnswer
+    // Only what the writers read: holding the whole answer would copy (and later release) every reference it holds.
+    private let kind: AuthAnswer.Kind
+    private let status: Int
+    private let outcome: Outcome
+    private let profile: FrontEndProfile
     /// The identity lines, `Name: value\r\n` each; empty when none are sent.
     private let identity: [UInt8]
     /// The rate-limit lines' pieces, when the answer carries them.
@@ -16,9 +20,11 @@ struct AnswerFields {
     /// Upper bound of the bytes ``write(to:)`` writes.
     let capacity: Int
 
-    init(_ answer: AuthAnswer) {
-        self.answer = answer
-        let decision = answer.decision
+    init(_ answer: borrowing AuthAnswer) {
+        self.kind = answer.kind
+        self.status = answer.status
+        self.outcome = answer.decision.outcome
+        self.profile = answer.profile
         let profile = answer.profile
         var identity: [UInt8] = []
         var rateLimits: RateLimitHeaders.Lines? = nil
@@ -27,25 +33,25 @@ struct AnswerFields {
         var capacity = 0
         switch answer.kind {
         case .allow, .retry, .deny:
-            if answer.kind == .allow, answer.identityHeaders, let key = decision.key {
+            if answer.kind == .allow, answer.identityHeaders, let key = answer.decision.key {
                 identity = (answer.memo ?? AnswerMemo()).identityLines(of: key, names: profile.identityNames)
             }
-            if let limits = decision.limits {
-                if let policies = decision.limitPolicies {
+            if let limits = answer.decision.limits {
+                if let policies = answer.decision.limitPolicies {
                     rateLimits = RateLimitHeaders.Lines(policies: policies, evaluation: limits)
-                } else if let key = decision.key {
+                } else if let key = answer.decision.key {
                     rateLimits = (answer.memo ?? AnswerMemo()).rateLimitLines(of: key, evaluation: limits)
                 }
             }
             if answer.kind == .deny {
-                let outcome = decision.outcome
+                let outcome = answer.decision.outcome
                 if outcome == .rateLimited {
-                    problem = RateLimitHeaders.problemJSON(violatedPolicies: decision.limits?.violated ?? [])
+                    problem = RateLimitHeaders.problemJSON(violatedPolicies: answer.decision.limits?.violated ?? [])
                 } else {
                     // Only a scope denial names scopes: a revoked key's missing scopes are nobody's business.
                     let missingScopes =
                         outcome == .insufficientScope
-                        ? (decision.key.map { ScopeSet.missing(from: $0.scopes, required: decision.requiredScopes) }
+                        ? (answer.decision.key.map { ScopeSet.missing(from: $0.scopes, required: answer.decision.requiredScopes) }
                             ?? []) : []
                     challenge = AuthAnswer.challenge(for: outcome, realm: answer.realm, missingScopes: missingScopes)
                     problem = AuthAnswer.problemJSON(outcome: outcome, missingScopes: missingScopes)
@@ -66,15 +72,15 @@ struct AnswerFields {
 
     /// Writes the header field lines, `Name: value\r\n` each, in their wire order.
     func write(to out: inout ByteWriter) {
-        let profile = self.answer.profile
-        switch self.answer.kind {
+        let profile = self.profile
+        switch self.kind {
         case .allow:
             out.append(self.identity)
         case .retry:
             out.append(literal: "Retry-After: 1\r\nX-Keygate-Reason: retry\r\nCache-Control: no-store\r\n")
         case .deny:
             out.append(literal: "X-Keygate-Reason: ")
-            out.append(self.answer.decision.outcome.rawValue)
+            out.append(self.outcome.rawValue)
             out.append(literal: "\r\n")
             if let challenge = self.challenge {
                 out.append(literal: "WWW-Authenticate: ")
@@ -99,7 +105,7 @@ struct AnswerFields {
 
     /// The bytes of the body: the problem JSON and a newline, where the wire carries a body.
     var bodyCount: Int {
-        guard self.answer.profile.sendsBody || self.answer.kind == .notFound, let problem = self.problem else {
+        guard self.profile.sendsBody || self.kind == .notFound, let problem = self.problem else {
             return 0
         }
         return problem.utf8.count + 1
@@ -118,7 +124,7 @@ struct AnswerFields {
     /// Writes the CGI stream: `Status: NNN\r\n`, the fields, the empty line, the body.
     func writeCGIStream(to out: inout ByteWriter) {
         out.append(literal: "Status: ")
-        out.append(decimal: self.answer.status)
+        out.append(decimal: self.status)
         out.append(literal: "\r\n")
         self.write(to: &out)
         out.append(literal: "\r\n")

@@ -37,6 +37,9 @@ struct HTTPHeadScanner: Sendable {
     static let maxLeadingEmptyLines = 2
 
     private static let version: StaticString = "HTTP/1."
+    /// `HTTP/1.` as the first seven bytes of a little-endian word (the eighth, the minor version, masked out).
+    private static let versionPrefix: UInt64 = 0x002E_312F_5054_5448
+    private static let versionMask: UInt64 = 0x00FF_FFFF_FFFF_FFFF
 
     /// Offset of the next byte to examine, counted from the head's first byte.
     private(set) var position = 0
@@ -119,6 +122,19 @@ struct HTTPHeadScanner: Sendable {
                 }
 
             case .version:
+                // The whole `HTTP/1.x` CR at once when it is there (the byte-by-byte path decides the same).
+                if self.versionIndex == 0, self.position + 9 <= limit,
+                    bytes.loadUnaligned(fromByteOffset: self.position, as: UInt64.self) & Self.versionMask
+                        == Self.versionPrefix,
+                    bytes[self.position + 8] == HTTPByte.carriageReturn,
+                    case let minor = bytes[self.position + 7] &- HTTPByte.zero, minor <= 1
+                {
+                    self.minorVersion = Int(minor)
+                    self.versionIndex = 9
+                    self.position += 9
+                    self.expectLineFeed(ending: .requestLine)
+                    break
+                }
                 if let error = self.versionByte(byte) { return .invalid(error) }
                 self.position += 1
 
@@ -183,8 +199,15 @@ struct HTTPHeadScanner: Sendable {
                 guard self.position < limit else { break }
                 switch bytes[self.position] {
                 case HTTPByte.carriageReturn:
-                    self.expectLineFeed(ending: .fieldLine)
-                    self.position += 1
+                    // CR LF together (as every front end sends them): the line ends here, without a turn per byte.
+                    if self.position + 1 < limit, bytes[self.position + 1] == HTTPByte.lineFeed {
+                        self.position += 2
+                        if let error = self.endField(bytes) { return .invalid(error) }
+                        self.state = .fieldLineStart
+                    } else {
+                        self.expectLineFeed(ending: .fieldLine)
+                        self.position += 1
+                    }
                 case HTTPByte.lineFeed:
                     return .invalid(.invalidLineEnding)
                 default:
