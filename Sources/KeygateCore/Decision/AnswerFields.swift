@@ -51,7 +51,9 @@ struct AnswerFields {
                     // Only a scope denial names scopes: a revoked key's missing scopes are nobody's business.
                     let missingScopes =
                         outcome == .insufficientScope
-                        ? (answer.decision.key.map { ScopeSet.missing(from: $0.scopes, required: answer.decision.requiredScopes) }
+                        ? (answer.decision.key.map {
+                            ScopeSet.missing(from: $0.scopes, required: answer.decision.requiredScopes)
+                        }
                             ?? []) : []
                     challenge = AuthAnswer.challenge(for: outcome, realm: answer.realm, missingScopes: missingScopes)
                     problem = AuthAnswer.problemJSON(outcome: outcome, missingScopes: missingScopes)
