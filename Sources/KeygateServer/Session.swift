@@ -3,42 +3,61 @@ import KeygateCore
 /// The wire protocol state of one connection. Each protocol turns bytes into `AuthRequest`s and answers back;
 /// the decision path (``Gate``) and the event loop are shared. Public for `keygate-bench`, which measures the wire path
 /// through it.
-public enum Session {
-    case fastCGI(FastCGIConnection)
-    /// HTTP/1.1 forward auth (nginx `auth_request` to an HTTP upstream, Caddy, Traefik, Envoy), kept alive.
-    case http(HTTPConnection, ForwardAuthStyle)
-    /// Transient: holds no buffers while the real state is being mutated (keeps that state uniquely referenced).
-    case detached
+///
+/// A class, so that the connection state is mutated where it lives: held in an enum, it would be moved out and back
+/// (a copy of the head scanner's state and a reference count on its buffer) on every read.
+public final class Session {
+    private enum Wire {
+        case fastCGI
+        /// HTTP/1.1 forward auth (nginx `auth_request` to an HTTP upstream, Caddy, Traefik, Envoy), kept alive.
+        case http(ForwardAuthStyle)
+    }
+
+    private let wire: Wire
+    // Touched only by the worker thread that owns the connection, never passed `inout` into a call that could reach it
+    // again: the dynamic exclusivity check would find nothing.
+    @exclusivity(unchecked) private var fastCGIConnection: FastCGIConnection?
+    @exclusivity(unchecked) private var httpConnection: HTTPConnection?
+
+    private init(wire: Wire, fastCGI: FastCGIConnection?, http: HTTPConnection?) {
+        self.wire = wire
+        self.fastCGIConnection = fastCGI
+        self.httpConnection = http
+    }
+
+    /// A FastCGI connection (nginx `fastcgi_pass`, Apache mod_fcgid and mod_authnz_fcgi).
+    public static func fastCGI(_ connection: FastCGIConnection) -> Session {
+        Session(wire: .fastCGI, fastCGI: connection, http: nil)
+    }
+
+    /// An HTTP/1.1 forward-auth connection from the front end `style` describes.
+    public static func http(_ connection: HTTPConnection, _ style: ForwardAuthStyle) -> Session {
+        Session(wire: .http(style), fastCGI: nil, http: connection)
+    }
 
     /// Feeds received bytes, appending answers to `output`; throws a description of a protocol violation (for HTTP,
     /// after the fixed 400/431 answer was appended: the caller sends it, then closes).
     ///
     /// Returns true if these bytes completed at least one request, so a request still in progress began in them.
-    public mutating func receive(
+    public func receive(
         _ bytes: UnsafeRawBufferPointer, output: inout [UInt8], gate: Gate, nowMicros: Int64
     ) throws -> Bool {
         var completed = false
-        switch self {
-        case .http(var connection, let style):
-            self = .detached
-            defer { self = .http(connection, style) }
-            let failure = connection.consume(bytes, output: &output) { head, out in
+        switch self.wire {
+        case .http(let style):
+            let failure = self.httpConnection!.consume(bytes, output: &output) { head, out in
                 completed = true
                 let answer = gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
                 HTTPResponseWriter.append(answer, keepAlive: head.keepAlive, minorVersion: head.minorVersion, to: &out)
             }
             if let failure { throw failure }
-        case .fastCGI(var connection):
-            self = .detached
-            defer { self = .fastCGI(connection) }
-            try connection.consume(bytes, output: &output) { request, out in
+        case .fastCGI:
+            try self.fastCGIConnection!.consume(bytes, output: &output) { request, out in
                 completed = true
                 let authRequest = AuthRequest(fastCGI: request, explaining: gate.policy.explainOnly)
                 FastCGIResponseWriter.append(
                     Self.answer(authRequest, gate: gate, nowMicros: nowMicros), requestID: request.requestID, to: &out)
             }
-        case .detached:
-            preconditionFailure("receive on a detached session")
         }
         return completed
     }
@@ -57,10 +76,9 @@ public enum Session {
     /// Where the protocol stands: between requests, mid-request (a slow peer is timed out; a drain waits for it), or
     /// finished (the connection ends once the pending output is sent).
     public var progress: ProtocolProgress {
-        switch self {
-        case .fastCGI(let connection): return connection.progress
-        case .http(let connection, _): return connection.progress
-        case .detached: return .finished
+        switch self.wire {
+        case .fastCGI: self.fastCGIConnection!.progress
+        case .http: self.httpConnection!.progress
         }
     }
 }

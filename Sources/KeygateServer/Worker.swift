@@ -60,12 +60,12 @@ public final class Worker {
     private static let connectionEvents: EpollEvents = [.readable, .peerClosed]
     private static let blockedConnectionEvents: EpollEvents = [.readable, .writable, .peerClosed]
 
-    /// One accepted connection. Its session, output and state are touched on every read by the worker's one thread and
+    /// One accepted connection. Its output and state are touched on every read by the worker's one thread and
     /// never passed `inout` into a call that could reach the same property again, so their dynamic exclusivity checks
     /// (~70 instructions per access) are skipped.
     final class Connection {
         let fd: CInt
-        @exclusivity(unchecked) var session: Session
+        let session: Session
         @exclusivity(unchecked) var output: [UInt8] = []
         var outputSent = 0
         /// Where its life stands; every change is one of ``ConnectionState``'s transitions.

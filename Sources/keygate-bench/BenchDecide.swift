@@ -181,7 +181,7 @@ struct BenchDecide: ParsableCommand {
 /// One kept connection's wire path as the worker drives it (``Session`` fed the bytes of one request, the answer
 /// written into a reused output buffer), held the way the worker holds a connection.
 final class WirePath {
-    @exclusivity(unchecked) private var session: Session
+    private let session: Session
     @exclusivity(unchecked) private var output: [UInt8] = []
     private let gate: Gate
 

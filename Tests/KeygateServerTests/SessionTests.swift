@@ -62,7 +62,7 @@ final class SessionTests {
     }
 
     /// Feeds `chunks` to `session` one `receive` each and returns everything it wrote.
-    static func feed(_ session: inout Session, _ chunks: [[UInt8]], gate: Gate) throws -> [UInt8] {
+    static func feed(_ session: Session, _ chunks: [[UInt8]], gate: Gate) throws -> [UInt8] {
         var output: [UInt8] = []
         for chunk in chunks {
             _ = try chunk.withUnsafeBytes {
@@ -91,10 +91,10 @@ final class SessionTests {
 
     @Test func nginxOverHTTPPipelined() throws {
         let gate = try self.gate()
-        var session = try Self.httpSession("")
+        let session = try Self.httpSession("")
         let first = Self.nginxHead(key: self.plain) + Self.nginxHead(key: nil) + Self.nginxHead(key: self.revoked)
         let output = try Self.feed(
-            &session,
+            session,
             [
                 first, Self.nginxHead(key: self.limited), Self.nginxHead(key: self.limited),
                 Self.nginxHead(key: self.unknown),
@@ -113,11 +113,11 @@ final class SessionTests {
 
     @Test func envoyAllowsWith200AndDeniesALimitWith429() throws {
         let gate = try self.gate()
-        var session = try Self.httpSession("for=envoy")
+        let session = try Self.httpSession("for=envoy")
         func head(_ key: String) -> [UInt8] {
             Array("POST /api/reports HTTP/1.1\r\nhost: example.com\r\nx-api-key: \(key)\r\n\r\n".utf8)
         }
-        let output = try Self.feed(&session, [head(self.limited) + head(self.limited)], gate: gate)
+        let output = try Self.feed(session, [head(self.limited) + head(self.limited)], gate: gate)
         let expected =
             "HTTP/1.1 200 OK\r\nX-Keygate-Key-Id: \(self.limitedID)\r\nX-Keygate-Key-Name: metered\r\n"
             + "X-Keygate-Owner: team-web\r\nX-Keygate-Scopes: reports:read\r\n" + SessionPinned.limitAdmitted
@@ -127,14 +127,14 @@ final class SessionTests {
 
     @Test func aLimitedKeyWithoutCountersIs503() throws {
         let gate = try self.gate(counters: false)
-        var session = try Self.httpSession("for=caddy")
-        let output = try Self.feed(&session, [Self.nginxHead(key: self.limited)], gate: gate)
+        let session = try Self.httpSession("for=caddy")
+        let output = try Self.feed(session, [Self.nginxHead(key: self.limited)], gate: gate)
         #expect(String(decoding: output, as: UTF8.self) == SessionPinned.caddyLimitsUnavailable)
     }
 
     @Test func aBadHeadGetsOne400AndCloses() throws {
         let gate = try self.gate()
-        var session = try Self.httpSession("")
+        let session = try Self.httpSession("")
         var output: [UInt8] = []
         let bad = Array("GET /_keygate HTTP/1.1\r\nHost keygate\r\n\r\n".utf8)
         #expect(throws: HTTPHeadError.self) {
@@ -178,9 +178,9 @@ final class SessionTests {
 
     @Test func nginxOverFastCGI() throws {
         let gate = try self.gate()
-        var session = Session.fastCGI(FastCGIConnection())
+        let session = Session.fastCGI(FastCGIConnection())
         let output = try Self.feed(
-            &session,
+            session,
             [
                 Self.fastCGIRequest(role: 1, Self.nginxParams(key: self.plain)),
                 Self.fastCGIRequest(role: 1, Self.nginxParams(key: self.limited))
@@ -200,11 +200,11 @@ final class SessionTests {
 
     @Test func apacheAuthorizerAndAccessChecker() throws {
         let gate = try self.gate()
-        var session = Session.fastCGI(FastCGIConnection())
+        let session = Session.fastCGI(FastCGIConnection())
         let authorizer: [(String, String)] = [("REQUEST_URI", "/api/reports"), ("HTTP_X_API_KEY", self.plain)]
         let checker = [("FCGI_APACHE_ROLE", "ACCESS_CHECKER"), ("REQUEST_URI", "/api/reports")]
         let output = try Self.feed(
-            &session,
+            session,
             [
                 Self.fastCGIRequest(role: 2, authorizer),
                 Self.fastCGIRequest(role: 2, [("REQUEST_URI", "/api/reports"), ("HTTP_X_API_KEY", self.revoked)]),
@@ -224,10 +224,10 @@ final class SessionTests {
 
     @Test func explainPass() throws {
         let gate = try self.gate(explainOnly: true)
-        var session = Session.fastCGI(FastCGIConnection())
+        let session = Session.fastCGI(FastCGIConnection())
         let redirect: [(String, String)] = [("REDIRECT_STATUS", "401"), ("REQUEST_URI", "/api/reports")]
         let output = try Self.feed(
-            &session,
+            session,
             [
                 Self.fastCGIRequest(role: 1, [("REQUEST_URI", "/keygate-explain")]),
                 Self.fastCGIRequest(role: 1, redirect),
