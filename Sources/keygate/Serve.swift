@@ -17,7 +17,8 @@ struct ServeOptions: ParsableArguments {
         help: ArgumentHelp(
             "Where to accept requests (repeatable). FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd. HTTP/1.1 forward "
                 + "auth: http://HOST:PORT or http+unix:PATH, with ?for=nginx|caddy|traefik|envoy (default nginx), "
-                + "&allow=204|200, &client-ip=x-forwarded-for|x-real-ip.", valueName: "address"))
+                + "&allow=204|200, &client-ip=x-forwarded-for|x-real-ip, &ratelimit=all|ietf|none (which rate-limit "
+                + "fields answers carry).", valueName: "address"))
     var listen: [String] = []
     @Option(name: .customLong("socket-mode"), help: "Permissions of unix sockets keygate creates (octal).")
     var socketMode: String = "0660"

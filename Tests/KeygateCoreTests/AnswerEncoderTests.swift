@@ -125,3 +125,46 @@ struct AnswerEncoderTests {
         }
     }
 }
+
+/// `?ratelimit=ietf` and `?ratelimit=none`: the pinned nginx bytes less exactly the rate-limit lines left out.
+extension AnswerEncoderTests {
+    static func http(_ decision: Decision, query: Substring) throws -> String {
+        let style = try ForwardAuthStyle.parse(query).get()
+        var out: [UInt8] = []
+        HTTPResponseWriter.append(
+            AuthAnswer(decision, profile: style.profile, policy: GatePolicy()), keepAlive: true, minorVersion: 1,
+            to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test(arguments: [RateLimitFields.ietf, .none])
+    func aListenerCanLeaveRateLimitFieldsOut(fields: RateLimitFields) throws {
+        let trio = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+        let left = Set(fields == .ietf ? trio : trio + ["RateLimit-Policy", "RateLimit"])
+        for item in [Case.allowLimited, .rateLimited, .allow, .revoked] {
+            let full = Self.wire(item.decision, to: .httpNginx)
+            // "\r\n" is one Character: the lines, with the empty ones that end the head.
+            let expected = full.split(separator: "\r\n", omittingEmptySubsequences: false)
+                .filter { line in !left.contains(where: { line.hasPrefix($0 + ": ") }) }.joined(separator: "\r\n")
+            let written = try Self.http(item.decision, query: "ratelimit=\(fields.rawValue)")
+            #expect(written == expected, "\(item)")
+            #expect(try Self.http(item.decision, query: "ratelimit=all") == full, "\(item)")
+        }
+        // The limit denial still says when to come back.
+        #expect(try Self.http(Case.rateLimited.decision, query: "ratelimit=none").contains("\r\nRetry-After: 30\r\n"))
+        #expect(Self.wire(Case.allowLimited.decision, to: .httpNginx).contains("X-RateLimit-Remaining: 1\r\n"))
+    }
+
+    @Test func theRateLimitOptionParsesAndRoundTrips() throws {
+        let style = try ForwardAuthStyle.parse("for=caddy&ratelimit=IETF").get()
+        #expect(style.profile.rateLimitFields == .ietf)
+        #expect(style.description == "for=caddy&allow=204&client-ip=x-forwarded-for&ratelimit=ietf")
+        #expect(try ForwardAuthStyle.parse(Substring(style.description)).get() == style)
+        #expect(try ForwardAuthStyle.parse("").get().description == "for=nginx&allow=204&client-ip=x-forwarded-for")
+        guard case .failure(let error) = ForwardAuthStyle.parse("ratelimit=some") else {
+            Issue.record("ratelimit=some was accepted")
+            return
+        }
+        #expect(error.description.contains("ratelimit=some: use all"))
+    }
+}

@@ -125,6 +125,16 @@ final class SessionTests {
         #expect(String(decoding: output, as: UTF8.self) == expected)
     }
 
+    @Test func aListenerWithoutRateLimitFieldsSendsNone() throws {
+        let gate = try self.gate()
+        let session = try Self.httpSession("ratelimit=none")
+        let output = try Self.feed(session, [Self.nginxHead(key: self.limited)], gate: gate)
+        let expected =
+            "HTTP/1.1 204 No Content\r\nX-Keygate-Key-Id: \(self.limitedID)\r\nX-Keygate-Key-Name: metered\r\n"
+            + "X-Keygate-Owner: team-web\r\nX-Keygate-Scopes: reports:read\r\n\r\n"
+        #expect(String(decoding: output, as: UTF8.self) == expected)
+    }
+
     @Test func aLimitedKeyWithoutCountersIs503() throws {
         let gate = try self.gate(counters: false)
         let session = try Self.httpSession("for=caddy")

@@ -102,7 +102,7 @@ struct AnswerFields {
         case .bareDenial:
             break
         }
-        self.rateLimits?.write(to: &out)
+        self.rateLimits?.write(to: &out, fields: profile.rateLimitFields)
     }
 
     /// The bytes of the body: the problem JSON and a newline, where the wire carries a body.

@@ -14,10 +14,13 @@ public struct ForwardAuthStyle: Sendable, Equatable, CustomStringConvertible {
     public let profile: FrontEndProfile
 
     /// The style of a listener for `frontEnd`, one of ``FrontEnd/httpFrontEnds``.
-    public init(frontEnd: FrontEnd = .nginx, allowStatus: Int? = nil, clientIPHeader: HTTPReadField = .xForwardedFor) {
+    public init(
+        frontEnd: FrontEnd = .nginx, allowStatus: Int? = nil, clientIPHeader: HTTPReadField = .xForwardedFor,
+        rateLimitFields: RateLimitFields = .all
+    ) {
         precondition(FrontEnd.httpFrontEnds.contains(frontEnd), "\(frontEnd) is not an HTTP front end")
         self.frontEnd = frontEnd
-        self.profile = .http(frontEnd, allowStatus: allowStatus)
+        self.profile = .http(frontEnd, allowStatus: allowStatus, rateLimitFields: rateLimitFields)
         self.allowStatus = self.profile.allowStatus
         self.clientIPHeader = clientIPHeader
     }
@@ -26,11 +29,13 @@ public struct ForwardAuthStyle: Sendable, Equatable, CustomStringConvertible {
     public var limitDenyStatus: Int { self.profile.limitDenyStatus }
 
     /// Parses the query part of an `http://` listen address: `for=nginx|caddy|traefik|envoy`, `allow=204|200`,
-    /// `client-ip=x-forwarded-for|x-real-ip`, joined with `&`. An empty string gives the nginx defaults.
+    /// `client-ip=x-forwarded-for|x-real-ip`, `ratelimit=all|ietf|none`, joined with `&`. An empty string gives the
+    /// nginx defaults.
     public static func parse(_ query: Substring) -> Result<ForwardAuthStyle, ConfigurationError> {
         var frontEnd = FrontEnd.nginx
         var allow: Int? = nil
         var clientIP = HTTPReadField.xForwardedFor
+        var rateLimitFields = RateLimitFields.all
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1)
             let name = parts.first.map(String.init) ?? ""
@@ -55,20 +60,35 @@ public struct ForwardAuthStyle: Sendable, Equatable, CustomStringConvertible {
                     return .failure(
                         ConfigurationError("listener option client-ip=\(value): use x-forwarded-for or x-real-ip"))
                 }
+            case "ratelimit":
+                guard let fields = RateLimitFields(rawValue: value) else {
+                    return .failure(
+                        ConfigurationError(
+                            "listener option ratelimit=\(value): use all (every rate-limit field), ietf (RateLimit and "
+                                + "RateLimit-Policy only) or none"))
+                }
+                rateLimitFields = fields
             default:
                 return .failure(
                     ConfigurationError(
-                        "unknown listener option '\(name)': use for=, allow= or client-ip= (e.g. ?for=envoy)"))
+                        "unknown listener option '\(name)': use for=, allow=, client-ip= or ratelimit= (e.g. ?for=envoy)"
+                    ))
             }
         }
         if frontEnd == .envoy && allow == 204 {
             return .failure(ConfigurationError("listener option allow=204 with for=envoy: Envoy allows on 200 only"))
         }
-        return .success(ForwardAuthStyle(frontEnd: frontEnd, allowStatus: allow, clientIPHeader: clientIP))
+        return .success(
+            ForwardAuthStyle(
+                frontEnd: frontEnd, allowStatus: allow, clientIPHeader: clientIP, rateLimitFields: rateLimitFields))
     }
 
-    /// The canonical query form, e.g. `for=envoy&allow=200&client-ip=x-forwarded-for` (no commas or spaces).
+    /// The canonical query form, e.g. `for=envoy&allow=200&client-ip=x-forwarded-for` (no commas or spaces), with
+    /// `&ratelimit=` when not all fields are sent.
     public var description: String {
-        "for=\(self.frontEnd.rawValue)&allow=\(self.allowStatus)&client-ip=\(self.clientIPHeader == .xRealIP ? "x-real-ip" : "x-forwarded-for")"
+        let clientIP = self.clientIPHeader == .xRealIP ? "x-real-ip" : "x-forwarded-for"
+        let fields = self.profile.rateLimitFields
+        let rateLimit = fields == .all ? "" : "&ratelimit=\(fields.rawValue)"
+        return "for=\(self.frontEnd.rawValue)&allow=\(self.allowStatus)&client-ip=\(clientIP)\(rateLimit)"
     }
 }

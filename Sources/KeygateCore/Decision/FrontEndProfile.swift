@@ -22,6 +22,8 @@ public struct FrontEndProfile: Sendable, Equatable {
     /// The `ErrorDocument` explain pass: read-only decisions, 404 for anything but an error redirect, and an
     /// allow (a window turned over since the denial) becomes 503 "retry".
     public var isExplainPass: Bool
+    /// Which rate-limit fields answers carry (an HTTP listener's `?ratelimit=`; FastCGI sends them all).
+    public var rateLimitFields: RateLimitFields = .all
 
     /// The header names of the key's identity.
     public enum IdentityNames: Sendable, Equatable {
@@ -45,11 +47,13 @@ public struct FrontEndProfile: Sendable, Equatable {
 
     /// The profile of an HTTP forward-auth listener for `frontEnd`: bodiless answers with the problem in a header;
     /// allow is `allowStatus` (204, but 200 for Envoy); a limit denial is 403 for nginx, 429 for the others.
-    public static func http(_ frontEnd: FrontEnd, allowStatus: Int? = nil) -> FrontEndProfile {
+    public static func http(
+        _ frontEnd: FrontEnd, allowStatus: Int? = nil, rateLimitFields: RateLimitFields = .all
+    ) -> FrontEndProfile {
         FrontEndProfile(
             frontEnd: frontEnd, allowStatus: allowStatus ?? (frontEnd == .envoy ? 200 : 204),
             limitDenyStatus: frontEnd == .nginx ? 403 : 429, identityNames: .keygate, sendsBody: false,
-            problemHeader: true, explainsDenials: true, isExplainPass: false)
+            problemHeader: true, explainsDenials: true, isExplainPass: false, rateLimitFields: rateLimitFields)
     }
 
     /// The profile of a FastCGI request from `frontEnd` (``FrontEnd/nginx`` for a RESPONDER, or an Apache role);

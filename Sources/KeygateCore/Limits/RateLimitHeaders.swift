@@ -167,9 +167,9 @@ public struct RateLimitHeaders: Sendable, Equatable {
 
         /// Writes the lines: the policy, per-item and most-constrained fields, then `Retry-After` when the request
         /// is rejected and some wait admits it.
-        func write(to out: inout ByteWriter) {
+        func write(to out: inout ByteWriter, fields: RateLimitFields = .all) {
             let evaluations = self.evaluation.evaluations
-            if let policyField = self.policyField {
+            if fields != .none, let policyField = self.policyField {
                 out.append(literal: "RateLimit-Policy: ")
                 out.append(policyField)
                 out.append(literal: "\r\nRateLimit: ")
@@ -177,14 +177,8 @@ public struct RateLimitHeaders: Sendable, Equatable {
                     out.append(self.itemPrefixes[index])
                     RateLimitHeaders.rateLimitParameters(evaluations[index], &out)
                 }
-                let constrained = RateLimitHeaders.mostConstrained(evaluations)
-                out.append(literal: "\r\nX-RateLimit-Limit: ")
-                out.append(decimal: RateLimitHeaders.integer(constrained.limit))
-                out.append(literal: "\r\nX-RateLimit-Remaining: ")
-                out.append(decimal: RateLimitHeaders.integer(constrained.remaining))
-                if constrained.resetMicros != .max {
-                    out.append(literal: "\r\nX-RateLimit-Reset: ")
-                    out.append(decimal: RateLimitHeaders.integer(constrained.resetMicros.secondsRoundingUp))
+                if fields == .all {
+                    self.writeMostConstrained(RateLimitHeaders.mostConstrained(evaluations), to: &out)
                 }
                 out.append(literal: "\r\n")
             }
@@ -193,6 +187,18 @@ public struct RateLimitHeaders: Sendable, Equatable {
                 out.append(
                     decimal: RateLimitHeaders.integer(max(self.evaluation.retryAfterMicros.secondsRoundingUp, 1)))
                 out.append(literal: "\r\n")
+            }
+        }
+
+        /// The `X-RateLimit-Limit/-Remaining/-Reset` values of the most constrained item, each after a CR LF.
+        private func writeMostConstrained(_ constrained: LimitEvaluation, to out: inout ByteWriter) {
+            out.append(literal: "\r\nX-RateLimit-Limit: ")
+            out.append(decimal: RateLimitHeaders.integer(constrained.limit))
+            out.append(literal: "\r\nX-RateLimit-Remaining: ")
+            out.append(decimal: RateLimitHeaders.integer(constrained.remaining))
+            if constrained.resetMicros != .max {
+                out.append(literal: "\r\nX-RateLimit-Reset: ")
+                out.append(decimal: RateLimitHeaders.integer(constrained.resetMicros.secondsRoundingUp))
             }
         }
     }
