@@ -80,6 +80,8 @@ targets = [
     ("in-process decision, cached key with three limits, vs SHA-256 alone (time)", limits_ns / sha_ns, 3, False, "≤ 3×"),
     ("the same in instructions (callgrind)",
      instructions["limits"] / instructions["sha256"] if instructions.get("sha256") else float("nan"), 3, False, "≤ 3×"),
+    ("in-process HTTP wire path, three limits, vs 24,622 instructions before issue 11 (callgrind)",
+     instructions.get("http-limits", float("nan")) / 24622, 0.5, False, "≤ 0.5×"),
     ("worker VmRSS, largest seen (MiB)", int(memory.get("max_worker_rss_kib", "0")) / 1024 or float("nan"), 20, False, "≤ 20 MiB"),
     ("worker private memory (RssAnon), largest seen (MiB)",
      int(memory.get("max_worker_anon_kib", "0")) / 1024 or float("nan"), 20, False, "≤ 20 MiB"),
@@ -142,10 +144,14 @@ lines += ["", "## In-process decision path (no sockets; `keygate-bench bench-dec
           "second as a backstop."]
 if instructions:
     n1, n2 = os.environ.get("CALLGRIND_N1", "2000"), os.environ.get("CALLGRIND_N2", "12000")
-    labels = {"sha256": "SHA-256 of the key alone", "valid": "valid key, cached: decide",
+    labels = {"sha256": "SHA-256 of the key alone",
+              "fingerprint": "SipHash-2-4-128 fingerprint of the key alone (the key cache's index)",
+              "valid": "valid key, cached: decide",
               "limits": "valid key with three limits, cached: decide",
               "limits-answer": "valid key with three limits: decide + render + FastCGI encode",
-              "unknown": "unknown key (cached miss)", "malformed": "malformed key"}
+              "unknown": "unknown key (cached miss)", "malformed": "malformed key",
+              "http-limits": "HTTP wire path, three limits: nginx's head parsed + decide + answer written (Session)",
+              "fcgi-limits": "FastCGI wire path, three limits: nginx's records parsed + decide + answer written (Session)"}
     sha = instructions.get("sha256") or 1
     lines += ["", "## Instructions per decision (callgrind; repeatable on a noisy machine)", "",
               f"`valgrind --tool=callgrind keygate-bench bench-decide --only S --iterations N` for N = {n1} and {n2}: "
