@@ -115,4 +115,11 @@ struct KeyLookupTests {
                 + "(\(iterations) calls each, found \(found), sink \(versionSum & 1 ^ Int64(hashSink & 1)))")
         #expect(found == iterations - iterations / digests.count)
     }
+
+    @Test func boundsItsPageCache() throws {
+        _ = try KeyStore(path: self.path, create: true)
+        let lookup = try KeyLookup(path: self.path)
+        #expect(KeyLookup.pageCacheKiB == 256)
+        #expect(try lookup.cacheSize() == -256)  // negative: KiB, not pages
+    }
 }
