@@ -19,6 +19,8 @@ public final class KeyLookup {
     private let connection: Connection
     /// The key and secret row for one digest.
     private let findStatement: Statement
+    /// Shares one copy of equal policies and scopes among the records found (see ``KeyRecordInterner``).
+    private var interner: KeyRecordInterner
     /// `PRAGMA data_version`.
     private let dataVersionStatement: Statement
     /// The first and last sequence numbers in `key_changes`, and the log's id.
@@ -26,8 +28,10 @@ public final class KeyLookup {
     /// The rows of `key_changes` in a range of sequence numbers.
     private let changesStatement: Statement
 
-    /// Opens the database at `path` read-only.
-    public init(path: String) throws(StoreError) {
+    /// Opens the database at `path` read-only; the records found share equal policies and scopes among up to
+    /// `internedValues` distinct ones of each (0: every record keeps its own).
+    public init(path: String, internedValues: Int = 256) throws(StoreError) {
+        self.interner = KeyRecordInterner(capacity: internedValues)
         self.connection = try Connection(path: path, mode: .readOnly, busyTimeoutMillis: 2000)
         try Migrations.requireCurrent(self.connection)
         try self.connection.execute("PRAGMA cache_size = -\(Self.pageCacheKiB)")
@@ -106,8 +110,10 @@ public final class KeyLookup {
             defer { self.findStatement.reset() }
             try self.findStatement.bindBorrowed(blob: bytes, at: 1)
             guard try self.findStatement.step() else { return nil }
+            var key = KeyRow.record(from: self.findStatement)
+            self.interner.intern(&key)
             return SecretMatch(
-                key: KeyRow.record(from: self.findStatement),
+                key: key,
                 secretRetiresAtSeconds: self.findStatement.optionalInt64(at: KeyRow.columnCount))
         }
     }
