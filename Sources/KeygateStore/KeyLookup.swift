@@ -4,11 +4,23 @@ public import KeygateCore
 ///
 /// Opens the file with `SQLITE_OPEN_READONLY` and a 2 s busy timeout, refuses a schema version other than
 /// ``Migrations/currentVersion``, and prepares its statements once with `SQLITE_PREPARE_PERSISTENT`. Each call
-/// is its own short read transaction, so it sees every commit made before it starts. Not thread-safe: one per worker.
+/// is its own short read transaction, so it sees every commit made before it starts. Its page cache is
+/// ``pageCacheKiB`` (not SQLite's default 2 MiB). Not thread-safe: one per worker.
 public final class KeyLookup {
+    /// The connection's page cache bound, `PRAGMA cache_size = -pageCacheKiB`: SQLite allocates it from the heap,
+    /// so it is each worker's own memory.
+    ///
+    /// A lookup by digest walks one path down each of a few b-trees (the secret by digest, the key by id, its
+    /// plan): their interior pages, a few dozen even for a million keys, stay in 64 pages. The leaf pages of keys
+    /// presented at random would not stay cached in 2 MiB either (a database of 100k keys is ~12,800 pages), and
+    /// reading one again costs a `pread` from the kernel's page cache. The key cache in front of the lookup is what
+    /// keeps hot keys from reaching SQLite.
+    public static let pageCacheKiB = 256
     private let connection: Connection
     /// The key and secret row for one digest.
     private let findStatement: Statement
+    /// Shares one copy of equal policies and scopes among the records found (see ``KeyRecordInterner``).
+    private var interner: KeyRecordInterner
     /// `PRAGMA data_version`.
     private let dataVersionStatement: Statement
     /// The first and last sequence numbers in `key_changes`, and the log's id.
@@ -16,10 +28,13 @@ public final class KeyLookup {
     /// The rows of `key_changes` in a range of sequence numbers.
     private let changesStatement: Statement
 
-    /// Opens the database at `path` read-only.
-    public init(path: String) throws(StoreError) {
+    /// Opens the database at `path` read-only; the records found share equal policies and scopes among up to
+    /// `internedValues` distinct ones of each (0: every record keeps its own).
+    public init(path: String, internedValues: Int = 256) throws(StoreError) {
+        self.interner = KeyRecordInterner(capacity: internedValues)
         self.connection = try Connection(path: path, mode: .readOnly, busyTimeoutMillis: 2000)
         try Migrations.requireCurrent(self.connection)
+        try self.connection.execute("PRAGMA cache_size = -\(Self.pageCacheKiB)")
         self.findStatement = try self.connection.prepare(
             """
             SELECT \(KeyRow.columns), s.retires_at FROM key_secrets AS s JOIN keys AS k ON k.id = s.key_id \
@@ -95,10 +110,17 @@ public final class KeyLookup {
             defer { self.findStatement.reset() }
             try self.findStatement.bindBorrowed(blob: bytes, at: 1)
             guard try self.findStatement.step() else { return nil }
+            var key = KeyRow.record(from: self.findStatement)
+            self.interner.intern(&key)
             return SecretMatch(
-                key: KeyRow.record(from: self.findStatement),
+                key: key,
                 secretRetiresAtSeconds: self.findStatement.optionalInt64(at: KeyRow.columnCount))
         }
+    }
+
+    /// `PRAGMA cache_size` as the connection reports it: pages when positive, KiB when negative.
+    public func cacheSize() throws(StoreError) -> Int64 {
+        try self.connection.int64("PRAGMA cache_size") ?? 0
     }
 
     /// `PRAGMA data_version`: a number that changes whenever another connection commits to the database.

@@ -115,4 +115,45 @@ struct KeyLookupTests {
                 + "(\(iterations) calls each, found \(found), sink \(versionSum & 1 ^ Int64(hashSink & 1)))")
         #expect(found == iterations - iterations / digests.count)
     }
+
+    @Test func boundsItsPageCache() throws {
+        _ = try KeyStore(path: self.path, create: true)
+        let lookup = try KeyLookup(path: self.path)
+        #expect(KeyLookup.pageCacheKiB == 256)
+        #expect(try lookup.cacheSize() == -256)  // negative: KiB, not pages
+    }
+
+    @Test func recordsWithEqualLimitsAndScopesShareThem() throws {
+        let store = try KeyStore(path: self.path, create: true)
+        func create(_ name: String, perSecond: Int64) throws -> KeyDigest {
+            let secret = try store.create(
+                NewKey(
+                    name: name, scopes: ["read"],
+                    rateLimits: [RateLimitPolicy(limit: perSecond, periodMicros: 1_000_000)],
+                    quotas: [QuotaPolicy(limit: 1000, window: .day)]),
+                now: t0, actor: "a"
+            ).secret
+            return try digest(secret)
+        }
+        let (a, b, c) = (try create("a", perSecond: 5), try create("b", perSecond: 5), try create("c", perSecond: 7))
+        func storage<T>(_ array: [T]) -> UnsafeRawPointer? {
+            array.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        }
+        let lookup = try KeyLookup(path: self.path)
+        let (first, second, other) = (
+            try #require(try lookup.find(digest: a)).key, try #require(try lookup.find(digest: b)).key,
+            try #require(try lookup.find(digest: c)).key
+        )
+        #expect(first.name == "a" && second.name == "b")
+        #expect(second.policies.rateLimits.map(\.limit) == [5])
+        #expect(storage(first.policies.rateLimits) == storage(second.policies.rateLimits))
+        #expect(storage(first.scopes) == storage(second.scopes))
+        #expect(other.policies.rateLimits.map(\.limit) == [7])
+        #expect(storage(other.scopes) == storage(first.scopes))
+        // Without interning, each record keeps its own copies.
+        let unshared = try KeyLookup(path: self.path, internedValues: 0)
+        let (x, y) = (try #require(try unshared.find(digest: a)).key, try #require(try unshared.find(digest: b)).key)
+        #expect(x.policies == y.policies)
+        #expect(storage(x.policies.rateLimits) != storage(y.policies.rateLimits))
+    }
 }
