@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "KeygateSystem", dependencies: ["CKeygateLinux", "KeygateCore"], swiftSettings: strict),
         // Shared-memory records: counters, per-IP table, last-used times, leases.
         .target(name: "KeygateZone", dependencies: ["KeygateCore", "KeygateSystem"], swiftSettings: strict),
+        // The per-host agent's side of several hosts: Redis (a RESP2 connection whose every call has a deadline).
+        .target(name: "KeygateCluster", dependencies: ["KeygateCore", "KeygateSystem"], swiftSettings: strict),
         // Event loop, listeners, workers, supervisor, the decision path.
         .target(
             name: "KeygateServer",
@@ -80,9 +82,11 @@ let package = Package(
         .testTarget(
             name: "KeygateCLITests", dependencies: ["keygate", "KeygateServer", "KeygateSystem", "KeygateCore"],
             swiftSettings: strict),
-        // Drives the built `keygate` and `keygate-bench` binaries with real nginx, cgi-fcgi and curl.
+        // Drives the built `keygate` and `keygate-bench` binaries with real nginx, cgi-fcgi and curl, and the Redis
+        // connection with a real redis-server.
         .testTarget(
-            name: "IntegrationTests", dependencies: ["KeygateCore", "KeygateTesting", "keygate", "keygate-bench"],
+            name: "IntegrationTests",
+            dependencies: ["KeygateCluster", "KeygateCore", "KeygateTesting", "keygate", "keygate-bench"],
             swiftSettings: strict),
     ]
 )

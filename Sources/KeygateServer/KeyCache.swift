@@ -1,4 +1,4 @@
-public import KeygateCore
+import KeygateCore
 
 /// A worker's bounded map from a presented secret (by its ``SecretFingerprint`` in the gate) to what the lookup found,
 /// with CLOCK replacement.
