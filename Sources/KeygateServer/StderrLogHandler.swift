@@ -2,7 +2,8 @@ import Glibc
 import KeygateCore
 import Logging
 
-/// Writes one line per log event to standard error: `2026-11-22T05:40:00Z keygate[123] warning: message key=value`.
+/// Writes one line per log event to standard error: `2026-11-22T05:40:00Z keygate[123] warning: message key=value`,
+/// or with `--log-format json` one JSON object (``LogFormat``).
 ///
 /// One `write(2)` per line, so lines from several worker processes sharing stderr never interleave mid-line. Every
 /// message and metadata value goes through a ``LogRedactor`` first, so no call site can log an API key, and repeated
@@ -14,12 +15,15 @@ public struct StderrLogHandler: LogHandler {
     private let label: String
     private let redactor: LogRedactor
     private let gate: LogLineGate
+    private let format: LogFormat
 
     public init(
-        label: String, level: Logger.Level, redactor: LogRedactor = LogRedactor(), gate: LogLineGate = .process
+        label: String, level: Logger.Level, format: LogFormat = .text, redactor: LogRedactor = LogRedactor(),
+        gate: LogLineGate = .process
     ) {
         self.label = label
         self.logLevel = level
+        self.format = format
         self.redactor = redactor
         self.gate = gate
     }
@@ -39,18 +43,19 @@ public struct StderrLogHandler: LogHandler {
         for report in verdict.reports {
             let level = report.template?.level ?? event.level
             let what = report.template?.message ?? "(other messages beyond the tracked templates)"
-            let head = "\(Self.timestamp()) \(self.label)[\(getpid())] \(level)"
-            self.write("\(head): \(report.count) similar lines suppressed: \(what)\n")
+            self.write(
+                self.format.suppressedLine(
+                    time: Self.timestamp(), label: self.label, pid: getpid(), level: "\(level)", count: report.count,
+                    message: what) + "\n")
         }
         guard verdict.writes else { return }
         var merged = self.metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var line = "\(Self.timestamp()) \(self.label)[\(getpid())] \(event.level): \(message)"
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(self.redactor.redacted("\(value)"))"
-        }
-        line += "\n"
-        self.write(line)
+        let fields = merged.sorted(by: { $0.key < $1.key }).map { ($0.key, self.redactor.redacted("\($0.value)")) }
+        self.write(
+            self.format.line(
+                time: Self.timestamp(), label: self.label, pid: getpid(), level: "\(event.level)", message: message,
+                fields: fields) + "\n")
     }
 
     /// Writes `line` to stderr in one `write(2)` where possible, control characters but its final newline as `?`.
@@ -80,8 +85,10 @@ public struct StderrLogHandler: LogHandler {
     /// Installs this handler for every logger in the process (call once, first thing in `main`).
     ///
     /// `keyQueryParameter` (`--key-query-param`) is redacted from every logged value besides the common names.
-    public static func bootstrap(level: Logger.Level, keyQueryParameter: String? = nil) {
+    public static func bootstrap(level: Logger.Level, format: LogFormat = .text, keyQueryParameter: String? = nil) {
         let redactor = LogRedactor(configuredParameter: keyQueryParameter)
-        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, redactor: redactor) }
+        LoggingSystem.bootstrap { label in
+            StderrLogHandler(label: label, level: level, format: format, redactor: redactor)
+        }
     }
 }

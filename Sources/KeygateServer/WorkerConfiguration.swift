@@ -32,6 +32,8 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var drainTimeoutMillis: Int64
     /// The least severe log level written.
     public var logLevel: Logger.Level = .info
+    /// `--log-format`: text lines or one JSON object per line.
+    public var logFormat: LogFormat = .text
 
     public init(
         databasePath: String, lastUsedPath: String? = nil, lastUsedCapacity: Int = 65_536, countersPath: String? = nil,

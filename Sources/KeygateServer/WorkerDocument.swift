@@ -43,7 +43,7 @@ public struct WorkerDocument: Sendable, Equatable {
         ("fastcgi-max-requests", false), ("http-max-head-bytes", false), ("http-max-field-lines", false),
         ("http-max-name-bytes", false), ("http-max-target-bytes", false), ("max-connections", false),
         ("idle-timeout-ms", false), ("request-timeout-ms", false), ("drain-timeout-ms", false), ("log-level", false),
-        ("listener", true), ("ready-fd", false),
+        ("log-format", false), ("listener", true), ("ready-fd", false),
     ]
 
     /// The document as text, ready for ``environmentName``.
@@ -75,6 +75,7 @@ public struct WorkerDocument: Sendable, Equatable {
             ("idle-timeout-ms", "\(configuration.idleTimeoutMillis)"),
             ("request-timeout-ms", "\(configuration.requestTimeoutMillis)"),
             ("drain-timeout-ms", "\(configuration.drainTimeoutMillis)"), ("log-level", configuration.logLevel.rawValue),
+            ("log-format", configuration.logFormat.rawValue),
         ]
         lines += self.listeners.map { ("listener", $0.workerToken) }
         lines.append(("ready-fd", self.readyFD.map { "\($0)" }))
@@ -151,6 +152,9 @@ public struct WorkerDocument: Sendable, Equatable {
         let level = try fields.required("log-level")
         guard let logLevel = Logger.Level(rawValue: level) else { throw fields.malformed("log-level", level) }
         configuration.logLevel = logLevel
+        let format = try fields.required("log-format")
+        guard let logFormat = LogFormat(rawValue: format) else { throw fields.malformed("log-format", format) }
+        configuration.logFormat = logFormat
         self.configuration = configuration
         self.listeners = try fields.all("listener").map { token throws(ConfigurationError) -> ListeningSocket in
             guard let socket = ListeningSocket.fromWorkerToken(Substring(token)) else {

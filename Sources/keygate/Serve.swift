@@ -79,6 +79,8 @@ struct ServeOptions: ParsableArguments {
     var allowNonLoopback = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+    @Option(name: .customLong("log-format"), help: "text (one line per event) or json (one JSON object per line).")
+    var logFormat: String = "text"
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     /// Set only by the supervisor, which hands the worker its configuration in ``WorkerDocument/environmentName``.
     @Flag(name: .customLong("worker"), help: .hidden) var worker = false
@@ -117,7 +119,8 @@ struct Serve: ParsableCommand {
         }
         var prepared = try Self.prepare(configuration, locatingErrorsWith: input, reloading: false)
         StderrLogHandler.bootstrap(
-            level: configuration.worker.logLevel, keyQueryParameter: configuration.worker.policy.queryParameter)
+            level: configuration.worker.logLevel, format: configuration.worker.logFormat,
+            keyQueryParameter: configuration.worker.policy.queryParameter)
         let logger = Logger(label: "keygate")
         for warning in prepared.warnings { logger.warning("\(warning)") }
 
@@ -168,7 +171,8 @@ struct Serve: ParsableCommand {
         }
         let configuration = document.configuration
         StderrLogHandler.bootstrap(
-            level: configuration.logLevel, keyQueryParameter: configuration.policy.queryParameter)
+            level: configuration.logLevel, format: configuration.logFormat,
+            keyQueryParameter: configuration.policy.queryParameter)
         try Self.runWorker(
             configuration, listeners: document.listeners, logger: Logger(label: "keygate"), readyFD: document.readyFD)
     }

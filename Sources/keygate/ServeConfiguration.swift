@@ -118,6 +118,9 @@ extension ServeConfiguration {
             throw ConfigurationError(
                 "--log-level \(options.logLevel): use trace, debug, info, notice, warning, error or critical")
         }
+        guard let logFormat = LogFormat(rawValue: options.logFormat) else {
+            throw ConfigurationError("--log-format \(options.logFormat): use text or json")
+        }
         let workerCount = options.workers ?? max(1, input.processorCount / 2)
         guard (0...64).contains(workerCount) else { throw ConfigurationError("--workers must be 0-64") }
         guard let socketMode = mode_t(options.socketMode, radix: 8), options.socketMode.count <= 4 else {
@@ -178,6 +181,7 @@ extension ServeConfiguration {
         worker.ipTableCapacity = options.ipTableSize
         worker.policy.explainOnly = options.explainOnly
         worker.logLevel = level
+        worker.logFormat = logFormat
         return ServeConfiguration(
             worker: worker, listeners: listeners, workerCount: workerCount, socketMode: socketMode,
             stuckWorkerTimeoutMillis: stuckWorkerTimeoutMillis, rebuildState: options.rebuildState)

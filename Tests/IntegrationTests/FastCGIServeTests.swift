@@ -220,4 +220,34 @@ final class FastCGIServeTests {
         #expect(!self.server.log.contains(self.key.secret))
         #expect(!self.server.log.contains(String(self.key.secret.dropLast(2))))
     }
+
+    /// `--log-format json`: every line on stderr, the supervisor's and each worker's, is one JSON object with the fixed
+    /// members; a denial logged at debug names its reason and key id, and no line holds the key.
+    @Test func jsonLogsAreOneObjectPerLineWithoutTheKey() throws {
+        let scratch = try Scratch()
+        let db = scratch.file("keys.db")
+        let key = try Harness.createKey(db: db, ["--scope", "reports:read"])
+        _ = try Harness.keygate(["keys", "revoke", "--db", db, key.id])
+        let server = try KeygateServer(db: db, scratch: scratch, workers: 2, extra: ["--log-format", "json"])
+        defer { server.stop() }
+        let socket = try FastCGISocket(path: server.socketPath)
+        socket.send(
+            FastCGISocket.request(
+                FastCGISocket.nginxParams(uri: "/api/x", headers: [("HTTP_X_API_KEY", key.secret)], scope: nil)))
+        _ = try socket.answers()
+        server.stop()
+        let lines = server.log.split(separator: "\n").map(String.init)
+        #expect(lines.count >= 3)  // the supervisor and two workers at least said they started
+        var denial: [String: Any]? = nil
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            let parsed = try #require(object, "not a JSON object: \(line)")
+            #expect(parsed["time"] is String && parsed["level"] is String && parsed["event"] is String)
+            #expect(parsed["pid"] is Int && parsed["logger"] as? String == "keygate")
+            if parsed["event"] as? String == "denied" { denial = parsed }
+        }
+        #expect(denial?["reason"] as? String == "revoked")
+        #expect(denial?["key_id"] as? String == key.id)
+        #expect(!server.log.contains(key.secret))
+    }
 }
