@@ -47,52 +47,94 @@ struct ConfigFile {
     }
 
     /// Checks the syntax of `text`, the contents of the file at `path`; `flagNames` are the options that take no value.
+    /// Throws the first line's problem.
     init(path: String, text: String, flagNames: Set<String>) throws(ConfigurationError) {
+        let (file, problems) = Self.reading(path: path, text: text, flagNames: flagNames)
+        if let first = problems.first { throw first }
+        self = file
+    }
+
+    private init(path: String, entries: [Entry]) {
         self.path = path
-        var entries: [Entry] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = index + 1
-            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let trimmed = content.split(whereSeparator: { $0 == "\r" }).joined()
-            if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            guard let equals = trimmed.firstIndex(of: "=") else {
-                throw ConfigurationError("\(path):\(lineNumber): expected `name = value`")
-            }
-            let name = String(trimmed[..<equals].filter { $0 != " " && $0 != "\t" })
-            var value = Substring(trimmed[trimmed.index(after: equals)...])
-            while value.first == " " || value.first == "\t" { value = value.dropFirst() }
-            while value.last == " " || value.last == "\t" { value = value.dropLast() }
-            if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
-            guard !name.isEmpty, !name.hasPrefix("-"), !Self.commandLineOnly.contains(name) else {
-                throw ConfigurationError(
-                    "\(path):\(lineNumber): `\(name)` cannot be set in a config file; use an option name of "
-                        + "`keygate serve --help` without the leading --")
-            }
-            if flagNames.contains(name) {
-                switch value.lowercased() {
-                case "true", "yes", "on", "1": entries.append(Entry(name: name, value: nil, line: lineNumber))
-                case "false", "no", "off", "0": break
-                default: throw ConfigurationError("\(path):\(lineNumber): \(name) takes true or false, not `\(value)`")
-                }
-            } else {
-                entries.append(Entry(name: name, value: String(value), line: lineNumber))
-            }
-        }
         self.entries = entries
     }
 
-    /// Checks every line on its own with `parse` (which throws what ArgumentParser says about an unknown name or a
-    /// value of the wrong type) and rethrows its message with the file name and line number.
-    func checkEachLine(_ parse: ([String]) throws -> Void, message: (any Error) -> String) throws(ConfigurationError) {
-        for entry in self.entries {
+    /// The file's good lines, and the problem of each other line, in line order (for `keygate config check`).
+    static func reading(path: String, text: String, flagNames: Set<String>) -> (ConfigFile, [ConfigurationError]) {
+        var entries: [Entry] = []
+        var problems: [ConfigurationError] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            do {
+                if let entry = try Self.entry(line, number: index + 1, path: path, flagNames: flagNames) {
+                    entries.append(entry)
+                }
+            } catch {
+                problems.append(error)
+            }
+        }
+        return (ConfigFile(path: path, entries: entries), problems)
+    }
+
+    /// The entry of one line: `nil` for a blank or comment line, or a flag set to false.
+    private static func entry(
+        _ line: Substring, number lineNumber: Int, path: String, flagNames: Set<String>
+    ) throws(ConfigurationError) -> Entry? {
+        let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let trimmed = content.split(whereSeparator: { $0 == "\r" }).joined()
+        if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { return nil }
+        guard let equals = trimmed.firstIndex(of: "=") else {
+            throw ConfigurationError("\(path):\(lineNumber): expected `name = value`")
+        }
+        let name = String(trimmed[..<equals].filter { $0 != " " && $0 != "\t" })
+        var value = Substring(trimmed[trimmed.index(after: equals)...])
+        while value.first == " " || value.first == "\t" { value = value.dropFirst() }
+        while value.last == " " || value.last == "\t" { value = value.dropLast() }
+        if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+        guard !name.isEmpty, !name.hasPrefix("-"), !Self.commandLineOnly.contains(name) else {
+            throw ConfigurationError(
+                "\(path):\(lineNumber): `\(name)` cannot be set in a config file; use an option name of "
+                    + "`keygate serve --help` without the leading --")
+        }
+        guard flagNames.contains(name) else { return Entry(name: name, value: String(value), line: lineNumber) }
+        switch value.lowercased() {
+        case "true", "yes", "on", "1": return Entry(name: name, value: nil, line: lineNumber)
+        case "false", "no", "off", "0": return nil
+        default: throw ConfigurationError("\(path):\(lineNumber): \(name) takes true or false, not `\(value)`")
+        }
+    }
+
+    /// The problem of every line that `parse` (which throws what ArgumentParser says about an unknown name or a value
+    /// of the wrong type) refuses on its own, with the file name and line number, in line order.
+    func lineProblems(_ parse: ([String]) throws -> Void, message: (any Error) -> String) -> [ConfigurationError] {
+        self.entries.compactMap { entry in
             do {
                 try parse(entry.arguments)
+                return nil
             } catch {
-                throw ConfigurationError(
+                return ConfigurationError(
                     "\(self.path):\(entry.line): \(entry.name)\(entry.value.map { " = \($0)" } ?? ""): "
                         + "\(message(error)) (names are the long options of `keygate serve --help` without --)")
             }
         }
+    }
+
+    /// Every line's problem in line order, its syntax (``reading(path:text:flagNames:)``) or its option (`parse`, as
+    /// in ``lineProblems(_:message:)``), with the file that holds the good lines: what `keygate config check` lists
+    /// and the first of which `keygate serve` refuses the file with.
+    static func problems(
+        path: String, text: String, flagNames: Set<String>, parse: ([String]) throws -> Void,
+        message: (any Error) -> String
+    ) -> (file: ConfigFile, problems: [ConfigurationError]) {
+        let (file, syntax) = Self.reading(path: path, text: text, flagNames: flagNames)
+        let all = syntax + file.lineProblems(parse, message: message)
+        func line(_ problem: ConfigurationError) -> Int {
+            Int(problem.description.dropFirst(path.count + 1).prefix { $0.isNumber }) ?? 0
+        }
+        // Stable: a line has one problem, either of syntax or of its option.
+        return (
+            file,
+            all.enumerated().sorted { (line($0.element), $0.offset) < (line($1.element), $1.offset) }.map(\.element)
+        )
     }
 
     /// The file's lines as arguments, followed by `commandLine`; a name given on the command line drops the file's lines.

@@ -12,7 +12,7 @@ struct Keygate: ParsableCommand {
             that socket in one process, configured by KEYGATE_DB and KEYGATE_CONFIG.
             """,
         version: "0.1.0",
-        subcommands: [Keys.self, Plans.self, Usage.self, Serve.self, Check.self, Audit.self, Migrate.self])
+        subcommands: [Keys.self, Plans.self, Usage.self, Serve.self, Check.self, Config.self, Audit.self, Migrate.self])
 
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())

@@ -100,16 +100,25 @@ extension ServeConfiguration {
         var arguments = input.commandLine
         do {
             if let source = input.configFile {
-                let file = try ConfigFile(path: source.path, text: source.text, flagNames: ServeOptions.flagNames)
-                // Each line alone, with a placeholder database so that only the line itself can be wrong.
-                try file.checkEachLine(
-                    { _ = try ServeOptions.parse(["--db", "-"] + $0) }, message: { ServeOptions.message(for: $0) })
+                let (file, problems) = Self.lineProblems(of: source)
+                if let first = problems.first { throw first }
                 arguments = file.arguments(overriddenBy: input.commandLineWithoutConfig)
             }
             self = try Self.resolving(options: try ServeOptions.parse(arguments), input: input)
         } catch {
             throw ConfigurationError(input.locating(error))
         }
+    }
+
+    /// The config file's problems line by line, in line order, with the file of its good lines: `serve` refuses the
+    /// file with the first, `keygate config check` lists them all.
+    static func lineProblems(of source: (path: String, text: String)) -> (
+        file: ConfigFile, problems: [ConfigurationError]
+    ) {
+        ConfigFile.problems(
+            path: source.path, text: source.text, flagNames: ServeOptions.flagNames,
+            // Each line alone, with a placeholder database so that only the line itself can be wrong.
+            parse: { _ = try ServeOptions.parse(["--db", "-"] + $0) }, message: { ServeOptions.message(for: $0) })
     }
 
     /// ``init(resolving:)`` once the config file's lines are part of `options`.

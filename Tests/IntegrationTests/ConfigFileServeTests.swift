@@ -194,4 +194,46 @@ final class ConfigFileServeTests {
         #expect(result.stderr.contains("\(config):\(lineNumber):"), "\(result.stderr)")
         #expect(result.stderr.contains(mentions), "\(result.stderr)")
     }
+
+    /// `keygate config check`: each bad line with its line number, in order, exit 78; serve refuses the same file with
+    /// the first of those messages; a file whose lines are good but whose settings are not gets serve's message; a
+    /// good file is ok.
+    @Test func configCheckListsEveryProblemWithItsLine() throws {
+        let config = self.scratch.file("check.conf")
+        try """
+        # keygate
+        db = \(self.db)
+        no-such-option = 1
+        listen = unix:\(self.scratch.file("never.sock"))
+        workers = many
+        identity-headers = perhaps
+        just words
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let checked = try Harness.keygate(["config", "check", config])
+        #expect(checked.status == 78)
+        let problems = checked.stderr.split(separator: "\n").map(String.init)
+        #expect(
+            problems.map { $0.split(separator: ":").dropFirst().first.map(String.init) ?? "" } == ["3", "5", "6", "7"])
+        #expect(problems.allSatisfy { $0.hasPrefix(config + ":") }, "\(problems)")
+        #expect(problems.count == 4 && problems[3].contains("expected `name = value`"))
+        let served = try Harness.keygate(["serve", "--config", config], stdin: "")
+        #expect(served.status != 0)
+        #expect(served.stderr.contains(problems[0]), "\(served.stderr)")
+
+        try "db = \(self.db)\nlog-level = loud\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let settings = try Harness.keygate(["config", "check", config])
+        #expect(settings.status == 78)
+        #expect(
+            settings.stderr
+                == "\(config):2: --log-level loud: use trace, debug, info, notice, warning, error or critical\n")
+        let servedSettings = try Harness.keygate(["serve", "--config", config], stdin: "")
+        #expect(servedSettings.stderr.contains(settings.stderr.dropLast()), "\(servedSettings.stderr)")
+
+        try "db = \(self.db)\nlog-format = json\nlisten = unix:\(self.scratch.file("k.sock"))\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let good = try Harness.keygate(["config", "check", config])
+        #expect(good.status == 0 && good.stdout == "\(config): ok\n", "\(good.stderr)")
+        let missing = try Harness.keygate(["config", "check", self.scratch.file("absent.conf")])
+        #expect(missing.status == 78 && missing.stderr.contains("absent.conf: cannot open it"))
+    }
 }
