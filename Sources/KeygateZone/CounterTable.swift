@@ -149,8 +149,8 @@ public final class CounterTable: @unchecked Sendable {
             // Killed from here on, the request may stay partly charged (never served): it can only under-admit.
             if evaluation.admitted {
                 var stored = false
-                for position in 0..<words.count where evaluation.newStates[position] != states[position] {
-                    record[words[position]] = evaluation.newStates[position]
+                for position in 0..<words.count where evaluation.evaluations[position].newState != states[position] {
+                    record[words[position]] = evaluation.evaluations[position].newState
                     if !stored, let probe { probe(.midCommit) }
                     stored = true
                 }

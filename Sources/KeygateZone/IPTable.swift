@@ -115,7 +115,7 @@ public final class IPTable: @unchecked Sendable {
             let state = entry.state(of: limit)
             let evaluation = policies.evaluating(states: [state], cost: 1, nowMicros: nowMicros)
             if !dryRun {
-                if evaluation.admitted { entry.setState(evaluation.newStates[0], of: limit) }
+                if evaluation.admitted { entry.setState(evaluation.evaluations[0].newState, of: limit) }
                 entry.touchedMicros = max(nowMicros, 1)
             }
             self.lease.release(entry.lease, token: token)

@@ -222,3 +222,17 @@ struct HTTPHeadParserTests {
         #expect(wire != HTTPRequestHead(method: "PATCH", target: "/t", fields: Array(fields.dropLast())))
     }
 }
+
+extension HTTPHeadParserTests {
+    /// The token table against RFC 9110's `tchar`, for every byte.
+    @Test func theTokenTableIsTchar() {
+        let specials = Set("!#$%&'*+-.^_`|~".utf8)
+        #expect(HTTPByte.tokenTable.utf8CodeUnitCount == 256)
+        for value in 0...255 {
+            let byte = UInt8(value)
+            let isAlphaOrDigit =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            #expect(HTTPByte.isToken(byte) == (isAlphaOrDigit || specials.contains(byte)), "byte \(value)")
+        }
+    }
+}

@@ -24,7 +24,7 @@ struct LimitRateLimitHeadersTests {
             admitted: retryAfterMicros == 0, newState: 0, remaining: remaining, limit: 5, resetMicros: resetMicros,
             retryAfterMicros: retryAfterMicros, windowMicros: T.second)
         let evaluation = PolicySetEvaluation(
-            admitted: item.admitted, evaluations: [item], newStates: [0], violated: item.admitted ? [] : ["a"],
+            admitted: item.admitted, evaluations: [item], violated: item.admitted ? [] : ["a"],
             retryAfterMicros: retryAfterMicros)
         return fields(set, evaluation)
     }

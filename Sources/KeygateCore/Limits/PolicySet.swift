@@ -57,9 +57,7 @@ public struct PolicySet: Sendable, Equatable, Hashable {
             evaluations.append(credits.evaluating(state: state, cost: cost, nowMicros: nowMicros))
         }
         guard evaluations.contains(where: { !$0.admitted }) else {
-            return PolicySetEvaluation(
-                admitted: true, evaluations: evaluations, newStates: evaluations.map(\.newState), violated: [],
-                retryAfterMicros: 0)
+            return PolicySetEvaluation(admitted: true, evaluations: evaluations, violated: [], retryAfterMicros: 0)
         }
 
         let names = self.names
@@ -72,10 +70,11 @@ public struct PolicySet: Sendable, Equatable, Hashable {
                 violated.append(names[index])
                 retryAfter = max(retryAfter, evaluations[index].retryAfterMicros)
             }
+            // Nothing is committed for a rejected request: every word stays what it was.
+            evaluations[index].newState = states[index]
         }
         return PolicySetEvaluation(
-            admitted: false, evaluations: evaluations, newStates: Array(states), violated: violated,
-            retryAfterMicros: retryAfter)
+            admitted: false, evaluations: evaluations, violated: violated, retryAfterMicros: retryAfter)
     }
 
     /// Policy `index` (in state-word order) evaluated with cost 0: its state as it is.
