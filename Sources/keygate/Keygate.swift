@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import KeygateCore
 import KeygateServer
 
 @main
@@ -11,7 +12,7 @@ struct Keygate: ParsableCommand {
             Started with no arguments and a listening socket on descriptor 0 (mod_fcgid, spawn-fcgi), keygate serves \
             that socket in one process, configured by KEYGATE_DB and KEYGATE_CONFIG.
             """,
-        version: "0.1.0",
+        version: KeygateVersion.current,
         subcommands: [Keys.self, Plans.self, Usage.self, Serve.self, Check.self, Config.self, Audit.self, Migrate.self])
 
     static func main() {
