@@ -265,4 +265,31 @@ final class MetricsTests {
                     && (server.log.contains(#""count":30"#) || server.log.contains(#""count":"30""#))
             }, "\(server.log.suffix(600))")
     }
+
+    @Test func theShippedAlertsAndDashboardUseOnlyMetricsKeygateServes() throws {
+        let (server, base) = try self.serve(workers: 1, extra: ["--ip-limit", "100/s"])
+        defer { server.stop() }
+        _ = try server.ask([])
+        let served = Set(Self.samples(try self.scrape(base)).keys.map { String($0.prefix { $0 != "{" }) })
+        let ops = Harness.repository + "/ops/"
+        let rules = try String(contentsOfFile: ops + "prometheus/keygate-alerts.yml", encoding: .utf8)
+        let dashboard = try String(contentsOfFile: ops + "grafana/keygate-dashboard.json", encoding: .utf8)
+        let object = try JSONSerialization.jsonObject(with: Data(dashboard.utf8)) as? [String: Any]
+        let panels = try #require(object?["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(expressions.count >= 10)
+        let pattern = try NSRegularExpression(pattern: "keygate_[a-z0-9_]+")
+        for (source, text) in [("alerts", rules), ("dashboard", expressions.joined(separator: "\n"))] {
+            let names = pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).map {
+                String(text[Range($0.range, in: text)!])
+            }
+            #expect(!names.isEmpty)
+            for name in Set(names) { #expect(served.contains(name), "\(source) uses \(name), which keygate does not serve") }
+        }
+        let check = try Harness.run("/usr/bin/promtool", ["check", "rules", ops + "prometheus/keygate-alerts.yml"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let unit = try Harness.run(
+            "/bin/sh", ["-c", "cd \(ops)prometheus && promtool test rules keygate-alerts.test.yml"])
+        #expect(unit.status == 0, "\(unit.stdout)\(unit.stderr)")
+    }
 }
