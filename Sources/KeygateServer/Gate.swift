@@ -46,9 +46,9 @@ public final class Gate {
     @exclusivity(unchecked) public private(set) var statistics = Statistics()
     /// This process's slot of the shared metrics, when `--metrics-listen` is on: each decision, its duration and the
     /// key cache's hits and misses are counted there.
-    public var metrics: MetricsSlot?
+    @exclusivity(unchecked) public var metrics: MetricsSlot?
     /// The level denials are logged at: debug, or info with `--log-denials` (limited like every repeated line).
-    public var denialLogLevel: Logger.Level = .debug
+    @exclusivity(unchecked) public var denialLogLevel: Logger.Level = .debug
 
     public struct Statistics: Sendable {
         public var decisions = 0
@@ -278,7 +278,10 @@ public final class Gate {
     }
 
     /// Decides `request` and returns the answer for its front end's profile, with the key's encoder cache.
-    public func answer(_ request: AuthRequest, nowMicros: Int64) -> AuthAnswer {
+    ///
+    /// `requestID` reads the front end's id of the request (`X-Request-ID`); it is called only when a denial is logged,
+    /// so an undenied or unlogged request never looks for it.
+    public func answer(_ request: AuthRequest, nowMicros: Int64, requestID: () -> String? = { nil }) -> AuthAnswer {
         let started = self.metrics == nil ? 0 : Clock.monotonicNanos()
         let (decision, entry) = self.deciding(request, nowMicros: nowMicros)
         if let metrics = self.metrics {
@@ -289,7 +292,7 @@ public final class Gate {
                 "reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
                 "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")",
             ]
-            if let requestID = request.requestID { metadata["request_id"] = "\(requestID)" }
+            if let requestID = requestID() { metadata["request_id"] = "\(requestID)" }
             self.logger.log(level: self.denialLogLevel, "denied", metadata: metadata)
         }
         return AuthAnswer(decision, profile: request.profile, policy: self.policy, memo: entry?.memo)

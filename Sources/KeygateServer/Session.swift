@@ -47,7 +47,9 @@ public final class Session {
         case .http(let style):
             let failure = self.httpConnection!.consume(bytes, output: &output) { head, out in
                 completed = true
-                let answer = gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros)
+                // Read eagerly (an empty range's check): a closure capturing `head` would copy it.
+                let requestID = head[.xRequestID]
+                let answer = gate.answer(AuthRequest(http: head, style: style), nowMicros: nowMicros) { requestID }
                 HTTPResponseWriter.append(answer, keepAlive: head.keepAlive, minorVersion: head.minorVersion, to: &out)
             }
             if let failure { throw failure }
@@ -55,8 +57,10 @@ public final class Session {
             try self.fastCGIConnection!.consume(bytes, output: &output) { request, out in
                 completed = true
                 let authRequest = AuthRequest(fastCGI: request, explaining: gate.policy.explainOnly)
-                FastCGIResponseWriter.append(
-                    Self.answer(authRequest, gate: gate, nowMicros: nowMicros), requestID: request.requestID, to: &out)
+                let answer = Self.answer(authRequest, gate: gate, nowMicros: nowMicros) {
+                    request.params[Self.requestIDParam]
+                }
+                FastCGIResponseWriter.append(answer, requestID: request.requestID, to: &out)
             }
         }
         return completed
@@ -71,14 +75,19 @@ public final class Session {
 
     /// The gate's answer; but the explain pass answers only Apache's internal redirects of a denial (it never
     /// consumes anything, so it can neither be called directly to skip counting nor to spend someone's quota twice).
-    static func answer(_ request: AuthRequest, gate: Gate, nowMicros: Int64) -> AuthAnswer {
+    static func answer(
+        _ request: AuthRequest, gate: Gate, nowMicros: Int64, requestID: () -> String? = { nil }
+    ) -> AuthAnswer {
         if request.profile.isExplainPass {
             guard let status = request.redirectStatus, [401, 403, 429].contains(status) else {
                 return AuthAnswer.notFound(for: request.profile)
             }
         }
-        return gate.answer(request, nowMicros: nowMicros)
+        return gate.answer(request, nowMicros: nowMicros, requestID: requestID)
     }
+
+    /// The param nginx's `fastcgi_param HTTP_X_REQUEST_ID $request_id;` sets (read only for a logged denial).
+    static let requestIDParam = "HTTP_X_REQUEST_ID"
 
     /// Where the protocol stands: between requests, mid-request (a slow peer is timed out; a drain waits for it), or
     /// finished (the connection ends once the pending output is sent).

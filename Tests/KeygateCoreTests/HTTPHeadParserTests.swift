@@ -40,7 +40,6 @@ struct HTTPHeadParserTests {
                 ]))
         #expect(head[.xRequestID] == "3f2a")
         #expect(head[.accept] == "application/openmetrics-text")
-        #expect(AuthRequest(http: head, style: ForwardAuthStyle(frontEnd: .nginx)).requestID == "3f2a")
         let repeated = T.parse(T.head(T.nginxLines + ["Origin: a", "Origin: b"]))
         #expect(repeated == .invalid(.duplicateField(.origin)))
     }
