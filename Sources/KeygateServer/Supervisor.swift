@@ -62,6 +62,10 @@ public final class Supervisor {
     /// Which workers have been seen stopped, and since when (`nil` with `--stuck-worker-timeout off`).
     private var stuckWatch: StuckWorkerWatch?
     private var lastStuckPollMillis: Int64 = 0
+    /// Tells systemd READY/RELOADING/STOPPING (`nil` when not started by a `Type=notify` unit).
+    private let notifier: SystemdNotifier?
+    /// READY=1 is owed to systemd: at startup and after a reload, sent once every current worker is ready.
+    private var readyNoticeDue = true
 
     static let flushIntervalMillis: Int64 = 10_000
     static let stuckPollMillis: Int64 = 1_000
@@ -70,9 +74,10 @@ public final class Supervisor {
     /// checked against SQLite) before, which the supervisor rolls up and watches, and never opens again.
     public init(
         plan: SupervisorPlan, listeners: [ListeningSocket], counters: CounterTable?, lastUsed: LastUsedTable?,
-        logger: Logger, reload: @escaping () throws -> SupervisorPlan
+        logger: Logger, notifier: SystemdNotifier? = nil, reload: @escaping () throws -> SupervisorPlan
     ) throws {
         self.plan = plan
+        self.notifier = notifier
         self.listeners = listeners
         self.reload = reload
         self.logger = logger
@@ -121,12 +126,17 @@ public final class Supervisor {
             case SIGTERM, SIGINT:
                 if !self.stopping {
                     self.stopping = true
+                    self.notifier?.send(.stopping)
                     stopDeadline = now + self.plan.worker.drainTimeoutMillis + 2_000
                     self.logger.info("stopping: draining workers")
                     self.signalAll(SIGTERM)
                 }
             case SIGHUP:
-                if !self.stopping { self.reloadConfiguration() }
+                if !self.stopping {
+                    self.notifier?.send(.reloading(monotonicMicros: SystemdNotifier.monotonicMicros()))
+                    self.readyNoticeDue = true
+                    self.reloadConfiguration()
+                }
             default: break
             }
             self.reap(now: now)
@@ -141,6 +151,7 @@ public final class Supervisor {
                 continue
             }
             self.collectReadiness()
+            self.notifyReadyIfDue()
             if !self.awaitingRetirement.isEmpty {
                 let newReady = self.current.values.allSatisfy { self.ready.contains($0) }
                 if newReady || now >= self.retireDeadlineMillis {
@@ -203,6 +214,17 @@ public final class Supervisor {
             kill(pid, SIGKILL)
         }
         self.stuckWatch = watch
+    }
+
+    /// Sends READY=1 once every worker of the current generation accepts connections (after a failed reload at once:
+    /// the running generation stays).
+    private func notifyReadyIfDue() {
+        guard self.readyNoticeDue, let notifier = self.notifier, self.current.count == self.plan.workerCount,
+            self.current.values.allSatisfy({ self.ready.contains($0) })
+        else { return }
+        self.readyNoticeDue = false
+        let listen = self.plan.listenAddresses.map(\.description).joined(separator: ",")
+        notifier.send(.ready(mainPID: getpid(), status: "serving \(listen) with \(self.plan.workerCount) workers"))
     }
 
     /// Reads readiness bytes that arrived (nonblocking) and notes which workers accept connections.

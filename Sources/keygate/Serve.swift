@@ -123,6 +123,7 @@ struct Serve: ParsableCommand {
             keyQueryParameter: configuration.worker.policy.queryParameter)
         let logger = Logger(label: "keygate")
         for warning in prepared.warnings { logger.warning("\(warning)") }
+        let notifier = SystemdNotifier.fromEnvironment(logger: logger)  // before any worker is spawned
 
         let listeners = try configuration.listeners.flatMap {
             try ListeningSocket.open($0, unixMode: configuration.socketMode)
@@ -131,14 +132,14 @@ struct Serve: ParsableCommand {
             let worker = prepared.worker
             prepared.counters = nil  // the worker maps what it needs itself
             prepared.lastUsed = nil
-            try Self.runWorker(worker, listeners: listeners, logger: logger, rollsUpUsage: true)
+            try Self.runWorker(worker, listeners: listeners, logger: logger, rollsUpUsage: true, notifier: notifier)
             for listener in listeners { if let path = listener.createdPath { unlink(path) } }
             return
         }
         let arguments = commandLine
         let supervisor = try Supervisor(
             plan: Self.plan(configuration, prepared), listeners: listeners, counters: prepared.counters,
-            lastUsed: prepared.lastUsed, logger: logger
+            lastUsed: prepared.lastUsed, logger: logger, notifier: notifier
         ) {
             let input = try ServeInput.gathering(commandLine: arguments)
             let configuration = try ServeConfiguration(resolving: input)
@@ -179,7 +180,7 @@ struct Serve: ParsableCommand {
 
     static func runWorker(
         _ configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, readyFD: CInt? = nil,
-        rollsUpUsage: Bool = false
+        rollsUpUsage: Bool = false, notifier: SystemdNotifier? = nil
     ) throws {
         let worker: Worker
         do {
@@ -189,6 +190,9 @@ struct Serve: ParsableCommand {
             logger.critical("worker cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(78)  // EX_CONFIG
         }
+        // The listening sockets are open: connections made from now on queue until the loop accepts them.
+        let listen = listeners.map(\.address.description).joined(separator: ",")
+        notifier?.send(.ready(mainPID: getpid(), status: "serving \(listen) in one process"))
         try worker.run(readyFD: readyFD)
     }
 
