@@ -15,8 +15,9 @@ struct ServeOptions: ParsableArguments {
     var db: String?
     @Option(
         help: ArgumentHelp(
-            "Where to accept requests (repeatable). FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd. HTTP/1.1 forward "
-                + "auth: http://HOST:PORT or http+unix:PATH, with ?for=nginx|caddy|traefik|envoy (default nginx), "
+            "Where to accept requests (repeatable). FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd[:NAME]. HTTP/1.1 "
+                + "forward auth: http://HOST:PORT, http+unix:PATH or http+systemd[:NAME] (socket activation; NAME: the "
+                + "socket's FileDescriptorName=), with ?for=nginx|caddy|traefik|envoy (default nginx), "
                 + "&allow=204|200, &client-ip=x-forwarded-for|x-real-ip, &ratelimit=all|ietf|none (which rate-limit "
                 + "fields answers carry).", valueName: "address"))
     var listen: [String] = []
