@@ -70,7 +70,7 @@ Comment: The keygate repository states no license of its own; ask its maintainer
  The binary links the Swift runtime and libraries statically (--static-swift-stdlib).
 
 Files: *
-Copyright: the keygate authors
+Copyright: $(date +%Y) the keygate authors
 License: none-stated
 
 Files: Swift runtime and standard library (linked statically)
@@ -90,7 +90,7 @@ keygate ($version) unstable; urgency=medium
 
  -- $maintainer  $(date -R)
 CHANGELOG
-gzip -9n -c "$stage/changelog" >"$root/usr/share/doc/keygate/changelog.Debian.gz"
+gzip -9n -c "$stage/changelog" >"$root/usr/share/doc/keygate/changelog.gz"  # a native package: changelog.gz
 
 # Depends from the libraries the binary links (dpkg-shlibdeps reads a debian/control of its own).
 mkdir -p "$stage/shlibs/debian"
