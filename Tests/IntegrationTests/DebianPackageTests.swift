@@ -94,6 +94,13 @@ struct DebianPackageTests {
         #expect(stat("/var/lib/keygate", &status) == 0)
         #expect(status.st_uid == user.pointee.pw_uid && status.st_gid == group.pointee.gr_gid)
         #expect(status.st_mode & 0o7777 == 0o750)
+        // postinst creates the empty database the packaged config names, owned by keygate, so the unit can start.
+        #expect(stat("/var/lib/keygate/keys.db", &status) == 0 && status.st_uid == user.pointee.pw_uid)
+        #expect(status.st_mode & 0o007 == 0, "keys.db is readable by others: \(String(status.st_mode, radix: 8))")
+        let keys = try Harness.run(
+            "/usr/sbin/runuser", ["-u", "keygate", "--", "/usr/bin/keygate", "keys", "list"],
+            environment: ["KEYGATE_DB": "/var/lib/keygate/keys.db"])
+        #expect(keys.status == 0, "\(keys.stderr)")
         let check = try Harness.run("/usr/bin/keygate", ["config", "check", "/etc/keygate/keygate.conf"])
         #expect(check.status == 0 && check.stdout.contains("ok"), "\(check.stdout) \(check.stderr)")
         let conffiles = try String(contentsOfFile: "/var/lib/dpkg/info/keygate.conffiles", encoding: .utf8)
