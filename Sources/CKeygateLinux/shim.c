@@ -3,6 +3,7 @@
 #endif
 #include "CKeygateLinux.h"
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <pthread.h>
 
@@ -26,6 +27,8 @@ int CKeygateLinux_sockaddr_un(struct sockaddr_un *addr, const char *path) {
 int CKeygateLinux_is_socket_mode(unsigned int mode) { return S_ISSOCK(mode); }
 int CKeygateLinux_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 int CKeygateLinux_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+int CKeygateLinux_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 // SIGBUS guard for shared mappings: a file truncated under a MAP_SHARED mapping raises SIGBUS on access past its new
 // end. A guarded range is then replaced by anonymous zero pages (the access retries and succeeds) and marked lost.

@@ -44,6 +44,11 @@ public final class Gate {
     /// the worker, nor replace a found key.
     public let cacheCapacity: Int
     @exclusivity(unchecked) public private(set) var statistics = Statistics()
+    /// This process's slot of the shared metrics, when `--metrics-listen` is on: each decision, its duration and the
+    /// key cache's hits and misses are counted there.
+    public var metrics: MetricsSlot?
+    /// The level denials are logged at: debug, or info with `--log-denials` (limited like every repeated line).
+    public var denialLogLevel: Logger.Level = .debug
 
     public struct Statistics: Sendable {
         public var decisions = 0
@@ -155,6 +160,7 @@ public final class Gate {
             found = try self.find(secret: secret)
         } catch {
             self.statistics.storeErrors += 1
+            self.metrics?.count(.storeErrors)
             self.logger.error("key lookup failed; answering 500", metadata: ["error": "\(error)"])
             return (Decision(.storeUnavailable, requiredScopes: request.requiredScopes), nil)
         }
@@ -273,14 +279,18 @@ public final class Gate {
 
     /// Decides `request` and returns the answer for its front end's profile, with the key's encoder cache.
     public func answer(_ request: AuthRequest, nowMicros: Int64) -> AuthAnswer {
+        let started = self.metrics == nil ? 0 : Clock.monotonicNanos()
         let (decision, entry) = self.deciding(request, nowMicros: nowMicros)
-        if decision.outcome != .allow {
-            self.logger.debug(
-                "denied",
-                metadata: [
-                    "reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
-                    "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")",
-                ])
+        if let metrics = self.metrics {
+            metrics.recordDecision(decision.outcome, nanos: Clock.monotonicNanos() - started)
+        }
+        if decision.outcome != .allow && self.logger.logLevel <= self.denialLogLevel {
+            var metadata: Logger.Metadata = [
+                "reason": "\(decision.outcome.rawValue)", "key_id": "\(decision.key?.id ?? "-")",
+                "uri": "\(request.uri)", "client": "\(request.remoteAddress ?? "-")",
+            ]
+            if let requestID = request.requestID { metadata["request_id"] = "\(requestID)" }
+            self.logger.log(level: self.denialLogLevel, "denied", metadata: metadata)
         }
         return AuthAnswer(decision, profile: request.profile, policy: self.policy, memo: entry?.memo)
     }
@@ -318,9 +328,11 @@ public final class Gate {
         }
         if let cached = self.cache.entry(for: fingerprint) {
             self.statistics.cacheHits += 1
+            self.metrics?.count(.keyCacheHits)
             return cached
         }
         guard APIKeyFormat.isWellFormed(secret) else { return nil }
+        self.metrics?.count(.keyCacheMisses)
         let digest = self.hasher.digest(secret)
         let found = CachedKey(try self.keys.find(digest: digest), digest: digest)
         self.cache.insert(found, for: fingerprint, keyID: found.match?.key.id)

@@ -62,6 +62,13 @@ public final class Session {
         return completed
     }
 
+    /// The answer to one request of a CGI program (``CGIEnvironment``): the FastCGI mapping and the FastCGI
+    /// answer, as the CGI stream (`Status: …` line, header lines, empty line, body) that STDOUT carries under FastCGI.
+    public static func cgiAnswer(_ request: FastCGIRequest, gate: Gate, nowMicros: Int64) -> [UInt8] {
+        let authRequest = AuthRequest(fastCGI: request, explaining: gate.policy.explainOnly)
+        return Self.answer(authRequest, gate: gate, nowMicros: nowMicros).cgiStream()
+    }
+
     /// The gate's answer; but the explain pass answers only Apache's internal redirects of a denial (it never
     /// consumes anything, so it can neither be called directly to skip counting nor to spend someone's quota twice).
     static func answer(_ request: AuthRequest, gate: Gate, nowMicros: Int64) -> AuthAnswer {

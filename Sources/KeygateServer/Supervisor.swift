@@ -62,6 +62,19 @@ public final class Supervisor {
     /// Which workers have been seen stopped, and since when (`nil` with `--stuck-worker-timeout off`).
     private var stuckWatch: StuckWorkerWatch?
     private var lastStuckPollMillis: Int64 = 0
+    /// The shared metrics (`--metrics-listen`), its descriptor above the range children use, and its listeners'.
+    private let metrics: MetricsTable?
+    private let metricsFD: CInt
+    private let metricsListeners: [ListeningSocket]
+    private var metricsListenerFDs: [CInt] = []
+    /// The metrics server's pid while it runs, and when to start it again after it died.
+    private var metricsServer: pid_t?
+    private var metricsServerRestartMillis: Int64?
+    private var metricsServerStarts: [Int64] = []
+    /// Which process holds each metrics slot (`nil`: free); a slot is held by one live process at a time.
+    private var metricsSlotHolders: [pid_t?] = []
+    /// The version the metrics report.
+    private let version: String
     /// Tells systemd READY/RELOADING/STOPPING (`nil` when not started by a `Type=notify` unit).
     private let notifier: SystemdNotifier?
     /// READY=1 is owed to systemd: at startup and after a reload, sent once every current worker is ready.
@@ -72,13 +85,35 @@ public final class Supervisor {
 
     /// Supervises workers for `plan` over `listeners`; `counters` and `lastUsed` are the shared files prepared (created,
     /// checked against SQLite) before, which the supervisor rolls up and watches, and never opens again.
+    ///
+    /// With `metricsListeners`, it makes the shared ``MetricsTable``, hands every worker a slot of it, and runs a
+    /// ``MetricsServer`` process on those listeners.
     public init(
         plan: SupervisorPlan, listeners: [ListeningSocket], counters: CounterTable?, lastUsed: LastUsedTable?,
-        logger: Logger, notifier: SystemdNotifier? = nil, reload: @escaping () throws -> SupervisorPlan
+        metricsListeners: [ListeningSocket] = [], version: String = KeygateVersion.current, logger: Logger,
+        notifier: SystemdNotifier? = nil, reload: @escaping () throws -> SupervisorPlan
     ) throws {
         self.plan = plan
         self.notifier = notifier
         self.listeners = listeners
+        self.metricsListeners = metricsListeners
+        self.version = version
+        if metricsListeners.isEmpty {
+            self.metrics = nil
+            self.metricsFD = -1
+        } else {
+            let table = try MetricsTable()
+            self.metrics = table
+            self.metricsFD = try syscall("fcntl(F_DUPFD_CLOEXEC)") {
+                fcntl(table.mapping.descriptor, F_DUPFD_CLOEXEC, CInt(100))
+            }
+            self.metricsSlotHolders = [pid_t?](repeating: nil, count: table.capacity)
+            table.set(.startTimeSeconds, UInt64(Clock.nowSeconds()))
+            for listener in metricsListeners {
+                self.metricsListenerFDs.append(
+                    try syscall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(listener.fd, F_DUPFD_CLOEXEC, CInt(100)) })
+            }
+        }
         self.reload = reload
         self.logger = logger
         var path = [CChar](repeating: 0, count: 4096)
@@ -109,6 +144,7 @@ public final class Supervisor {
         _ = CKeygateLinux_block_signals(&mask, nil)
         signal(SIGPIPE, SIG_IGN)
         for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
+        if self.metrics != nil { self.spawnMetricsServer() }
         self.logger.info(
             "keygate serving",
             metadata: [
@@ -130,6 +166,7 @@ public final class Supervisor {
                     stopDeadline = now + self.plan.worker.drainTimeoutMillis + 2_000
                     self.logger.info("stopping: draining workers")
                     self.signalAll(SIGTERM)
+                    if let server = self.metricsServer { kill(server, SIGTERM) }
                 }
             case SIGHUP:
                 if !self.stopping {
@@ -141,11 +178,13 @@ public final class Supervisor {
             }
             self.reap(now: now)
             self.killStoppedWorkers(now: now)
+            self.publishState(now: now)
             if self.stopping {
-                if self.current.isEmpty && self.retiring.isEmpty { break }
+                if self.current.isEmpty && self.retiring.isEmpty && self.metricsServer == nil { break }
                 if now >= stopDeadline {
                     self.logger.warning("workers did not drain in time; killing them")
                     self.signalAll(SIGKILL)
+                    if let server = self.metricsServer { kill(server, SIGKILL) }
                     stopDeadline = .max
                 }
                 continue
@@ -167,16 +206,20 @@ public final class Supervisor {
                 self.pendingRestarts[slot] = nil
                 self.spawn(slot: slot)
             }
+            if let due = self.metricsServerRestartMillis, due <= now {
+                self.metricsServerRestartMillis = nil
+                self.spawnMetricsServer()
+            }
             if now - self.lastCheckMillis >= 1_000 {
                 self.sharedFiles?.check(nowMillis: now)
                 self.lastCheckMillis = now
             }
             if now - self.lastFlushMillis >= Self.flushIntervalMillis {
-                self.rollup?.run(nowSeconds: Clock.nowSeconds())
+                self.rollUp()
                 self.lastFlushMillis = now
             }
         }
-        self.rollup?.run(nowSeconds: Clock.nowSeconds())
+        self.rollUp()
         try? self.lastUsed?.mapping.flush()
         try? self.counters?.mapping.flush()
         for listener in self.listeners {
@@ -212,6 +255,7 @@ public final class Supervisor {
                     "stuck_worker_timeout_ms": "\(watch.timeoutMillis)",
                 ])
             kill(pid, SIGKILL)
+            self.metrics?.add(.stuckWorkerKills)
         }
         self.stuckWatch = watch
     }
@@ -250,6 +294,12 @@ public final class Supervisor {
             if pid <= 0 { return }
             if let fd = self.readiness.removeValue(forKey: pid) { close(fd) }
             self.ready.remove(pid)
+            if let slot = self.metricsSlotHolders.firstIndex(of: pid) { self.metricsSlotHolders[slot] = nil }
+            if pid == self.metricsServer {
+                self.metricsServer = nil
+                if !self.stopping { self.restartMetricsServer(status: status, now: now) }
+                continue
+            }
             self.stuckWatch?.forget(pid: pid)
             if let index = self.awaitingRetirement.firstIndex(of: pid) { self.awaitingRetirement.remove(at: index) }
             if self.retiring.remove(pid) != nil { continue }
@@ -262,6 +312,7 @@ public final class Supervisor {
             recent.append(now)
             self.restartTimes[slot] = recent
             let delay: Int64 = recent.count > 5 ? 2_000 : 0
+            self.metrics?.add(.workerRestarts)
             self.logger.warning(
                 "worker exited; restarting", metadata: ["pid": "\(pid)", "how": "\(how)", "delay_ms": "\(delay)"])
             if delay == 0 { self.spawn(slot: slot) } else { self.pendingRestarts[slot] = now + delay }
@@ -274,6 +325,7 @@ public final class Supervisor {
             next = try self.reload()
         } catch {
             self.logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            self.metrics?.add(.reloadFailures)
             return
         }
         if next.listenAddresses != self.plan.listenAddresses {
@@ -293,27 +345,107 @@ public final class Supervisor {
         // The old generation keeps accepting until every new worker says it is ready (checked in the main loop).
         self.awaitingRetirement += old.values
         self.retireDeadlineMillis = Clock.monotonicMillis() + 10_000
+        // The metrics server reads its token file and the worker settings it reports at start: start a new one.
+        if let server = self.metricsServer {
+            self.retiring.insert(server)
+            kill(server, SIGTERM)
+            self.metricsServer = nil
+            self.spawnMetricsServer()
+        }
+        self.metrics?.add(.reloads)
+        self.metrics?.set(.lastReloadSeconds, UInt64(Clock.nowSeconds()))
         self.logger.info("configuration reloaded", metadata: ["workers": "\(self.plan.workerCount)"])
     }
 
     private func spawn(slot: Int) {
+        let metricsSlot = self.takeMetricsSlot()
+        guard
+            let pid = self.launch(
+                listenerFDs: self.listenerFDs, wires: self.listeners.map(\.wire), flag: "--worker",
+                metricsSlot: metricsSlot)
+        else {
+            self.pendingRestarts[slot] = Clock.monotonicMillis() + 1_000
+            return
+        }
+        self.current[slot] = pid
+        if let metricsSlot { self.metricsSlotHolders[metricsSlot] = pid }
+    }
+
+    /// Starts the metrics server on the metrics listeners (it counts nothing, so it holds no slot).
+    private func spawnMetricsServer() {
+        self.metricsServerStarts = self.metricsServerStarts.filter { Clock.monotonicMillis() - $0 < 10_000 }
+        self.metricsServerStarts.append(Clock.monotonicMillis())
+        guard
+            let pid = self.launch(
+                listenerFDs: self.metricsListenerFDs, wires: self.metricsListeners.map(\.wire),
+                flag: "--metrics-server", metricsSlot: nil)
+        else {
+            self.metricsServerRestartMillis = Clock.monotonicMillis() + 1_000
+            return
+        }
+        self.metricsServer = pid
+    }
+
+    /// The metrics server died: start it again, after 2 s if it keeps dying.
+    private func restartMetricsServer(status: CInt, now: Int64) {
+        let how = (status & 0x7f) == 0 ? "exit status \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+        let delay: Int64 = self.metricsServerStarts.count > 5 ? 2_000 : 0
+        self.logger.warning("metrics server exited; restarting", metadata: ["how": "\(how)", "delay_ms": "\(delay)"])
+        self.metricsServerRestartMillis = now + delay
+    }
+
+    /// A free metrics slot, its gauges zeroed for the new process; `nil` without metrics or when every slot is held.
+    private func takeMetricsSlot() -> Int? {
+        guard let table = self.metrics else { return nil }
+        guard let free = self.metricsSlotHolders.firstIndex(where: { $0 == nil }) else {
+            table.add(.slotsExhausted)
+            return nil
+        }
+        table.prepareSlot(free)
+        return free
+    }
+
+    /// Rolls usage up into SQLite, counting runs and failures in the metrics.
+    private func rollUp() {
+        switch self.rollup?.run(nowSeconds: Clock.nowSeconds()) {
+        case .rolledUp?: self.metrics?.add(.rollupRuns)
+        case .failed?: self.metrics?.add(.rollupFailures)
+        case .skipped?, nil: break
+        }
+    }
+
+    /// Writes what the metrics server reports about the supervisor: its heartbeat, workers, the counters file.
+    private func publishState(now: Int64) {
+        guard let table = self.metrics else { return }
+        table.set(.heartbeatMillis, UInt64(now))
+        table.set(.workersConfigured, UInt64(self.plan.workerCount))
+        table.set(.workersReady, UInt64(self.current.values.filter { self.ready.contains($0) }.count))
+        let countersState: UInt64 = self.counters.map { $0.mapping.isLost ? 2 : 1 } ?? 0
+        table.set(.countersState, countersState)
+    }
+
+    /// Spawns `keygate serve FLAG` with `listenerFDs` at descriptors 3…, a readiness pipe after them, the metrics
+    /// table after that, and its ``WorkerDocument`` in the environment; returns its pid, or `nil` (logged).
+    private func launch(listenerFDs: [CInt], wires: [WireProtocol], flag: String, metricsSlot: Int?) -> pid_t? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         var inherited: [ListeningSocket] = []
-        for (index, fd) in self.listenerFDs.enumerated() {
+        for (index, fd) in listenerFDs.enumerated() {
             posix_spawn_file_actions_adddup2(&actions, fd, CInt(3 + index))
             inherited.append(
                 ListeningSocket(
                     fd: CInt(3 + index), address: .inherited(fd: CInt(3 + index)), createdPath: nil,
-                    wire: self.listeners[index].wire))
+                    wire: wires[index]))
         }
         var pipeFDs: [CInt] = [-1, -1]
-        let readyFD = CInt(3 + self.listenerFDs.count)
+        let readyFD = CInt(3 + listenerFDs.count)
         if CKeygateLinux_pipe2(&pipeFDs, O_CLOEXEC | O_NONBLOCK) == 0 {
             posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], readyFD)
         }
         defer { if pipeFDs[1] >= 0 { close(pipeFDs[1]) } }
+        let childMetricsFD = readyFD + 1
+        if self.metrics != nil { posix_spawn_file_actions_adddup2(&actions, self.metricsFD, childMetricsFD) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -328,8 +460,9 @@ public final class Supervisor {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let document = WorkerDocument(
-            configuration: self.plan.worker, listeners: inherited, readyFD: pipeFDs[0] >= 0 ? readyFD : nil)
-        let arguments: [String] = ["keygate", "serve", "--worker"]
+            configuration: self.plan.worker, listeners: inherited, readyFD: pipeFDs[0] >= 0 ? readyFD : nil,
+            metricsFD: self.metrics == nil ? nil : childMetricsFD, metricsSlot: metricsSlot)
+        let arguments: [String] = ["keygate", "serve", flag]
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         let environment: [UnsafeMutablePointer<CChar>?] = Self.environment(handing: document).map { strdup($0) } + [nil]
         defer { for pointer in argv + environment { free(pointer) } }
@@ -339,12 +472,11 @@ public final class Supervisor {
             self.logger.error(
                 "posix_spawn failed; retrying shortly",
                 metadata: ["error": "\(SystemCallError(call: "posix_spawn", errno: Errno(result)))"])
-            self.pendingRestarts[slot] = Clock.monotonicMillis() + 1_000
             if pipeFDs[0] >= 0 { close(pipeFDs[0]) }
-            return
+            return nil
         }
-        self.current[slot] = pid
         if pipeFDs[0] >= 0 { self.readiness[pid] = pipeFDs[0] }
+        return pid
     }
 
     /// This process's environment without any inherited worker document, plus `document` for the worker.

@@ -44,9 +44,19 @@ public struct UsageRollup {
         self.lastUsedSent = lastUsed.map { LastUsedSnapshot(capacity: $0.capacity) }
     }
 
-    /// Rolls up pending counts into today's rows (UTC); returns false if another process holds the lock.
+    /// What one ``run(nowSeconds:)`` did.
+    public enum Result: Sendable, Equatable {
+        /// Pending counts (if any) are stored.
+        case rolledUp
+        /// Another process holds the roll-up lock (or it cannot be opened): nothing was done.
+        case skipped
+        /// The database could not be written; the counts stay pending for the next run.
+        case failed
+    }
+
+    /// Rolls up pending counts into today's rows (UTC).
     @discardableResult
-    public func run(nowSeconds: Int64) -> Bool {
+    public func run(nowSeconds: Int64) -> Result {
         let lockPath = self.lockPath
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -58,14 +68,14 @@ public struct UsageRollup {
                     consequence: "this process does not roll up usage or last-used times", disablingOption: nil)
                 self.logger.warning("\(warning)")
             }
-            return false
+            return .skipped
         }
         defer { close(fd) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return .skipped }
         defer { flock(fd, LOCK_UN) }
         self.flushLastUsed()
         // A lost file reads as zeros: its counts are not counts (admitted - done would wrap), so nothing is stored.
-        guard let counters = self.counters, !counters.mapping.isLost else { return true }
+        guard let counters = self.counters, !counters.mapping.isLost else { return .rolledUp }
         let pending = counters.pendingUsage()
         // Each moved slot's policy words too: what a rebuilt file restores (so a lost file re-grants at most 10 s).
         let snapshots = pending.compactMap { row in
@@ -73,7 +83,7 @@ public struct UsageRollup {
                 CounterSnapshot(slot: row.slot, owner: $0.owner, words: $0.words, savedAtSeconds: nowSeconds)
             }
         }
-        guard !pending.isEmpty, !counters.mapping.isLost else { return true }
+        guard !pending.isEmpty, !counters.mapping.isLost else { return .rolledUp }
         let day = String(Timestamp.iso8601(nowSeconds).prefix(10))
         do {
             let store = try KeyStore(path: self.databasePath, create: false)
@@ -88,8 +98,9 @@ public struct UsageRollup {
             for row in pending { counters.markRolledUp(slot: row.slot, admitted: row.admitted, rejected: row.rejected) }
         } catch {
             self.logger.warning("could not roll up usage; will retry", metadata: ["error": "\(error)"])
+            return .failed
         }
-        return true
+        return .rolledUp
     }
 
     private func flushLastUsed() {

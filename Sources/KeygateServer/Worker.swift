@@ -37,6 +37,9 @@ public final class Worker {
     /// Idle connections closed at the connection cap since the last log line about them, and when that line was.
     private var idleClosedUnlogged = 0
     private var idleClosedLogMillis: Int64?
+    /// The shared metrics table (kept mapped) and this worker's slot of it, when metrics are on.
+    private let metricsTable: MetricsTable?
+    private let metrics: MetricsSlot?
     /// The log line about idle connections closed at the cap is written at most this often.
     static let idleClosedLogIntervalMillis: Int64 = 10_000
 
@@ -66,6 +69,8 @@ public final class Worker {
     final class Connection {
         let fd: CInt
         let session: Session
+        /// The index of the listener that accepted it.
+        let listener: Int
         @exclusivity(unchecked) var output: [UInt8] = []
         var outputSent = 0
         /// Where its life stands; every change is one of ``ConnectionState``'s transitions.
@@ -74,9 +79,10 @@ public final class Worker {
         /// answer still in flight. (A unix socket keeps queued data readable for the peer, so it closes at once.)
         let lingersOnClose: Bool
 
-        init(fd: CInt, session: Session, now: Int64, lingersOnClose: Bool) {
+        init(fd: CInt, session: Session, listener: Int, now: Int64, lingersOnClose: Bool) {
             self.fd = fd
             self.session = session
+            self.listener = listener
             self.state = ConnectionState(acceptedAtMillis: now)
             self.lingersOnClose = lingersOnClose
         }
@@ -87,7 +93,8 @@ public final class Worker {
 
     /// A worker over the files `configuration` names (the key database, counters, per-IP and last-used tables).
     public convenience init(
-        configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, rollsUpUsage: Bool = false
+        configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, rollsUpUsage: Bool = false,
+        metrics: (table: MetricsTable, slot: Int)? = nil
     ) throws {
         let lastUsed = Self.optionalLastUsed(configuration, logger: logger)
         let (counters, countersUnavailable) = Self.openCounters(configuration, logger: logger)
@@ -103,7 +110,10 @@ public final class Worker {
                 try IPTable(path: $0, capacity: configuration.ipTableCapacity)
             },
             countersUnavailable: countersUnavailable, logger: logger)
-        try self.init(configuration: configuration, listeners: listeners, gate: gate, rollup: rollup, logger: logger)
+        gate.denialLogLevel = configuration.logDenials ? .info : .debug
+        try self.init(
+            configuration: configuration, listeners: listeners, gate: gate, rollup: rollup, logger: logger,
+            metrics: metrics)
     }
 
     /// A worker deciding with `gate`; of `configuration` it uses the connection limits and timeouts only.
@@ -112,8 +122,11 @@ public final class Worker {
     /// SIGPIPE in the process.
     init(
         configuration: WorkerConfiguration, listeners: [ListeningSocket], gate: Gate, rollup: UsageRollup?,
-        logger: Logger
+        logger: Logger, metrics: (table: MetricsTable, slot: Int)? = nil
     ) throws {
+        self.metricsTable = metrics?.table
+        self.metrics = metrics.map { $0.table.slot($0.slot) }
+        gate.metrics = self.metrics
         self.configuration = configuration
         self.listeners = listeners
         self.logger = logger
@@ -292,7 +305,9 @@ public final class Worker {
             case .fastCGI: session = .fastCGI(FastCGIConnection(limits: self.configuration.limits))
             case .http(let style): session = .http(HTTPConnection(limits: self.configuration.httpLimits), style)
             }
-            let connection = Connection(fd: fd, session: session, now: now, lingersOnClose: self.listenerIsTCP[index])
+            let connection = Connection(
+                fd: fd, session: session, listener: index, now: now, lingersOnClose: self.listenerIsTCP[index])
+            self.metrics?.connectionOpened(listener: index)
             if Int(fd) >= self.connections.count {
                 self.connections += [Connection?](repeating: nil, count: Int(fd) + 64 - self.connections.count)
             }
@@ -354,6 +369,7 @@ public final class Worker {
                     nowMicros: Clock.nowMicros())
             } catch {
                 self.logger.warning("closing connection after a protocol error", metadata: ["error": "\(error)"])
+                self.metrics?.count(.protocolErrors)
                 // HTTP answers a bad head with one fixed 400/431 before closing; FastCGI has nothing left to say.
                 guard connection.hasPendingOutput else {
                     self.close(connection)
@@ -436,6 +452,8 @@ public final class Worker {
                 sawIdle = true
             case .close(let reason):
                 self.logClosing(connection, reason: reason, now: now)
+                if case .requestIncomplete = reason { self.metrics?.count(.slowConnections) }
+                if case .noProgress = reason { self.metrics?.count(.slowConnections) }
                 self.close(connection)
             }
         }
@@ -488,6 +506,7 @@ public final class Worker {
         idle.sort { $0.state.lastActivityMillis < $1.state.lastActivityMillis }
         for connection in idle.prefix(count) { self.close(connection) }
         self.idleClosedUnlogged += count
+        self.metrics?.count(.idleClosedAtCap, UInt64(count))
         self.logIdleClosed(now: now)
         return count
     }
@@ -513,6 +532,7 @@ public final class Worker {
         Glibc.close(connection.fd)
         self.connections[Int(connection.fd)] = nil
         self.openConnections -= 1
+        self.metrics?.connectionClosed(listener: connection.listener)
     }
 
     /// Changes what `connection` is watched for; if epoll refuses, logs why and closes it (returns false).

@@ -34,6 +34,12 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// `--log-format`: text lines or one JSON object per line.
     public var logFormat: LogFormat = .text
+    /// `--log-denials`: log every denial at info level (rate-limited like every repeated line), not only at debug.
+    public var logDenials = false
+    /// How each request listener is named in metrics labels (its `--listen` address), in listener order.
+    public var listenerLabels: [String] = []
+    /// `--metrics-token-file`: `/metrics` answers only requests carrying this file's token as a bearer token.
+    public var metricsTokenFile: String?
 
     public init(
         databasePath: String, lastUsedPath: String? = nil, lastUsedCapacity: Int = 65_536, countersPath: String? = nil,

@@ -1,4 +1,5 @@
 import KeygateCore
+import KeygateZone
 import Logging
 
 /// The one serialized configuration a supervisor hands each worker it spawns: the resolved ``WorkerConfiguration``,
@@ -21,15 +22,25 @@ public struct WorkerDocument: Sendable, Equatable {
     public var listeners: [ListeningSocket]
     /// The write end of the readiness pipe: the worker writes one byte there once it accepts connections.
     public var readyFD: CInt?
+    /// The supervisor's ``MetricsTable``, open at this descriptor, when metrics are on.
+    public var metricsFD: CInt?
+    /// The slot of that table this process alone counts into (the metrics server has none).
+    public var metricsSlot: Int?
 
-    public init(configuration: WorkerConfiguration, listeners: [ListeningSocket], readyFD: CInt?) {
+    public init(
+        configuration: WorkerConfiguration, listeners: [ListeningSocket], readyFD: CInt?, metricsFD: CInt? = nil,
+        metricsSlot: Int? = nil
+    ) {
         self.configuration = configuration
         self.listeners = listeners
         self.readyFD = readyFD
+        self.metricsFD = metricsFD
+        self.metricsSlot = metricsSlot
     }
 
     public static func == (left: Self, right: Self) -> Bool {
-        left.configuration == right.configuration && left.readyFD == right.readyFD
+        left.configuration == right.configuration && left.readyFD == right.readyFD && left.metricsFD == right.metricsFD
+            && left.metricsSlot == right.metricsSlot
             && left.listeners.map(\.workerToken) == right.listeners.map(\.workerToken)
     }
 
@@ -43,7 +54,8 @@ public struct WorkerDocument: Sendable, Equatable {
         ("fastcgi-max-requests", false), ("http-max-head-bytes", false), ("http-max-field-lines", false),
         ("http-max-name-bytes", false), ("http-max-target-bytes", false), ("max-connections", false),
         ("idle-timeout-ms", false), ("request-timeout-ms", false), ("drain-timeout-ms", false), ("log-level", false),
-        ("log-format", false), ("listener", true), ("ready-fd", false),
+        ("log-format", false), ("log-denials", false), ("listener-label", true), ("metrics-token-file", false),
+        ("listener", true), ("ready-fd", false), ("metrics-fd", false), ("metrics-slot", false),
     ]
 
     /// The document as text, ready for ``environmentName``.
@@ -75,10 +87,14 @@ public struct WorkerDocument: Sendable, Equatable {
             ("idle-timeout-ms", "\(configuration.idleTimeoutMillis)"),
             ("request-timeout-ms", "\(configuration.requestTimeoutMillis)"),
             ("drain-timeout-ms", "\(configuration.drainTimeoutMillis)"), ("log-level", configuration.logLevel.rawValue),
-            ("log-format", configuration.logFormat.rawValue),
+            ("log-format", configuration.logFormat.rawValue), ("log-denials", "\(configuration.logDenials)"),
         ]
+        lines += configuration.listenerLabels.map { ("listener-label", $0) }
+        lines.append(("metrics-token-file", configuration.metricsTokenFile))
         lines += self.listeners.map { ("listener", $0.workerToken) }
         lines.append(("ready-fd", self.readyFD.map { "\($0)" }))
+        lines.append(("metrics-fd", self.metricsFD.map { "\($0)" }))
+        lines.append(("metrics-slot", self.metricsSlot.map { "\($0)" }))
         return ([Self.versionLine] + lines.compactMap { name, value in value.map { "\(name)=\(Self.escaping($0))" } })
             .joined(separator: "\n") + "\n"
     }
@@ -155,6 +171,9 @@ public struct WorkerDocument: Sendable, Equatable {
         let format = try fields.required("log-format")
         guard let logFormat = LogFormat(rawValue: format) else { throw fields.malformed("log-format", format) }
         configuration.logFormat = logFormat
+        configuration.logDenials = try fields.bool("log-denials")
+        configuration.listenerLabels = fields.all("listener-label")
+        configuration.metricsTokenFile = fields.optional("metrics-token-file")
         self.configuration = configuration
         self.listeners = try fields.all("listener").map { token throws(ConfigurationError) -> ListeningSocket in
             guard let socket = ListeningSocket.fromWorkerToken(Substring(token)) else {
@@ -166,6 +185,16 @@ public struct WorkerDocument: Sendable, Equatable {
         self.readyFD = try fields.optional("ready-fd").map { text throws(ConfigurationError) -> CInt in
             guard let fd = CInt(text), fd >= 0 else { throw fields.malformed("ready-fd", text) }
             return fd
+        }
+        self.metricsFD = try fields.optional("metrics-fd").map { text throws(ConfigurationError) -> CInt in
+            guard let fd = CInt(text), fd >= 0 else { throw fields.malformed("metrics-fd", text) }
+            return fd
+        }
+        self.metricsSlot = try fields.optional("metrics-slot").map { text throws(ConfigurationError) -> Int in
+            guard let slot = Int(text), slot >= 0, slot < MetricsTable.defaultCapacity else {
+                throw fields.malformed("metrics-slot", text)
+            }
+            return slot
         }
     }
 

@@ -25,4 +25,12 @@ public enum Clock {
         clock_gettime(CLOCK_MONOTONIC_COARSE, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
+
+    /// Monotonic nanoseconds (for durations: the vDSO's precise clock, about 20 ns a read).
+    @inline(__always)
+    public static func monotonicNanos() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
 }

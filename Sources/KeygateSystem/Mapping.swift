@@ -29,6 +29,8 @@ public final class Mapping: @unchecked Sendable {
     /// Set to 1 by the SIGBUS handler or ``markLost()``; read with one relaxed load per request.
     private let lost: UnsafeMutablePointer<Atomic<Int32>>
     private let guardIndex: CInt
+    /// A memory file has no path to be replaced at; only its size is checked.
+    private var isMemoryFile = false
 
     public static let fileIDOffset = 40
 
@@ -120,11 +122,7 @@ public final class Mapping: @unchecked Sendable {
             if fresh || foundID == 0 { foundID = UInt64.random(in: 1...UInt64.max) }
             if fresh {
                 // The body is zero (ftruncate); the header goes last so a reader never sees a header over garbage.
-                address.storeBytes(of: header.layoutVersion, toByteOffset: 8, as: UInt32.self)
-                address.storeBytes(of: header.byteCount, toByteOffset: 16, as: UInt64.self)
-                address.storeBytes(of: header.capacity, toByteOffset: 24, as: UInt64.self)
-                address.storeBytes(of: foundID, toByteOffset: Self.fileIDOffset, as: UInt64.self)
-                address.storeBytes(of: header.magic, toByteOffset: 0, as: UInt64.self)
+                Self.write(header, fileID: foundID, at: address)
             } else {
                 // A file from before ids (adopted) gets one now; an id already there is kept.
                 address.storeBytes(of: foundID, toByteOffset: Self.fileIDOffset, as: UInt64.self)
@@ -160,11 +158,7 @@ public final class Mapping: @unchecked Sendable {
             address != MAP_FAILED
         else { throw SystemCallError(call: "mmap", errno: .current, detail: "anonymous") }
         let fileID = UInt64.random(in: 1...UInt64.max)
-        address.storeBytes(of: header.layoutVersion, toByteOffset: 8, as: UInt32.self)
-        address.storeBytes(of: header.byteCount, toByteOffset: 16, as: UInt64.self)
-        address.storeBytes(of: header.capacity, toByteOffset: 24, as: UInt64.self)
-        address.storeBytes(of: fileID, toByteOffset: Self.fileIDOffset, as: UInt64.self)
-        address.storeBytes(of: header.magic, toByteOffset: 0, as: UInt64.self)
+        Self.write(header, fileID: fileID, at: address)
         self.base = address
         self.created = true
         self.fileID = fileID
@@ -174,6 +168,74 @@ public final class Mapping: @unchecked Sendable {
         self.lost = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: 1)
         self.lost.initialize(to: Atomic<Int32>(0))
         self.guardIndex = -1
+    }
+
+    /// Maps `header.byteCount` bytes of a new memory file (`memfd_create`, not in any directory) holding `header` and
+    /// zeros; ``descriptor`` can be handed to a spawned process, which maps the same bytes with
+    /// ``init(inheritedDescriptor:expecting:)``. Nothing outside this process and those it hands the descriptor to can
+    /// see it, and it ends with the last of them.
+    public convenience init(memoryFileNamed name: String, header: Header) throws(SystemCallError) {
+        let fd = try syscall("memfd_create", detail: name) { CKeygateLinux_memfd_create(name) }
+        do throws(SystemCallError) {
+            _ = try syscall("ftruncate", detail: name) { ftruncate(fd, off_t(header.byteCount)) }
+        } catch {
+            close(fd)
+            throw error
+        }
+        try self.init(descriptor: fd, name: name, header: header, writingHeader: true)
+    }
+
+    /// Maps the memory file a parent made with ``init(memoryFileNamed:header:)`` and handed over as descriptor `fd`;
+    /// a descriptor whose size or header differ from `header` is refused (and left open: it is not this call's).
+    public convenience init(inheritedDescriptor fd: CInt, expecting header: Header) throws(SystemCallError) {
+        let found = try Mapping.readHeader(fd: fd, path: "fd \(fd)")
+        var status = stat()
+        _ = try syscall("fstat", detail: "fd \(fd)") { fstat(fd, &status) }
+        guard found.header == header, Int(status.st_size) == Int(header.byteCount) else {
+            throw SystemCallError(
+                call: "map inherited memory", errno: Errno(EINVAL),
+                detail: "fd \(fd): " + Mapping.mismatch(found.header, size: Int(status.st_size), expected: header))
+        }
+        let own = try syscall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(fd, F_DUPFD_CLOEXEC, CInt(3)) }
+        try self.init(descriptor: own, name: "fd \(fd)", header: header, writingHeader: false)
+    }
+
+    /// Maps all of `fd`, which this mapping then owns; writes `header` (with a new id) when `writingHeader`.
+    private init(descriptor fd: CInt, name: String, header: Header, writingHeader: Bool) throws(SystemCallError) {
+        precondition(header.byteCount >= UInt64(Header.size), "mapping smaller than its header")
+        self.path = name
+        self.byteCount = Int(header.byteCount)
+        guard let address = mmap(nil, self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), address != MAP_FAILED
+        else {
+            close(fd)
+            throw SystemCallError(call: "mmap", errno: .current, detail: name)
+        }
+        if writingHeader {
+            let fileID = UInt64.random(in: 1...UInt64.max)
+            Self.write(header, fileID: fileID, at: address)
+        }
+        self.base = address
+        self.created = writingHeader
+        self.fileID = address.load(fromByteOffset: Self.fileIDOffset, as: UInt64.self)
+        self.fd = fd
+        self.device = 0
+        self.inode = 0
+        self.lost = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: 1)
+        self.lost.initialize(to: Atomic<Int32>(0))
+        self.guardIndex = -1
+        self.isMemoryFile = true
+    }
+
+    /// The descriptor of a memory file (``init(memoryFileNamed:header:)``), to hand to a spawned process.
+    public var descriptor: CInt { self.fd }
+
+    /// Writes `header` and `fileID` over zeros at `address`, the magic last, so a reader never sees a header over garbage.
+    private static func write(_ header: Header, fileID: UInt64, at address: UnsafeMutableRawPointer) {
+        address.storeBytes(of: header.layoutVersion, toByteOffset: 8, as: UInt32.self)
+        address.storeBytes(of: header.byteCount, toByteOffset: 16, as: UInt64.self)
+        address.storeBytes(of: header.capacity, toByteOffset: 24, as: UInt64.self)
+        address.storeBytes(of: fileID, toByteOffset: Self.fileIDOffset, as: UInt64.self)
+        address.storeBytes(of: header.magic, toByteOffset: 0, as: UInt64.self)
     }
 
     /// What is at `path` compared with `header`, for deciding at startup whether a file may be used.
@@ -233,6 +295,11 @@ public final class Mapping: @unchecked Sendable {
     public func checkIntact() -> Bool {
         if self.isLost { return false }
         if self.fd < 0 { return true }  // anonymous: no file to lose
+        if self.isMemoryFile {
+            var opened = stat()
+            if fstat(self.fd, &opened) != 0 || Int(opened.st_size) < self.byteCount { self.markLost() }
+            return !self.isLost
+        }
         var opened = stat()
         var named = stat()
         let intact =

@@ -195,6 +195,13 @@ public final class CounterTable: @unchecked Sendable {
         return rows
     }
 
+    /// Slots a key has claimed (a nonzero owner): a scan of the whole file, for a metrics scrape, not a request.
+    public func slotsInUse() -> Int {
+        var count = 0
+        for slot in 0..<self.capacity where self.record(slot: slot).owner != 0 { count += 1 }
+        return count
+    }
+
     /// Records that `slot`'s counts up to `admitted`/`rejected` are stored in SQLite.
     public func markRolledUp(slot: Int, admitted: UInt64, rejected: UInt64) {
         let record = self.record(slot: slot)

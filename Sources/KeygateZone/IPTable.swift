@@ -49,6 +49,17 @@ public final class IPTable: @unchecked Sendable {
     /// Entries evicted while still holding undrained state, since the file was created.
     public var evictions: UInt64 { self.evictionCounter.pointee.load(ordering: .relaxed) }
 
+    /// Entries holding an address touched within `windowMicros` of `nowMicros` (a scan of the whole table: for a
+    /// metrics scrape, not a request).
+    public func entriesInUse(nowMicros: Int64, windowMicros: Int64) -> Int {
+        var count = 0
+        for index in 0..<self.capacity {
+            let touched = self.entry(index).touchedMicros
+            if touched != 0 && nowMicros - touched <= windowMicros { count += 1 }
+        }
+        return count
+    }
+
     /// Result of one admission: the evaluation, and whether an undrained entry had to be evicted to make room.
     public struct Admission: Sendable {
         public var evaluation: PolicySetEvaluation

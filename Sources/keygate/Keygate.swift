@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import KeygateCore
 import KeygateServer
 
 @main
@@ -9,14 +10,20 @@ struct Keygate: ParsableCommand {
         abstract: "API-key auth and quota gate for nginx auth_request and Apache FastCGI authorizers.",
         discussion: """
             Started with no arguments and a listening socket on descriptor 0 (mod_fcgid, spawn-fcgi), keygate serves \
-            that socket in one process, configured by KEYGATE_DB and KEYGATE_CONFIG.
+            that socket in one process, configured by KEYGATE_DB and KEYGATE_CONFIG. Started with no arguments, \
+            GATEWAY_INTERFACE set and no listening socket on descriptor 0 (a CGI program), keygate answers the one \
+            request in its environment on stdout and exits, configured the same way.
             """,
-        version: "0.1.0",
+        version: KeygateVersion.current,
         subcommands: [Keys.self, Plans.self, Usage.self, Serve.self, Check.self, Config.self, Audit.self, Migrate.self])
 
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.isEmpty && ListeningSocket.isListeningSocket(0) {
+        let mode = StartMode.resolving(
+            argumentCount: arguments.count,
+            standardInputIsListeningSocket: arguments.isEmpty && ListeningSocket.isListeningSocket(0),
+            gatewayInterface: getenv("GATEWAY_INTERFACE").map { String(cString: $0) })
+        if mode != .commandLine {
             // FastCGI §2.2: a web server that spawns us passes the listening socket as fd 0 and no arguments.
             arguments = ["serve", "--listen", "fd:0", "--workers", "0"]
             // Installed as `keygate-explain` (a link to this binary), it is the ErrorDocument handler behind mod_fcgid.
@@ -24,6 +31,7 @@ struct Keygate: ParsableCommand {
                 arguments.append("--explain-only")
             }
         }
+        if mode == .cgi { Glibc.exit(CGIProgram.run(commandLine: Array(arguments.dropFirst()))) }
         do {
             var command = try Self.parseAsRoot(arguments)
             try command.run()

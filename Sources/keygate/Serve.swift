@@ -82,12 +82,30 @@ struct ServeOptions: ParsableArguments {
     var logLevel: String = "info"
     @Option(name: .customLong("log-format"), help: "text (one line per event) or json (one JSON object per line).")
     var logFormat: String = "text"
+    @Flag(
+        name: .customLong("log-denials"),
+        help: "Log every denial at info level (key id, reason, client, request id), limited like every repeated line.")
+    var logDenials = false
+    @Option(
+        name: .customLong("metrics-listen"),
+        help: ArgumentHelp(
+            "Serve /metrics (Prometheus, OpenMetrics), /healthz and /readyz on http://HOST:PORT or http+unix:PATH "
+                + "(off by default; a non-loopback address needs --metrics-token-file).", valueName: "address"))
+    var metricsListen: [String] = []
+    @Option(
+        name: .customLong("metrics-token-file"),
+        help: "/metrics answers only requests with `Authorization: Bearer <this file's token>`.")
+    var metricsTokenFile: String?
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     /// Set only by the supervisor, which hands the worker its configuration in ``WorkerDocument/environmentName``.
     @Flag(name: .customLong("worker"), help: .hidden) var worker = false
+    /// Set only by the supervisor for the process that serves `--metrics-listen`.
+    @Flag(name: .customLong("metrics-server"), help: .hidden) var metricsServer = false
 
     /// Names in a config file that are flags (`name = true`) rather than options.
-    static let flagNames: Set<String> = ["no-identity-headers", "allow-non-loopback", "rebuild-state", "explain-only"]
+    static let flagNames: Set<String> = [
+        "no-identity-headers", "allow-non-loopback", "rebuild-state", "explain-only", "log-denials",
+    ]
 }
 
 struct Serve: ParsableCommand {
@@ -102,7 +120,9 @@ struct Serve: ParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() throws {
-        if self.options.worker { return try Self.runHandedWorker() }
+        if self.options.worker || self.options.metricsServer {
+            return try Self.runHandedWorker(metricsServer: self.options.metricsServer)
+        }
         var commandLine = Array(CommandLine.arguments.dropFirst().drop { $0 != "serve" }.dropFirst())
         if CommandLine.arguments.count == 1 {
             commandLine = ["--listen", "fd:0", "--workers", "0"]
@@ -126,7 +146,13 @@ struct Serve: ParsableCommand {
         for warning in prepared.warnings { logger.warning("\(warning)") }
         let notifier = SystemdNotifier.fromEnvironment(logger: logger)  // before any worker is spawned
 
+        if let tokenFile = configuration.worker.metricsTokenFile {
+            do { _ = try MetricsServer.readToken(path: tokenFile) } catch { throw ValidationError("\(error)") }
+        }
         let listeners = try configuration.listeners.flatMap {
+            try ListeningSocket.open($0, unixMode: configuration.socketMode)
+        }
+        let metricsListeners = try configuration.metricsListeners.flatMap {
             try ListeningSocket.open($0, unixMode: configuration.socketMode)
         }
         if configuration.workerCount == 0 {
@@ -140,7 +166,7 @@ struct Serve: ParsableCommand {
         let arguments = commandLine
         let supervisor = try Supervisor(
             plan: Self.plan(configuration, prepared), listeners: listeners, counters: prepared.counters,
-            lastUsed: prepared.lastUsed, logger: logger, notifier: notifier
+            lastUsed: prepared.lastUsed, metricsListeners: metricsListeners, logger: logger, notifier: notifier
         ) {
             let input = try ServeInput.gathering(commandLine: arguments)
             let configuration = try ServeConfiguration(resolving: input)
@@ -149,12 +175,13 @@ struct Serve: ParsableCommand {
             return Self.plan(configuration, reloaded)
         }
         let status = supervisor.run()
+        for listener in metricsListeners { if let path = listener.createdPath { unlink(path) } }
         if status != 0 { throw ExitCode(status) }
     }
 
     /// A worker spawned by the supervisor: decodes the ``WorkerDocument`` it was handed and serves, or refuses to
     /// start (exit 78, EX_CONFIG) with a message naming what is wrong with the document.
-    static func runHandedWorker() throws {
+    static func runHandedWorker(metricsServer: Bool) throws {
         _ = CKeygateLinux_set_parent_death_signal(SIGTERM)
         if getppid() == 1 { throw ExitCode(0) }  // the supervisor died before we could ask to follow it
         let document: WorkerDocument
@@ -175,18 +202,37 @@ struct Serve: ParsableCommand {
         StderrLogHandler.bootstrap(
             level: configuration.logLevel, format: configuration.logFormat,
             keyQueryParameter: configuration.policy.queryParameter)
+        let logger = Logger(label: "keygate")
+        var metrics: (table: MetricsTable, slot: Int)?
+        if let fd = document.metricsFD {
+            do {
+                let table = try MetricsTable(inheritedDescriptor: fd)
+                if metricsServer {
+                    let server = try MetricsServer(
+                        configuration: configuration, listeners: document.listeners, table: table,
+                        version: KeygateVersion.current, logger: logger)
+                    server.run(readyFD: document.readyFD)
+                    return
+                }
+                metrics = document.metricsSlot.map { (table, $0) }
+            } catch {
+                logger.critical("cannot use the shared metrics", metadata: ["error": "\(error)"])
+                throw ExitCode(78)
+            }
+        }
         try Self.runWorker(
-            configuration, listeners: document.listeners, logger: Logger(label: "keygate"), readyFD: document.readyFD)
+            configuration, listeners: document.listeners, logger: logger, readyFD: document.readyFD, metrics: metrics)
     }
 
     static func runWorker(
         _ configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, readyFD: CInt? = nil,
-        rollsUpUsage: Bool = false, notifier: SystemdNotifier? = nil
+        rollsUpUsage: Bool = false, metrics: (table: MetricsTable, slot: Int)? = nil, notifier: SystemdNotifier? = nil
     ) throws {
         let worker: Worker
         do {
             worker = try Worker(
-                configuration: configuration, listeners: listeners, logger: logger, rollsUpUsage: rollsUpUsage)
+                configuration: configuration, listeners: listeners, logger: logger, rollsUpUsage: rollsUpUsage,
+                metrics: metrics)
         } catch {
             logger.critical("worker cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(78)  // EX_CONFIG

@@ -82,6 +82,8 @@ struct ServeConfiguration {
     /// What workers are handed; the shared files' ids are filled in when the files are prepared.
     var worker: WorkerConfiguration
     var listeners: [ListenerSpec]
+    /// `--metrics-listen`: where the metrics server answers (none: metrics are off).
+    var metricsListeners: [ListenerSpec]
     /// 0: serve in this process (mod_fcgid, `--workers 0`).
     var workerCount: Int
     /// Permissions of the unix sockets keygate creates.
@@ -191,8 +193,14 @@ extension ServeConfiguration {
         worker.policy.explainOnly = options.explainOnly
         worker.logLevel = level
         worker.logFormat = logFormat
+        worker.logDenials = options.logDenials
+        worker.listenerLabels = options.listen
+        worker.metricsTokenFile = options.metricsTokenFile
+        let metricsListeners = try Self.parsingMetricsListeners(
+            options.metricsListen, hasToken: options.metricsTokenFile != nil, workerCount: workerCount)
         return ServeConfiguration(
-            worker: worker, listeners: listeners, workerCount: workerCount, socketMode: socketMode,
+            worker: worker, listeners: listeners, metricsListeners: metricsListeners, workerCount: workerCount,
+            socketMode: socketMode,
             stuckWorkerTimeoutMillis: stuckWorkerTimeoutMillis, rebuildState: options.rebuildState)
     }
 
@@ -228,6 +236,39 @@ extension ServeConfiguration {
         guard !listeners.isEmpty else {
             throw ConfigurationError(
                 "nothing to listen on: pass --listen unix:PATH (or HOST:PORT, fd:0, systemd), or http://127.0.0.1:PORT")
+        }
+        return listeners
+    }
+
+    /// Parses each `--metrics-listen`: HTTP only, loopback or unix unless a token file guards it, and workers to
+    /// report on.
+    private static func parsingMetricsListeners(_ texts: [String], hasToken: Bool, workerCount: Int)
+        throws(ConfigurationError) -> [ListenerSpec]
+    {
+        var listeners: [ListenerSpec] = []
+        for text in texts {
+            switch ListenerSpec.parse(text) {
+            case .success(let listener):
+                guard case .http = listener.wire else {
+                    throw ConfigurationError(
+                        "--metrics-listen \(text): give http://127.0.0.1:PORT or http+unix:PATH (metrics speak HTTP)")
+                }
+                if !listener.address.isLocalOnly && !hasToken {
+                    throw ConfigurationError(
+                        "--metrics-listen \(text): a non-loopback metrics address needs --metrics-token-file (a bearer "
+                            + "token Prometheus sends)")
+                }
+                listeners.append(listener)
+            case .failure(let error):
+                let message = error.description.replacing("--listen", with: "--metrics-listen")
+                throw ConfigurationError(
+                    message.hasPrefix("--metrics-listen") ? message : "--metrics-listen \(text): \(message)")
+            }
+        }
+        if !listeners.isEmpty && workerCount == 0 {
+            throw ConfigurationError(
+                "--metrics-listen needs --workers 1 or more: with --workers 0 (mod_fcgid) no supervisor keeps the "
+                    + "shared metrics")
         }
         return listeners
     }

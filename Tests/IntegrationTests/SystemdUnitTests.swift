@@ -95,8 +95,8 @@ struct SystemdUnitTests {
         return allowed
     }
 
-    /// keygate run by strace as an unprivileged user (as the unit runs it): serve over HTTP and FastCGI, answer,
-    /// reload, stop; every system call any of its processes made must pass the unit's SystemCallFilter.
+    /// keygate run by strace as an unprivileged user (as the unit runs it): serve over HTTP and FastCGI with metrics,
+    /// answer, scrape, reload, stop; every system call any of its processes made must pass the unit's SystemCallFilter.
     @Test(.enabled(if: Self.hasAnalyze && FileManager.default.fileExists(atPath: "/usr/bin/strace") && getuid() == 0))
     func everySystemCallPassesTheUnitsFilter() throws {
         let service = try String(
@@ -115,12 +115,14 @@ struct SystemdUnitTests {
             chown(name, nobody.pointee.pw_uid, nobody.pointee.pw_gid)
         }
         let port = Harness.freePort()
+        let metricsPort = Harness.freePort()
         let trace = self.scratch.file("strace.out")
         let strace = try Harness.launch(
             "/usr/bin/strace",
             [
                 "-f", "-qq", "-u", "nobody", "-o", trace, Harness.keygate, "serve", "--db", db, "--listen",
                 "http://127.0.0.1:\(port)", "--listen", "unix:\(data)/fastcgi.sock", "--workers", "2",
+                "--metrics-listen", "http://127.0.0.1:\(metricsPort)",
             ], log: self.scratch.file("serve.log"))
         defer { Harness.stop(strace) }
         let log = { (try? String(contentsOfFile: self.scratch.file("serve.log"), encoding: .utf8)) ?? "" }
@@ -132,6 +134,9 @@ struct SystemdUnitTests {
         let socket = try FastCGISocket(path: data + "/fastcgi.sock")
         socket.send(FastCGISocket.request(FastCGISocket.nginxParams(headers: [("HTTP_X_API_KEY", key.secret)])))
         #expect(try !socket.answers().isEmpty)
+        let scrape = try Harness.run(
+            "/usr/bin/curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(metricsPort)/metrics"])
+        #expect(scrape.stdout.contains("keygate_"), "\(scrape.stderr)")
         kill(keygate, SIGHUP)
         #expect(Harness.eventually(timeout: 60) { log().components(separatedBy: "worker ready").count - 1 == 4 })
         #expect(try Curl.checkStatus(port: port, key: nil) == 401)

@@ -154,4 +154,31 @@ struct ServeConfigurationTests {
         let message = Self.refusal(["--drain-timeout", "soon"], file: "db = k.db\nlisten = fd:0\ndrain-timeout = 5s\n")
         #expect(message == "--drain-timeout soon: use a duration such as 5s, 2min or 1h")
     }
+
+    @Test func metricsListenersAreHTTPLoopbackOrGuardedAndNeedWorkers() throws {
+        let base = ["--db", "k.db", "--listen", "unix:/run/k.sock"]
+        let on = try Self.resolving(base + ["--metrics-listen", "http://127.0.0.1:9101", "--log-denials"])
+        #expect(
+            on.metricsListeners.map(\.description) == [
+                "http://127.0.0.1:9101?for=nginx&allow=204&client-ip=x-forwarded-for"
+            ])
+        #expect(on.worker.logDenials)
+        #expect(on.worker.listenerLabels == ["unix:/run/k.sock"])
+        let fromFile = try Self.resolving(
+            base, file: "metrics-listen = http+unix:/run/m.sock\nmetrics-token-file = /t\n")
+        #expect(fromFile.metricsListeners.count == 1 && fromFile.worker.metricsTokenFile == "/t")
+        #expect(try Self.resolving(base).metricsListeners.isEmpty)
+        #expect(
+            Self.refusal(base + ["--metrics-listen", "127.0.0.1:9101"])?.contains(
+                "give http://127.0.0.1:PORT or http+unix:PATH") == true)
+        #expect(
+            Self.refusal(base + ["--metrics-listen", "http://10.0.0.5:9101"])?.contains(
+                "needs --metrics-token-file") == true)
+        #expect(
+            try Self.resolving(base + ["--metrics-listen", "http://10.0.0.5:9101", "--metrics-token-file", "/t"])
+                .metricsListeners.count == 1)
+        #expect(
+            Self.refusal(base + ["--metrics-listen", "http://127.0.0.1:9101", "--workers", "0"])?.contains(
+                "needs --workers 1 or more") == true)
+    }
 }

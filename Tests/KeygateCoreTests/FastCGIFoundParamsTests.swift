@@ -7,7 +7,7 @@ struct FastCGIFoundParamsTests {
 
     @Test func everyNameStartsAbsent() {
         let found = AuthRequest.FoundParams()
-        #expect(Name.allCases.map { found[$0] } == Array(repeating: -1, count: 18))
+        #expect(Name.allCases.map { found[$0] } == Array(repeating: -1, count: 19))
     }
 
     @Test func eachNameHasItsOwnSlotAndNothingElse() {
@@ -16,9 +16,9 @@ struct FastCGIFoundParamsTests {
         var found = AuthRequest.FoundParams()
         for (index, name) in Name.allCases.enumerated() { found[name] = 100 + index }
         // Every name reads back its own value: no two names share a slot.
-        #expect(Name.allCases.map { found[$0] } == Array(100..<118))
+        #expect(Name.allCases.map { found[$0] } == Array(100..<119))
         found[.keygateCost] = 7
-        #expect(Name.allCases.map { found[$0] } == Array(100..<113) + [7] + Array(114..<118))
+        #expect(Name.allCases.map { found[$0] } == Array(100..<113) + [7] + Array(114..<119))
     }
 
     @Test(
@@ -32,6 +32,7 @@ struct FastCGIFoundParamsTests {
             (.fcgiApacheRole, \.fcgiApacheRole), (.keygateCost, \.keygateCost),
             (.redirectKeygateCost, \.redirectKeygateCost), (.keygateDenyStatus, \.keygateDenyStatus),
             (.keygateDryRun, \.keygateDryRun), (.redirectStatus, \.redirectStatus),
+            (.httpXRequestID, \.httpXRequestID),
         ] as [(Name, any KeyPath<AuthRequest.FoundParams, Int> & Sendable)])
     func theSubscriptReachesTheNamedSlot(name: Name, slot: any KeyPath<AuthRequest.FoundParams, Int> & Sendable) {
         var found = AuthRequest.FoundParams()
@@ -50,5 +51,15 @@ struct FastCGIFoundParamsTests {
         let auth = AuthRequest(fastCGI: request)
         #expect(auth.cost == 5)
         #expect(auth.uri == "/a")
+    }
+
+    @Test func theRequestIDComesFromHTTPXRequestID() {
+        let request = FastCGIRequest(
+            requestID: 1, role: .responder, keepConnection: false,
+            params: FastCGIParams([("HTTP_X_REQUEST_ID", "7c1e"), ("REQUEST_URI", "/a")]))
+        #expect(AuthRequest(fastCGI: request).requestID == "7c1e")
+        let without = FastCGIRequest(
+            requestID: 1, role: .responder, keepConnection: false, params: FastCGIParams([("REQUEST_URI", "/a")]))
+        #expect(AuthRequest(fastCGI: without).requestID == nil)
     }
 }

@@ -31,6 +31,20 @@ struct HTTPHeadParserTests {
         #expect(head[.origin] == nil)
     }
 
+    @Test func aRequestIDAndAcceptAreReadAndMayRepeatWhereDecisionFieldsMayNot() throws {
+        let head = try Self.parsed(
+            T.head(
+                T.nginxLines + [
+                    "X-Request-ID: 3f2a", "x-request-id: again", "Accept: application/openmetrics-text",
+                    "Accept: text/plain",
+                ]))
+        #expect(head[.xRequestID] == "3f2a")
+        #expect(head[.accept] == "application/openmetrics-text")
+        #expect(AuthRequest(http: head, style: ForwardAuthStyle(frontEnd: .nginx)).requestID == "3f2a")
+        let repeated = T.parse(T.head(T.nginxLines + ["Origin: a", "Origin: b"]))
+        #expect(repeated == .invalid(.duplicateField(.origin)))
+    }
+
     @Test func caddyForwardAuthHead() throws {
         let head = try Self.parsed(T.head(T.caddyLines))
         #expect(head.method == "GET")
@@ -184,7 +198,8 @@ struct HTTPHeadParserTests {
     }
 
     @Test func readFieldNames() {
-        #expect(HTTPReadField.allCases.count == 15)
+        #expect(HTTPReadField.allCases.count == 17)
+        #expect(HTTPReadField.allCases.filter(\.mayRepeat) == [.xRequestID, .accept])
         #expect(HTTPReadField.xAPIKey.name == "X-Api-Key")
         #expect(HTTPReadField.xOriginalURI.name == "X-Original-URI")
         #expect(HTTPReadField.xForwardedURI.name == "X-Forwarded-Uri")

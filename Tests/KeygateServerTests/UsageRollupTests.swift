@@ -38,7 +38,7 @@ struct UsageRollupTests {
         let table = try CounterTable(path: counters, capacity: 8)
         self.spend(table, key, 3)
         let rollup = try #require(UsageRollup(databasePath: db, counters: table, logger: Logger(label: "test")))
-        #expect(rollup.run(nowSeconds: self.now / 1_000_000))
+        #expect(rollup.run(nowSeconds: self.now / 1_000_000) == .rolledUp)
         #expect(try store.usage(keyID: key.id, sinceDay: nil).map(\.admitted) == [3])
         let snapshot = try #require(try store.counterSnapshots().first)
         #expect(snapshot.slot == key.slot && snapshot.currentKeyID == key.id)
@@ -56,7 +56,7 @@ struct UsageRollupTests {
         self.spend(table, key, 1)
         #expect(table.mapping.isLost)
         let rollup = try #require(UsageRollup(databasePath: db, counters: table, logger: Logger(label: "test")))
-        #expect(rollup.run(nowSeconds: self.now / 1_000_000))
+        #expect(rollup.run(nowSeconds: self.now / 1_000_000) == .rolledUp)
         #expect(try store.usage(keyID: key.id, sinceDay: nil).isEmpty)
         #expect(try store.counterSnapshots().isEmpty)
     }

@@ -23,10 +23,14 @@ struct WorkerDocumentTests {
         configuration.httpLimits = HTTPHeadLimits(
             maxHeadBytes: 4000, maxFieldLines: 10, maxNameBytes: 20, maxTargetBytes: 30)
         configuration.logLevel = .debug
+        configuration.logDenials = true
+        configuration.listenerLabels = ["unix:/run/k.sock", "http://127.0.0.1:9000?for=envoy"]
+        configuration.metricsTokenFile = "/etc/keygate/metrics token"
         let http = ListeningSocket.fromWorkerToken("4?for=envoy&allow=200&client-ip=x-real-ip")!
         return WorkerDocument(
             configuration: configuration,
-            listeners: [ListeningSocket(fd: 3, address: .inherited(fd: 3), createdPath: nil), http], readyFD: 5)
+            listeners: [ListeningSocket(fd: 3, address: .inherited(fd: 3), createdPath: nil), http], readyFD: 5,
+            metricsFD: 6, metricsSlot: 17)
     }
 
     @Test func everyFieldSurvivesTheRoundTrip() throws {
@@ -36,6 +40,9 @@ struct WorkerDocumentTests {
         #expect(decoded.configuration.policy.keylessIPLimit?.name == "per-ip")
         #expect(decoded.configuration.policy.globalIPLimit?.burst == 250)
         #expect(decoded.listeners.map(\.fd) == [3, 4])
+        #expect(decoded.metricsFD == 6 && decoded.metricsSlot == 17)
+        #expect(decoded.configuration.listenerLabels == ["unix:/run/k.sock", "http://127.0.0.1:9000?for=envoy"])
+        #expect(decoded.configuration.logDenials)
         #expect(decoded.listeners[0].wire == .fastCGI)
         #expect(decoded.listeners[1].wire == .http(try ForwardAuthStyle.parse("for=envoy&client-ip=x-real-ip").get()))
     }
@@ -58,7 +65,7 @@ struct WorkerDocumentTests {
         #expect(lines.contains("counters-file-id=deadbeef01234567"))
         #expect(lines.contains("keyless-ip-limit=30,60000000,30,per-ip"))
         #expect(lines.filter { $0.hasPrefix("trust-proxy=") } == ["trust-proxy=10.0.0.0/8", "trust-proxy=::1/128"])
-        #expect(lines.last == "ready-fd=5")
+        #expect(lines.suffix(3) == ["ready-fd=5", "metrics-fd=6", "metrics-slot=17"])
     }
 
     /// Edits of a good document (the first `from` replaced by `to`), and the words the refusal must contain.

@@ -37,7 +37,7 @@ install -m 0755 "$binary" "$root/usr/bin/keygate"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/keygate"
 install -m 0644 ops/keygate.conf "$root/etc/keygate/keygate.conf"
 install -m 0644 ops/systemd/keygate.service ops/systemd/keygate.socket "$root/lib/systemd/system/"
-for server in nginx apache caddy; do
+for server in nginx apache caddy lighttpd; do
     install -d -m 0755 "$root/usr/share/keygate/$server"
     find "$server" -maxdepth 1 -type f ! -name '*.sh' -exec install -m 0644 {} "$root/usr/share/keygate/$server/" \;
 done

@@ -39,6 +39,9 @@ int CKeygateLinux_sockaddr_un(struct sockaddr_un *addr, const char *path);
 int CKeygateLinux_accept4(int fd, int flags);
 /// pipe2 needs _GNU_SOURCE, which the Swift importer does not see.
 int CKeygateLinux_pipe2(int fds[2], int flags);
+
+/// memfd_create(name, MFD_CLOEXEC): a memory file in no directory (glibc declares it under _GNU_SOURCE only).
+int CKeygateLinux_memfd_create(const char *name);
 /// S_ISSOCK on an fstat mode (a macro).
 int CKeygateLinux_is_socket_mode(unsigned int mode);
 /// Guards the shared mapping [base, base+length) against SIGBUS (its file truncated): a fault inside it replaces the

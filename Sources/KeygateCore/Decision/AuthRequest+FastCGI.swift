@@ -50,13 +50,14 @@ extension AuthRequest {
             // A read-only explain: the decision and headers, consuming nothing (set by server config, never by clients).
             dryRun: explaining || param(.keygateDryRun, is: "1"))
         self.redirectStatus = param(.redirectStatus).flatMap { Int($0) }
+        self.requestID = param(.httpXRequestID)
     }
 
     /// The params ``init(fastCGI:)`` reads.
     enum FastCGIName: CaseIterable {
         case requestURI, scriptName, pathInfo, queryString, httpAuthorization, httpXAPIKey, requestMethod, remoteAddr
         case httpXForwardedFor, httpOrigin, keygateScope, redirectKeygateScope, fcgiApacheRole, keygateCost
-        case redirectKeygateCost, keygateDenyStatus, keygateDryRun, redirectStatus
+        case redirectKeygateCost, keygateDenyStatus, keygateDryRun, redirectStatus, httpXRequestID
 
         /// The param named exactly `name`, by its length first.
         static func of(_ name: UnsafeRawBufferPointer) -> FastCGIName? {
@@ -80,6 +81,7 @@ extension AuthRequest {
                 if named("KEYGATE_DRY_RUN") { return .keygateDryRun }
             case 16: if named("FCGI_APACHE_ROLE") { return .fcgiApacheRole }
             case 18: if named("HTTP_AUTHORIZATION") { return .httpAuthorization }
+            case 17: if named("HTTP_X_REQUEST_ID") { return .httpXRequestID }
             case 19: if named("KEYGATE_DENY_STATUS") { return .keygateDenyStatus }
             case 20: if named("HTTP_X_FORWARDED_FOR") { return .httpXForwardedFor }
             case 21: if named("REDIRECT_KEYGATE_COST") { return .redirectKeygateCost }
@@ -113,6 +115,7 @@ extension AuthRequest {
         private(set) var keygateDenyStatus = -1
         private(set) var keygateDryRun = -1
         private(set) var redirectStatus = -1
+        private(set) var httpXRequestID = -1
 
         subscript(name: FastCGIName) -> Int {
             get {
@@ -135,6 +138,7 @@ extension AuthRequest {
                 case .keygateDenyStatus: self.keygateDenyStatus
                 case .keygateDryRun: self.keygateDryRun
                 case .redirectStatus: self.redirectStatus
+                case .httpXRequestID: self.httpXRequestID
                 }
             }
             set {
@@ -157,6 +161,7 @@ extension AuthRequest {
                 case .keygateDenyStatus: self.keygateDenyStatus = newValue
                 case .keygateDryRun: self.keygateDryRun = newValue
                 case .redirectStatus: self.redirectStatus = newValue
+                case .httpXRequestID: self.httpXRequestID = newValue
                 }
             }
         }

@@ -43,6 +43,7 @@ extension AuthRequest {
             requiredScopes: head[.xKeygateScope].map { ScopeSet.parse($0) } ?? [],
             profile: style.profile,
             cost: head[.xKeygateCost].flatMap { try? PolicySet.parseCost($0) } ?? 1)
+        self.requestID = head[.xRequestID]
     }
 
     /// The index of the last `,` in `text`, searching a native string's bytes in place.

@@ -22,6 +22,8 @@ public struct AuthRequest: Sendable, Equatable {
     public var dryRun: Bool
     /// `REDIRECT_STATUS` of an Apache internal redirect (the status an `ErrorDocument` handler explains).
     public var redirectStatus: Int?
+    /// The front end's id of the request (`X-Request-ID`, nginx's `$request_id`), for log lines only.
+    public var requestID: String?
 
     public init(
         authorization: String? = nil, apiKeyHeader: String? = nil, uri: String = "/", method: String = "GET",

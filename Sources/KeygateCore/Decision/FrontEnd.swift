@@ -11,8 +11,8 @@ public enum FrontEnd: String, Sendable, CaseIterable {
     case traefik
     /// Envoy `ext_authz` (http_service): the request line is the original request; allow must be exactly 200.
     case envoy
-    /// An Apache FastCGI authorizer (mod_authnz_fcgi): allow must be exactly 200; identity as `Variable-*`; Apache
-    /// relays a denial's status, headers and body.
+    /// An Apache FastCGI authorizer (mod_authnz_fcgi), or lighttpd's (mod_fastcgi `"mode" => "authorizer"`): allow
+    /// must be exactly 200; identity as `Variable-*`; both relay a denial's status, headers and body.
     case apacheAuthorizer = "apache-authorizer"
     /// mod_fcgid's `FcgidAccessChecker`: allow is exactly 200; a denial carries nothing, since mod_fcgid turns every
     /// denial into a 401 and leaks every header; the `ErrorDocument 401` explain pass (``apacheExplain``) answers.

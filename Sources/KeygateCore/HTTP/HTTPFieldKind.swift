@@ -13,11 +13,14 @@ enum HTTPFieldKind: Sendable, Equatable {
         func name(_ lowercase: StaticString) -> Bool { HTTPByte.matches(bytes, at: start, lowercase) }
         switch end - start {
         case 4: if name("host") { return .read(.host) }
-        case 6: if name("origin") { return .read(.origin) }
+        case 6:
+            if name("origin") { return .read(.origin) }
+            if name("accept") { return .read(.accept) }
         case 9:
             if name("x-api-key") { return .read(.xAPIKey) }
             if name("x-real-ip") { return .read(.xRealIP) }
         case 10: if name("connection") { return .connection }
+        case 12: if name("x-request-id") { return .read(.xRequestID) }
         case 13: if name("authorization") { return .read(.authorization) }
         case 14:
             if name("x-original-uri") { return .read(.xOriginalURI) }

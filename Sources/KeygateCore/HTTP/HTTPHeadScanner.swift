@@ -277,7 +277,13 @@ struct HTTPHeadScanner: Sendable {
         switch kind {
         case .read(let field):
             let bit: UInt32 = 1 << UInt32(field.rawValue)
-            guard self.seenFields & bit == 0 else { return .duplicateField(field) }
+            if self.seenFields & bit != 0 {
+                // A field read only for a log line or content negotiation may repeat: the first one counts.
+                guard field.mayRepeat else { return .duplicateField(field) }
+                self.fieldKind = .other
+                self.state = .valueStart
+                return nil
+            }
             self.seenFields |= bit
         case .contentLength:
             guard !self.seenContentLength else { return .duplicateContentLength }

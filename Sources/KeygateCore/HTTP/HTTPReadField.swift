@@ -18,6 +18,14 @@ public enum HTTPReadField: Int, CaseIterable, Sendable {
     case origin
     case xKeygateScope
     case xKeygateCost
+    /// A request id the front end made up (nginx `$request_id`), for log lines.
+    case xRequestID
+    /// What a scrape of the metrics listener accepts (Prometheus' text format or OpenMetrics).
+    case accept
+
+    /// Whether a head may carry the field more than once (the first is read): true only for fields no decision
+    /// reads, so that a client's repeated `Accept` never turns into a 400 when a front end forwards every header.
+    public var mayRepeat: Bool { self == .accept || self == .xRequestID }
 
     /// The canonical spelling, as nginx, Caddy and Traefik write it.
     public var name: String {
@@ -37,6 +45,8 @@ public enum HTTPReadField: Int, CaseIterable, Sendable {
         case .origin: "Origin"
         case .xKeygateScope: "X-Keygate-Scope"
         case .xKeygateCost: "X-Keygate-Cost"
+        case .xRequestID: "X-Request-ID"
+        case .accept: "Accept"
         }
     }
 }

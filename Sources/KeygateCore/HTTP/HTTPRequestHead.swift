@@ -100,6 +100,8 @@ public struct HTTPRequestHead: Sendable, Equatable {
         private var origin = Range(start: 0, end: 0)
         private var xKeygateScope = Range(start: 0, end: 0)
         private var xKeygateCost = Range(start: 0, end: 0)
+        private var xRequestID = Range(start: 0, end: 0)
+        private var accept = Range(start: 0, end: 0)
 
         init() {}
 
@@ -122,6 +124,8 @@ public struct HTTPRequestHead: Sendable, Equatable {
                 case .origin: self.origin
                 case .xKeygateScope: self.xKeygateScope
                 case .xKeygateCost: self.xKeygateCost
+                case .xRequestID: self.xRequestID
+                case .accept: self.accept
                 }
             }
             set {
@@ -147,6 +151,8 @@ public struct HTTPRequestHead: Sendable, Equatable {
                 case .origin: self.origin = newValue
                 case .xKeygateScope: self.xKeygateScope = newValue
                 case .xKeygateCost: self.xKeygateCost = newValue
+                case .xRequestID: self.xRequestID = newValue
+                case .accept: self.accept = newValue
                 }
             }
         }
