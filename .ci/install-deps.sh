@@ -2,7 +2,7 @@
 # Installs the Debian packages keygate builds and tests against (idempotent; needs root or sudo).
 set -euo pipefail
 packages=(libsqlite3-dev libssl-dev pkg-config nginx apache2 libapache2-mod-fcgid libfcgi-bin libfcgi-dev spawn-fcgi curl sqlite3 caddy
-    redis-server lighttpd
+    redis-server lighttpd prometheus python3-prometheus-client
     # ops/: systemd-analyze and systemd-socket-activate, strace (the unit's syscall filter), the .deb build and install
     systemd strace dpkg-dev help2man adduser python3 lintian)
 missing=()
@@ -17,7 +17,7 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The Debian packages start system-wide daemons; keygate's tests start their own on loopback instead.
-for service in nginx apache2 caddy redis-server lighttpd; do
+for service in nginx apache2 caddy redis-server lighttpd prometheus; do
     if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
         ${SUDO:-} systemctl stop "$service" || true
     fi

@@ -88,6 +88,8 @@ targets = [
     ("worker Pss (shared pages divided among the processes), largest seen (MiB)",
      int(memory.get("max_worker_pss_kib", "0")) / 1024 or float("nan"), 20, False, "≤ 20 MiB"),
     ("keygate over HTTP vs minimal C HTTP responder, both bare (req/s)", ratio("kg_http", "http_min"), 0.9, True, "≥ 0.9×"),
+    ("keygate over HTTP with metrics on (scraped every second) vs off, both bare (req/s)",
+     ratio("kg_http_metrics", "kg_http"), 0.97, True, "≥ 0.97× (within noise)"),
     ("the same with the shipped keygate-http.conf + protect.conf (req/s)",
      ratio("kg_http_shipped", "http_min"), 0.9, True, "≥ 0.9×"),
 ]

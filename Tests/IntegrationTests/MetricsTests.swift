@@ -276,7 +276,8 @@ final class MetricsTests {
         let dashboard = try String(contentsOfFile: ops + "grafana/keygate-dashboard.json", encoding: .utf8)
         let object = try JSONSerialization.jsonObject(with: Data(dashboard.utf8)) as? [String: Any]
         let panels = try #require(object?["panels"] as? [[String: Any]])
-        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        let targets = panels.flatMap { $0["targets"] as? [[String: Any]] ?? [] }
+        let expressions = targets.compactMap { $0["expr"] as? String }
         #expect(expressions.count >= 10)
         let pattern = try NSRegularExpression(pattern: "keygate_[a-z0-9_]+")
         for (source, text) in [("alerts", rules), ("dashboard", expressions.joined(separator: "\n"))] {
@@ -284,7 +285,9 @@ final class MetricsTests {
                 String(text[Range($0.range, in: text)!])
             }
             #expect(!names.isEmpty)
-            for name in Set(names) { #expect(served.contains(name), "\(source) uses \(name), which keygate does not serve") }
+            for name in Set(names) {
+                #expect(served.contains(name), "\(source) uses \(name), which keygate does not serve")
+            }
         }
         let check = try Harness.run("/usr/bin/promtool", ["check", "rules", ops + "prometheus/keygate-alerts.yml"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
