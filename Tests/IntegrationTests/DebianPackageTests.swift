@@ -50,7 +50,7 @@ struct DebianPackageTests {
             "./usr/bin/keygate", "./etc/keygate/keygate.conf", "./lib/systemd/system/keygate.service",
             "./lib/systemd/system/keygate.socket", "./usr/share/keygate/nginx/keygate-http.conf",
             "./usr/share/keygate/apache/keygate-authnz-fcgi.conf", "./usr/share/keygate/caddy/Caddyfile",
-            "./usr/share/keygate/lighttpd/keygate.conf",
+            "./usr/share/keygate/lighttpd/keygate.conf", "./usr/share/keygate/prometheus/keygate-alerts.yml",
             "./usr/share/man/man1/keygate.1.gz", "./usr/share/doc/keygate/copyright",
             "./usr/share/doc/keygate/changelog.gz",
         ] {

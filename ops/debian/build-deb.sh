@@ -41,6 +41,11 @@ for server in nginx apache caddy lighttpd; do
     install -d -m 0755 "$root/usr/share/keygate/$server"
     find "$server" -maxdepth 1 -type f ! -name '*.sh' -exec install -m 0644 {} "$root/usr/share/keygate/$server/" \;
 done
+# Monitoring: Prometheus alert rules and a Grafana dashboard.
+for folder in prometheus grafana; do
+    install -d -m 0755 "$root/usr/share/keygate/$folder"
+    find "ops/$folder" -maxdepth 1 -type f -exec install -m 0644 {} "$root/usr/share/keygate/$folder/" \;
+done
 install -m 0644 README.md "$root/usr/share/doc/keygate/README.md"
 gzip -9n "$root/usr/share/doc/keygate/README.md"
 
