@@ -2,7 +2,9 @@
 # Installs the Debian packages keygate builds and tests against (idempotent; needs root or sudo).
 set -euo pipefail
 packages=(libsqlite3-dev libssl-dev pkg-config nginx apache2 libapache2-mod-fcgid libfcgi-bin libfcgi-dev spawn-fcgi curl sqlite3 caddy
-    redis-server lighttpd prometheus python3-prometheus-client)
+    redis-server lighttpd prometheus python3-prometheus-client
+    # ops/: systemd-analyze and systemd-socket-activate, strace (the unit's syscall filter), the .deb build and install
+    systemd strace dpkg-dev help2man adduser python3 lintian)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -8,10 +8,11 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
     case tcp(host: IPAddress, port: UInt16)
     /// A listening socket inherited on this descriptor (`fd:0` for spawn-fcgi and mod_fcgid).
     case inherited(fd: Int32)
-    /// Sockets passed by systemd socket activation (`LISTEN_FDS`, from descriptor 3).
-    case systemd
+    /// Sockets passed by systemd socket activation (`LISTEN_FDS`, from descriptor 3): all of them, or those whose
+    /// `LISTEN_FDNAMES` entry (the socket unit's `FileDescriptorName=`) is `name`.
+    case systemd(name: String?)
 
-    /// Parses `unix:PATH`, `HOST:PORT`, `[V6]:PORT`, `localhost:PORT`, `fd:N` or `systemd`.
+    /// Parses `unix:PATH`, `HOST:PORT`, `[V6]:PORT`, `localhost:PORT`, `fd:N`, `systemd` or `systemd:NAME`.
     public static func parse(_ text: String) -> Result<ListenAddress, ConfigurationError> {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
@@ -25,7 +26,16 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
             }
             return .success(.unix(path: path))
         }
-        if text == "systemd" { return .success(.systemd) }
+        if text == "systemd" { return .success(.systemd(name: nil)) }
+        if text.hasPrefix("systemd:") {
+            let name = String(text.dropFirst("systemd:".count))
+            guard !name.isEmpty, !name.contains(":"), name.utf8.count <= 255 else {
+                return .failure(
+                    ConfigurationError(
+                        "--listen \(text): expected systemd:NAME, NAME a FileDescriptorName= of the socket"))
+            }
+            return .success(.systemd(name: name))
+        }
         if text.hasPrefix("fd:") {
             guard let fd = Int32(text.dropFirst(3)), fd >= 0 else {
                 return .failure(ConfigurationError("--listen \(text): expected fd:N with N a descriptor number"))
@@ -65,7 +75,7 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
         case .unix(let path): return "unix:\(path)"
         case .tcp(let host, let port): return host.isIPv4 ? "\(host):\(port)" : "[\(host)]:\(port)"
         case .inherited(let fd): return "fd:\(fd)"
-        case .systemd: return "systemd"
+        case .systemd(let name): return name.map { "systemd:\($0)" } ?? "systemd"
         }
     }
 }
@@ -88,12 +98,15 @@ public struct ListenerSpec: Equatable, Sendable, CustomStringConvertible {
         self.wire = wire
     }
 
-    /// Parses a FastCGI address (see ``ListenAddress/parse(_:)``), or an HTTP one: `http://HOST:PORT` or
-    /// `http+unix:PATH`, optionally followed by `?for=nginx|caddy|traefik|envoy&allow=204|200&client-ip=…`.
+    /// Parses a FastCGI address (see ``ListenAddress/parse(_:)``), or an HTTP one: `http://HOST:PORT`,
+    /// `http+unix:PATH` or `http+systemd[:NAME]` (socket activation), optionally followed by
+    /// `?for=nginx|caddy|traefik|envoy&allow=204|200&client-ip=…`.
     public static func parse(_ text: String) -> Result<ListenerSpec, ConfigurationError> {
         let rest: Substring
         let unix: Bool
-        if text.hasPrefix("http://") {
+        if text.hasPrefix("http+systemd") {
+            return Self.parseActivated(text)
+        } else if text.hasPrefix("http://") {
             rest = text.dropFirst("http://".count)
             unix = false
         } else if text.hasPrefix("http+unix:") {
@@ -131,9 +144,28 @@ public struct ListenerSpec: Equatable, Sendable, CustomStringConvertible {
         switch address {
         case .tcp, .unix: break
         case .inherited, .systemd:
-            return .failure(ConfigurationError("--listen \(text): HTTP listens on http://HOST:PORT or http+unix:PATH"))
+            return .failure(
+                ConfigurationError("--listen \(text): HTTP listens on http://HOST:PORT, http+unix:PATH or http+systemd")
+            )
         }
         return .success(ListenerSpec(address: address, wire: .http(style)))
+    }
+
+    /// Parses `http+systemd`, `http+systemd:NAME`, each optionally followed by `?` and listener options.
+    static func parseActivated(_ text: String) -> Result<ListenerSpec, ConfigurationError> {
+        let rest = text.dropFirst("http+".count)
+        let location = String(rest.prefix { $0 != "?" })
+        let query = rest.dropFirst(location.count).dropFirst()
+        guard location == "systemd" || location.hasPrefix("systemd:"),
+            case .success(let address) = ListenAddress.parse(location)
+        else {
+            return .failure(
+                ConfigurationError("--listen \(text): expected http+systemd or http+systemd:NAME, then ?options"))
+        }
+        switch ForwardAuthStyle.parse(query) {
+        case .success(let style): return .success(ListenerSpec(address: address, wire: .http(style)))
+        case .failure(let error): return .failure(ConfigurationError("--listen \(text): \(error.description)"))
+        }
     }
 
     public var description: String {
@@ -141,6 +173,7 @@ public struct ListenerSpec: Equatable, Sendable, CustomStringConvertible {
         case .fastCGI: return self.address.description
         case .http(let style):
             if case .unix(let path) = self.address { return "http+unix:\(path)?\(style)" }
+            if case .systemd = self.address { return "http+\(self.address)?\(style)" }
             return "http://\(self.address)?\(style)"
         }
     }

@@ -68,23 +68,22 @@ public struct ListeningSocket: Sendable {
             }
             try Self.setNonBlocking(fd)
             return [ListeningSocket(fd: fd, address: address, createdPath: nil)]
-        case .systemd:
-            let env = { (name: String) -> String? in getenv(name).map { String(cString: $0) } }
-            guard let pidText = env("LISTEN_PID"), Int32(pidText) == getpid(), let countText = env("LISTEN_FDS"),
-                let count = Int32(countText), count > 0
-            else {
+        case .systemd(let name):
+            guard let activation = SystemdActivation.passed else {
                 throw ConfigurationError(
-                    "--listen systemd: no sockets were passed (LISTEN_PID/LISTEN_FDS unset or not for this process); "
-                        + "start keygate from a systemd .socket unit")
+                    "--listen \(address): no sockets were passed (LISTEN_PID/LISTEN_FDS unset or not for this "
+                        + "process); start keygate from a systemd .socket unit")
             }
-            unsetenv("LISTEN_PID")
-            unsetenv("LISTEN_FDS")
-            unsetenv("LISTEN_FDNAMES")
-            return try (0..<count).map { offset in
-                let fd = 3 + offset
+            let fds = activation.descriptors(named: name)
+            guard !fds.isEmpty else {
+                let names = Set(activation.sockets.map(\.name)).sorted().joined(separator: ", ")
+                throw ConfigurationError(
+                    "--listen \(address): systemd passed no socket named \(name ?? "") (LISTEN_FDNAMES: \(names))")
+            }
+            return try fds.map { fd in
                 guard Self.isListeningSocket(fd) else {
                     throw ConfigurationError(
-                        "--listen systemd: descriptor \(fd) from LISTEN_FDS is not a listening socket")
+                        "--listen \(address): descriptor \(fd) from LISTEN_FDS is not a listening socket")
                 }
                 try Self.setNonBlocking(fd)
                 return ListeningSocket(fd: fd, address: .inherited(fd: fd), createdPath: nil)

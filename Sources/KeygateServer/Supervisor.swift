@@ -75,6 +75,10 @@ public final class Supervisor {
     private var metricsSlotHolders: [pid_t?] = []
     /// The version the metrics report.
     private let version: String
+    /// Tells systemd READY/RELOADING/STOPPING (`nil` when not started by a `Type=notify` unit).
+    private let notifier: SystemdNotifier?
+    /// READY=1 is owed to systemd: at startup and after a reload, sent once every current worker is ready.
+    private var readyNoticeDue = true
 
     static let flushIntervalMillis: Int64 = 10_000
     static let stuckPollMillis: Int64 = 1_000
@@ -87,9 +91,10 @@ public final class Supervisor {
     public init(
         plan: SupervisorPlan, listeners: [ListeningSocket], counters: CounterTable?, lastUsed: LastUsedTable?,
         metricsListeners: [ListeningSocket] = [], version: String = KeygateVersion.current, logger: Logger,
-        reload: @escaping () throws -> SupervisorPlan
+        notifier: SystemdNotifier? = nil, reload: @escaping () throws -> SupervisorPlan
     ) throws {
         self.plan = plan
+        self.notifier = notifier
         self.listeners = listeners
         self.metricsListeners = metricsListeners
         self.version = version
@@ -157,13 +162,18 @@ public final class Supervisor {
             case SIGTERM, SIGINT:
                 if !self.stopping {
                     self.stopping = true
+                    self.notifier?.send(.stopping)
                     stopDeadline = now + self.plan.worker.drainTimeoutMillis + 2_000
                     self.logger.info("stopping: draining workers")
                     self.signalAll(SIGTERM)
                     if let server = self.metricsServer { kill(server, SIGTERM) }
                 }
             case SIGHUP:
-                if !self.stopping { self.reloadConfiguration() }
+                if !self.stopping {
+                    self.notifier?.send(.reloading(monotonicMicros: SystemdNotifier.monotonicMicros()))
+                    self.readyNoticeDue = true
+                    self.reloadConfiguration()
+                }
             default: break
             }
             self.reap(now: now)
@@ -180,6 +190,7 @@ public final class Supervisor {
                 continue
             }
             self.collectReadiness()
+            self.notifyReadyIfDue()
             if !self.awaitingRetirement.isEmpty {
                 let newReady = self.current.values.allSatisfy { self.ready.contains($0) }
                 if newReady || now >= self.retireDeadlineMillis {
@@ -247,6 +258,17 @@ public final class Supervisor {
             self.metrics?.add(.stuckWorkerKills)
         }
         self.stuckWatch = watch
+    }
+
+    /// Sends READY=1 once every worker of the current generation accepts connections (after a failed reload at once:
+    /// the running generation stays).
+    private func notifyReadyIfDue() {
+        guard self.readyNoticeDue, let notifier = self.notifier, self.current.count == self.plan.workerCount,
+            self.current.values.allSatisfy({ self.ready.contains($0) })
+        else { return }
+        self.readyNoticeDue = false
+        let listen = self.plan.listenAddresses.map(\.description).joined(separator: ",")
+        notifier.send(.ready(mainPID: getpid(), status: "serving \(listen) with \(self.plan.workerCount) workers"))
     }
 
     /// Reads readiness bytes that arrived (nonblocking) and notes which workers accept connections.

@@ -15,8 +15,9 @@ struct ServeOptions: ParsableArguments {
     var db: String?
     @Option(
         help: ArgumentHelp(
-            "Where to accept requests (repeatable). FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd. HTTP/1.1 forward "
-                + "auth: http://HOST:PORT or http+unix:PATH, with ?for=nginx|caddy|traefik|envoy (default nginx), "
+            "Where to accept requests (repeatable). FastCGI: unix:PATH, HOST:PORT, fd:0 or systemd[:NAME]. HTTP/1.1 "
+                + "forward auth: http://HOST:PORT, http+unix:PATH or http+systemd[:NAME] (socket activation; NAME: the "
+                + "socket's FileDescriptorName=), with ?for=nginx|caddy|traefik|envoy (default nginx), "
                 + "&allow=204|200, &client-ip=x-forwarded-for|x-real-ip, &ratelimit=all|ietf|none (which rate-limit "
                 + "fields answers carry).", valueName: "address"))
     var listen: [String] = []
@@ -143,6 +144,7 @@ struct Serve: ParsableCommand {
             keyQueryParameter: configuration.worker.policy.queryParameter)
         let logger = Logger(label: "keygate")
         for warning in prepared.warnings { logger.warning("\(warning)") }
+        let notifier = SystemdNotifier.fromEnvironment(logger: logger)  // before any worker is spawned
 
         if let tokenFile = configuration.worker.metricsTokenFile {
             do { _ = try MetricsServer.readToken(path: tokenFile) } catch { throw ValidationError("\(error)") }
@@ -157,14 +159,14 @@ struct Serve: ParsableCommand {
             let worker = prepared.worker
             prepared.counters = nil  // the worker maps what it needs itself
             prepared.lastUsed = nil
-            try Self.runWorker(worker, listeners: listeners, logger: logger, rollsUpUsage: true)
+            try Self.runWorker(worker, listeners: listeners, logger: logger, rollsUpUsage: true, notifier: notifier)
             for listener in listeners { if let path = listener.createdPath { unlink(path) } }
             return
         }
         let arguments = commandLine
         let supervisor = try Supervisor(
             plan: Self.plan(configuration, prepared), listeners: listeners, counters: prepared.counters,
-            lastUsed: prepared.lastUsed, metricsListeners: metricsListeners, logger: logger
+            lastUsed: prepared.lastUsed, metricsListeners: metricsListeners, logger: logger, notifier: notifier
         ) {
             let input = try ServeInput.gathering(commandLine: arguments)
             let configuration = try ServeConfiguration(resolving: input)
@@ -224,7 +226,7 @@ struct Serve: ParsableCommand {
 
     static func runWorker(
         _ configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, readyFD: CInt? = nil,
-        rollsUpUsage: Bool = false, metrics: (table: MetricsTable, slot: Int)? = nil
+        rollsUpUsage: Bool = false, metrics: (table: MetricsTable, slot: Int)? = nil, notifier: SystemdNotifier? = nil
     ) throws {
         let worker: Worker
         do {
@@ -235,6 +237,9 @@ struct Serve: ParsableCommand {
             logger.critical("worker cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(78)  // EX_CONFIG
         }
+        // The listening sockets are open: connections made from now on queue until the loop accepts them.
+        let listen = listeners.map(\.address.description).joined(separator: ",")
+        notifier?.send(.ready(mainPID: getpid(), status: "serving \(listen) in one process"))
         try worker.run(readyFD: readyFD)
     }
 
