@@ -153,7 +153,9 @@ if instructions:
               "limits-answer": "valid key with three limits: decide + render + FastCGI encode",
               "unknown": "unknown key (cached miss)", "malformed": "malformed key",
               "http-limits": "HTTP wire path, three limits: nginx's head parsed + decide + answer written (Session)",
-              "fcgi-limits": "FastCGI wire path, three limits: nginx's records parsed + decide + answer written (Session)"}
+              "fcgi-limits": "FastCGI wire path, three limits: nginx's records parsed + decide + answer written (Session)",
+              "http-limits-metrics": "HTTP wire path, three limits, with --metrics-listen on (each decision counted "
+                                     "and timed in the worker's metrics slot)"}
     sha = instructions.get("sha256") or 1
     lines += ["", "## Instructions per decision (callgrind; repeatable on a noisy machine)", "",
               f"`valgrind --tool=callgrind keygate-bench bench-decide --only S --iterations N` for N = {n1} and {n2}: "

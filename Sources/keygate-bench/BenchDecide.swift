@@ -25,7 +25,7 @@ struct BenchDecide: ParsableCommand {
     static let scenarioIDs = [
         "sha256", "fingerprint", "data-version", "valid", "valid-answer", "limits", "limits-answer", "unknown",
         "malformed", "missing",
-        "http-limits", "fcgi-limits",
+        "http-limits", "fcgi-limits", "http-limits-metrics",
     ]
 
     func validate() throws {
@@ -89,6 +89,13 @@ struct BenchDecide: ParsableCommand {
                 + "X-Forwarded-For: 127.0.0.1\r\nX-Api-Key: \(limited)\r\nX-Keygate-Scope: bench:read\r\n\r\n").utf8)
         let httpPath = WirePath(.http(HTTPConnection(), ForwardAuthStyle()), gate: gate)
         func httpRequest() { sink.value &+= httpPath.receive(httpHead) }
+        // The same with --metrics-listen on: the gate counts each decision and its duration in a metrics slot. Last in
+        // the list, since it leaves the gate counting.
+        let metrics = try MetricsTable(capacity: 1)
+        func httpRequestMetered() {
+            gate.metrics = metrics.slot(0)
+            sink.value &+= httpPath.receive(httpHead)
+        }
         // The same over FastCGI: params like nginx's stock fastcgi_params plus keygate.conf's, one kept connection.
         let params: [(String, String)] = [
             ("QUERY_STRING", "x=1"), ("REQUEST_METHOD", "GET"), ("CONTENT_TYPE", ""), ("CONTENT_LENGTH", ""),
@@ -157,6 +164,10 @@ struct BenchDecide: ParsableCommand {
             ),
             ("http-limits", "three limits over HTTP: parse nginx's head + decide + render + write", httpRequest),
             ("fcgi-limits", "three limits over FastCGI: parse nginx's records + decide + render + write", fcgiRequest),
+            (
+                "http-limits-metrics", "three limits over HTTP, with metrics on (--metrics-listen)",
+                httpRequestMetered
+            ),
         ]
         if let only = self.only {
             let scenario = scenarios.first { $0.id == only }!
