@@ -2,8 +2,8 @@ public import KeygateCore
 
 /// Quota permits leased from Redis in chunks, so that hosts sharing a quota never admit more than it together.
 ///
-/// One Redis function library, `keygate`, loaded with `FUNCTION LOAD REPLACE` (and again whenever a call finds it
-/// missing: a restarted or flushed Redis) does the arithmetic atomically where the count lives:
+/// Two functions of keygate's Redis library (``RedisFunctionLibrary``) do the arithmetic atomically where the count
+/// lives:
 /// - `keygate_quota_lease`: grants `min(want, limit - used)` permits of the current window and counts them as used.
 /// - `keygate_quota_return`: gives back permits leased and not spent, to the window they were leased from only.
 ///
@@ -11,46 +11,6 @@ public import KeygateCore
 /// answering with its own, so hosts whose clocks disagree near midnight cannot lease from two windows at once. Each
 /// key's counters live under one hash tag (`keygate:{kid_…}:…`), so the same calls work on a Redis Cluster.
 public struct RedisQuotaLease {
-    /// The library's source: Lua, Redis 7 functions.
-    static let library = #"""
-        #!lua name=keygate
-        local function window_index(kind)
-          local seconds = tonumber(redis.call('TIME')[1])
-          local days = math.floor(seconds / 86400)
-          if kind == 'day' then return days end
-          -- civil_from_days (Howard Hinnant), then months since 1970-01
-          local z = days + 719468
-          local era = math.floor(z / 146097)
-          local doe = z - era * 146097
-          local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
-          local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
-          local mp = math.floor((5 * doy + 2) / 153)
-          local month = mp < 10 and mp + 3 or mp - 9
-          local year = yoe + era * 400 + (month <= 2 and 1 or 0)
-          return (year - 1970) * 12 + month - 1
-        end
-        redis.register_function('keygate_quota_lease', function(keys, args)
-          local limit, want, kind, window, expires = tonumber(args[1]), tonumber(args[2]), args[3], tonumber(args[4]), tonumber(args[5])
-          local current = window_index(kind)
-          if current ~= window then return {-1, current} end
-          local used = tonumber(redis.call('GET', keys[1]) or '0')
-          local grant = math.max(0, math.min(want, limit - used))
-          if grant > 0 then
-            redis.call('INCRBY', keys[1], grant)
-            redis.call('EXPIREAT', keys[1], expires)
-          end
-          return {grant, used + grant}
-        end)
-        redis.register_function('keygate_quota_return', function(keys, args)
-          local count = tonumber(args[1])
-          local used = tonumber(redis.call('GET', keys[1]) or '-1')
-          if used < 0 then return 0 end
-          local back = math.max(0, math.min(count, used))
-          if back > 0 then redis.call('DECRBY', keys[1], back) end
-          return back
-        end)
-        """#
-
     /// What a lease call got.
     public enum Grant: Sendable, Equatable {
         /// `permits` granted (0 when the quota is spent); `used` counts every permit leased in the window so far.
@@ -59,30 +19,14 @@ public struct RedisQuotaLease {
         case otherWindow(index: Int64)
     }
 
-    /// Why a lease call failed, besides the connection (``RedisError``).
-    public enum LeaseError: Error, Equatable, CustomStringConvertible {
-        case connection(RedisError)
-        /// Redis answered with an error: a Redis before 7 (no functions), a key holding another type, a full memory.
-        case redis(String)
-        /// The reply had another shape than the library returns.
-        case unexpectedReply(String)
+    /// Why a lease call failed (kept under this name for callers of the quota lease).
+    public typealias LeaseError = RedisLeaseError
 
-        public var description: String {
-            switch self {
-            case .connection(let error): "\(error)"
-            case .redis(let message): "redis refused the lease call: \(message)"
-            case .unexpectedReply(let reply): "redis lease call: unexpected reply \(reply)"
-            }
-        }
-    }
-
-    private let connection: RedisConnection
-    private let timeoutMillis: Int
+    private let functions: RedisFunctionLibrary
 
     /// Leases over `connection`, each call bounded by `timeoutMillis`.
     public init(connection: RedisConnection, timeoutMillis: Int) {
-        self.connection = connection
-        self.timeoutMillis = timeoutMillis
+        self.functions = RedisFunctionLibrary(connection: connection, timeoutMillis: timeoutMillis)
     }
 
     /// The Redis key of quota `policy` of key `keyID` in window `index`: the key id is the hash tag.
@@ -96,7 +40,7 @@ public struct RedisQuotaLease {
     public func lease(
         keyID: String, policy: QuotaPolicy, window index: Int64, windowEndSeconds: Int64, want: Int64
     ) throws(LeaseError) -> Grant {
-        let reply = try self.call(
+        let reply = try self.functions.call(
             "keygate_quota_lease", key: Self.redisKey(keyID: keyID, policy: policy, window: index),
             arguments: [
                 "\(policy.limit)", "\(want)", policy.window.rawValue, "\(index)", "\(windowEndSeconds + 86_400)",
@@ -112,31 +56,10 @@ public struct RedisQuotaLease {
     public func giveBack(keyID: String, policy: QuotaPolicy, window index: Int64, count: Int64) throws(LeaseError)
         -> Int64
     {
-        let reply = try self.call(
+        let reply = try self.functions.call(
             "keygate_quota_return", key: Self.redisKey(keyID: keyID, policy: policy, window: index),
             arguments: ["\(count)"])
         guard let taken = reply.integer else { throw LeaseError.unexpectedReply("\(reply)") }
         return taken
-    }
-
-    /// `FCALL function 1 key arguments…`, loading the library first when Redis does not have it.
-    private func call(_ function: String, key: String, arguments: [String]) throws(LeaseError) -> RESPValue {
-        let command = ["FCALL", function, "1", key] + arguments
-        var reply = try self.send(command)
-        if case .error(let message) = reply, message.hasPrefix("ERR Function not found") {
-            let loaded = try self.send(["FUNCTION", "LOAD", "REPLACE", Self.library])
-            guard loaded == .bulk(Array("keygate".utf8)) else { throw LeaseError.redis("FUNCTION LOAD: \(loaded)") }
-            reply = try self.send(command)
-        }
-        if case .error(let message) = reply { throw LeaseError.redis(message) }
-        return reply
-    }
-
-    private func send(_ command: [String]) throws(LeaseError) -> RESPValue {
-        do {
-            return try self.connection.call(command, timeoutMillis: self.timeoutMillis)
-        } catch {
-            throw LeaseError.connection(error)
-        }
     }
 }

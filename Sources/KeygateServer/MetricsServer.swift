@@ -22,6 +22,11 @@ public final class MetricsServer {
     private let ipTable: IPTable?
     private let signalFD: CInt
     private var failureLog = LogThrottle(intervalMillis: 10_000)
+    /// The shared tables' occupancy from the last scan, and when it was made: scans are whole-file walks (8 MiB for
+    /// 65,536 counters slots), so scrapes more often than ``tableScanIntervalMillis`` reuse the last one.
+    private var tables = MetricsReport.Tables()
+    private var tablesScannedMillis: Int64?
+    static let tableScanIntervalMillis: Int64 = 5_000
 
     /// A connection must deliver its head and take its answer within this long.
     static let connectionDeadlineMillis: Int64 = 2_000
@@ -218,12 +223,18 @@ public final class MetricsServer {
 
     /// What one scrape reports.
     public func report() -> MetricsReport {
-        let tables = MetricsReport.Tables(
-            countersSlotsInUse: self.counters.map { $0.slotsInUse() }, countersCapacity: self.counters?.capacity,
-            ipEntriesActive: self.ipTable.map {
-                $0.entriesInUse(nowMicros: Clock.nowMicros(), windowMicros: Self.ipActiveWindowMicros)
-            },
-            ipCapacity: self.ipTable?.capacity, ipEvictions: self.ipTable?.evictions)
+        let now = Clock.monotonicMillis()
+        if self.tablesScannedMillis.map({ now - $0 >= Self.tableScanIntervalMillis }) ?? true {
+            self.tablesScannedMillis = now
+            self.tables = MetricsReport.Tables(
+                countersSlotsInUse: self.counters.map { $0.slotsInUse() }, countersCapacity: self.counters?.capacity,
+                ipEntriesActive: self.ipTable.map {
+                    $0.entriesInUse(nowMicros: Clock.nowMicros(), windowMicros: Self.ipActiveWindowMicros)
+                },
+                ipCapacity: self.ipTable?.capacity, ipEvictions: nil)
+        }
+        var tables = self.tables
+        tables.ipEvictions = self.ipTable?.evictions  // one word: always current
         return MetricsReport(
             totals: self.table.totals(), tables: tables, listeners: self.configuration.listenerLabels,
             version: self.version)

@@ -194,7 +194,10 @@ public final class Supervisor {
             if !self.awaitingRetirement.isEmpty {
                 let newReady = self.current.values.allSatisfy { self.ready.contains($0) }
                 if newReady || now >= self.retireDeadlineMillis {
-                    if !newReady { self.logger.warning("new workers not ready in time; draining the old ones anyway") }
+                    if !newReady {
+                        self.logger.warning("new workers not ready in time; draining the old ones anyway")
+                        self.notifyReloadEndedUnready()
+                    }
                     for pid in self.awaitingRetirement {
                         self.retiring.insert(pid)
                         kill(pid, SIGTERM)
@@ -269,6 +272,18 @@ public final class Supervisor {
         self.readyNoticeDue = false
         let listen = self.plan.listenAddresses.map(\.description).joined(separator: ",")
         notifier.send(.ready(mainPID: getpid(), status: "serving \(listen) with \(self.plan.workerCount) workers"))
+    }
+
+    /// A reload whose new workers were not all ready by the deadline still ends (the old ones are drained): tells
+    /// systemd it is over, so the unit does not stay "reloading", with a status saying how many are ready.
+    private func notifyReloadEndedUnready() {
+        guard self.readyNoticeDue, let notifier = self.notifier else { return }
+        self.readyNoticeDue = false
+        let ready = self.current.values.filter { self.ready.contains($0) }.count
+        notifier.send(
+            .ready(
+                mainPID: getpid(),
+                status: "reloaded, but only \(ready) of \(self.plan.workerCount) new workers are ready (see the log)"))
     }
 
     /// Reads readiness bytes that arrived (nonblocking) and notes which workers accept connections.

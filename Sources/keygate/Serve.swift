@@ -241,6 +241,7 @@ struct Serve: ParsableCommand {
         let listen = listeners.map(\.address.description).joined(separator: ",")
         notifier?.send(.ready(mainPID: getpid(), status: "serving \(listen) in one process"))
         try worker.run(readyFD: readyFD)
+        notifier?.send(.stopping)  // the drain is over: the process ends next
     }
 
     static func plan(_ configuration: ServeConfiguration, _ prepared: PreparedServe) -> SupervisorPlan {

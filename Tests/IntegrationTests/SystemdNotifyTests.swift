@@ -103,6 +103,8 @@ final class SystemdNotifyTests {
         #expect(try self.answer(port: port) == 204, "\(self.log)")
         #expect(ready.hasPrefix("READY=1\n"), "\(ready)")
         #expect(ready.contains("\nMAINPID=\(process.processIdentifier)"), "\(ready)")
+        kill(process.processIdentifier, SIGTERM)
+        #expect(self.notify.receive(timeout: 15)?.hasPrefix("STOPPING=1") == true, "\(self.log)")
     }
 
     @Test func anAbstractSocketIsNotifiedToo() throws {

@@ -1,0 +1,140 @@
+import KeygateCore
+
+/// keygate's Redis function library, `keygate` (Lua, Redis 7 functions), and the calls into it.
+///
+/// The library is loaded with `FUNCTION LOAD REPLACE` whenever a call finds a function missing (a restarted or
+/// flushed Redis, or a Redis that has an older copy), then the call is made again. Every function reads the time from
+/// Redis (`TIME`), never from the calling host, and touches one key, whose hash tag is the API key's id, so the same
+/// calls work on a Redis Cluster.
+public struct RedisFunctionLibrary {
+    /// The library's source.
+    static let source = #"""
+        #!lua name=keygate
+        local function window_index(kind)
+          local seconds = tonumber(redis.call('TIME')[1])
+          local days = math.floor(seconds / 86400)
+          if kind == 'day' then return days end
+          -- civil_from_days (Howard Hinnant), then months since 1970-01
+          local z = days + 719468
+          local era = math.floor(z / 146097)
+          local doe = z - era * 146097
+          local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+          local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+          local mp = math.floor((5 * doy + 2) / 153)
+          local month = mp < 10 and mp + 3 or mp - 9
+          local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+          return (year - 1970) * 12 + month - 1
+        end
+        redis.register_function('keygate_quota_lease', function(keys, args)
+          local limit, want, kind, window, expires = tonumber(args[1]), tonumber(args[2]), args[3], tonumber(args[4]), tonumber(args[5])
+          local current = window_index(kind)
+          if current ~= window then return {-1, current} end
+          local used = tonumber(redis.call('GET', keys[1]) or '0')
+          local grant = math.max(0, math.min(want, limit - used))
+          if grant > 0 then
+            redis.call('INCRBY', keys[1], grant)
+            redis.call('EXPIREAT', keys[1], expires)
+          end
+          return {grant, used + grant}
+        end)
+        redis.register_function('keygate_quota_return', function(keys, args)
+          local count = tonumber(args[1])
+          local used = tonumber(redis.call('GET', keys[1]) or '-1')
+          if used < 0 then return 0 end
+          local back = math.max(0, math.min(count, used))
+          if back > 0 then redis.call('DECRBY', keys[1], back) end
+          return back
+        end)
+        -- Rate limits (GCRA), leased in chunks. The key is a hash: the theoretical arrival time (TAT) as whole
+        -- microseconds `t` and a remainder `f` in 1/limit microseconds, so that the emission interval period/limit is
+        -- exact and no product of a Unix time with the limit (beyond 2^53) is ever formed.
+        local function now_micros()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000000 + tonumber(t[2])
+        end
+        redis.register_function('keygate_rate_lease', function(keys, args)
+          local period, limit, burst, want = tonumber(args[1]), tonumber(args[2]), tonumber(args[3]), tonumber(args[4])
+          local now = now_micros()
+          local state = redis.call('HMGET', keys[1], 't', 'f')
+          local t, f = tonumber(state[1]), tonumber(state[2] or '0')
+          if t == nil or t < now or (t == now and f == 0) then t, f = now, 0 end
+          -- Room before the TAT passes now + burst intervals, in 1/limit microseconds: (now - tat) * limit + burst * period.
+          local room = (now - t) * limit - f + burst * period
+          local grant = math.max(0, math.min(want, math.floor(room / period)))
+          if grant == 0 then
+            return {0, math.ceil((period - room) / limit)}
+          end
+          local total = f + grant * period
+          t = t + math.floor(total / limit)
+          f = total % limit
+          redis.call('HSET', keys[1], 't', t, 'f', f)
+          redis.call('PEXPIREAT', keys[1], math.floor(t / 1000) + 1000)
+          return {grant, 0}
+        end)
+        redis.register_function('keygate_rate_return', function(keys, args)
+          local period, limit, count = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
+          local now = now_micros()
+          local state = redis.call('HMGET', keys[1], 't', 'f')
+          local t, f = tonumber(state[1]), tonumber(state[2] or '0')
+          if t == nil or t < now or (t == now and f == 0) then return 0 end
+          -- Never back past now: what lies before it was spent or has refilled anyway.
+          local owed = (t - now) * limit + f
+          local back = math.min(count, math.floor(owed / period))
+          if back <= 0 then return 0 end
+          local total = f - back * period
+          t = t + math.floor(total / limit)
+          f = total % limit
+          redis.call('HSET', keys[1], 't', t, 'f', f)
+          return back
+        end)
+        """#
+
+    private let connection: RedisConnection
+    private let timeoutMillis: Int
+
+    /// Calls over `connection`, each bounded by `timeoutMillis`.
+    public init(connection: RedisConnection, timeoutMillis: Int) {
+        self.connection = connection
+        self.timeoutMillis = timeoutMillis
+    }
+
+    /// `FCALL function 1 key arguments…`, loading the library first when Redis does not have the function.
+    func call(_ function: String, key: String, arguments: [String]) throws(RedisLeaseError) -> RESPValue {
+        let command = ["FCALL", function, "1", key] + arguments
+        var reply = try self.send(command)
+        if case .error(let message) = reply, message.hasPrefix("ERR Function not found") {
+            let loaded = try self.send(["FUNCTION", "LOAD", "REPLACE", Self.source])
+            guard loaded == .bulk(Array("keygate".utf8)) else {
+                throw RedisLeaseError.redis("FUNCTION LOAD: \(loaded)")
+            }
+            reply = try self.send(command)
+        }
+        if case .error(let message) = reply { throw RedisLeaseError.redis(message) }
+        return reply
+    }
+
+    private func send(_ command: [String]) throws(RedisLeaseError) -> RESPValue {
+        do {
+            return try self.connection.call(command, timeoutMillis: self.timeoutMillis)
+        } catch {
+            throw RedisLeaseError.connection(error)
+        }
+    }
+}
+
+/// Why a lease call failed.
+public enum RedisLeaseError: Error, Equatable, CustomStringConvertible {
+    case connection(RedisError)
+    /// Redis answered with an error: a Redis before 7 (no functions), a key holding another type, a full memory.
+    case redis(String)
+    /// The reply had another shape than the library returns.
+    case unexpectedReply(String)
+
+    public var description: String {
+        switch self {
+        case .connection(let error): "\(error)"
+        case .redis(let message): "redis refused the lease call: \(message)"
+        case .unexpectedReply(let reply): "redis lease call: unexpected reply \(reply)"
+        }
+    }
+}
