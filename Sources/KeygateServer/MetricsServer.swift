@@ -170,8 +170,7 @@ public final class MetricsServer {
             let ready = poll(&polled, 1, CInt(remaining))
             if ready > 0 { return true }
             if ready < 0 && errno == EINTR { continue }
-            if ready == 0 { return false }
-            return false
+            return false  // the deadline passed, or poll failed
         }
     }
 

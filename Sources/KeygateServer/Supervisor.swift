@@ -321,7 +321,7 @@ public final class Supervisor {
             guard let slot = self.current.first(where: { $0.value == pid })?.key else { continue }
             self.current[slot] = nil
             if self.stopping { continue }
-            let how = (status & 0x7f) == 0 ? "exit status \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+            let how = Self.describe(status: status)
             // A worker that keeps dying is restarted with a delay, not in a tight loop.
             var recent = (self.restartTimes[slot] ?? []).filter { now - $0 < 10_000 }
             recent.append(now)
@@ -403,7 +403,7 @@ public final class Supervisor {
 
     /// The metrics server died: start it again, after 2 s if it keeps dying.
     private func restartMetricsServer(status: CInt, now: Int64) {
-        let how = (status & 0x7f) == 0 ? "exit status \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+        let how = Self.describe(status: status)
         let delay: Int64 = self.metricsServerStarts.count > 5 ? 2_000 : 0
         self.logger.warning("metrics server exited; restarting", metadata: ["how": "\(how)", "delay_ms": "\(delay)"])
         self.metricsServerRestartMillis = now + delay
@@ -494,15 +494,14 @@ public final class Supervisor {
         return pid
     }
 
+    /// How a child ended, from its `waitpid` status: `exit status N` or `signal N`.
+    static func describe(status: CInt) -> String {
+        (status & 0x7f) == 0 ? "exit status \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+    }
+
     /// This process's environment without any inherited worker document, plus `document` for the worker.
     static func environment(handing document: WorkerDocument) -> [String] {
-        var entries: [String] = []
-        var index = 0
-        while index < 100_000, let entry = environ[index] {
-            let text = String(cString: entry)
-            if !text.hasPrefix(WorkerDocument.environmentName + "=") { entries.append(text) }
-            index += 1
-        }
-        return entries + [WorkerDocument.environmentName + "=" + document.encoded]
+        ProcessEnvironment.entries().filter { !$0.hasPrefix(WorkerDocument.environmentName + "=") }
+            + [WorkerDocument.environmentName + "=" + document.encoded]
     }
 }

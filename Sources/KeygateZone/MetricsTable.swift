@@ -109,7 +109,7 @@ public struct MetricsSlot {
     /// Decision durations: word `durationBuckets + n` counts those up to ``durationBoundsNanos``[n] (the last: above all).
     static let durationBuckets = 32
     static let durationSumNanos = 56
-    static let durationCount = 57
+    // Word 57 is unused: a scrape counts durations from the buckets, so its count always equals their sum.
     /// Open connections per listener (a gauge), then connections accepted per listener.
     static let connectionsOpen = 64
     static let connectionsAccepted = 80
@@ -142,7 +142,6 @@ public struct MetricsSlot {
         while bucket < bounds.count && nanos > bounds[bucket] { bucket += 1 }
         self.add(Self.durationBuckets + bucket, 1)
         self.add(Self.durationSumNanos, UInt64(max(0, nanos)))
-        self.add(Self.durationCount, 1)
     }
 
     @inline(__always)
@@ -216,7 +215,6 @@ public struct MetricsTotals: Sendable {
     }
 
     public var durationSumNanos: UInt64 { self.slotWords[MetricsSlot.durationSumNanos] }
-    public var durationCount: UInt64 { self.slotWords[MetricsSlot.durationCount] }
 
     public subscript(counter: MetricsCounter) -> UInt64 { self.slotWords[counter.rawValue] }
     public subscript(metric: SupervisorMetric) -> UInt64 { self.supervisor[metric.rawValue] }

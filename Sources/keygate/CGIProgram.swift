@@ -50,7 +50,7 @@ enum CGIProgram {
         }
         let request: FastCGIRequest
         do {
-            request = try CGIEnvironment.request(Self.environment(), limits: worker.limits)
+            request = try CGIEnvironment.request(ProcessEnvironment.entries(), limits: worker.limits)
         } catch {
             logger.error(
                 "CGI request refused: its environment is over --max-params-bytes", metadata: ["error": "\(error)"])
@@ -62,17 +62,6 @@ enum CGIProgram {
             return 1
         }
         return 0
-    }
-
-    /// This process's environment, `NAME=value` per entry, in order.
-    static func environment() -> [String] {
-        var entries: [String] = []
-        var cursor: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = environ
-        while let entry = cursor.pointee {
-            entries.append(String(cString: entry))
-            cursor += 1
-        }
-        return entries
     }
 
     /// Writes every byte of `bytes` to `fd` (each write moves on, so the loop ends); the errno of a failed write.
