@@ -33,8 +33,15 @@ let package = Package(
         .target(name: "KeygateSystem", dependencies: ["CKeygateLinux", "KeygateCore"], swiftSettings: strict),
         // Shared-memory records: counters, per-IP table, last-used times, leases.
         .target(name: "KeygateZone", dependencies: ["KeygateCore", "KeygateSystem"], swiftSettings: strict),
-        // The per-host agent's side of several hosts: Redis (a RESP2 connection whose every call has a deadline).
-        .target(name: "KeygateCluster", dependencies: ["KeygateCore", "KeygateSystem"], swiftSettings: strict),
+        // The per-host agent of several hosts: Redis (a RESP2 connection whose every call has a deadline), leases into
+        // the shared lease table.
+        .target(
+            name: "KeygateCluster",
+            dependencies: [
+                "KeygateCore", "KeygateSystem", "KeygateZone", "KeygateStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Event loop, listeners, workers, supervisor, the decision path.
         .target(
             name: "KeygateServer",
@@ -47,6 +54,7 @@ let package = Package(
             name: "keygate",
             dependencies: [
                 "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateSystem", "KeygateZone", "KeygateServer",
+                "KeygateCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -30,6 +30,12 @@ public struct RedisFunctionLibrary {
           local current = window_index(kind)
           if current ~= window then return {-1, current} end
           local used = tonumber(redis.call('GET', keys[1]) or '0')
+          -- A floor (sent after Redis restarted without its data): the window's count never restarts below it.
+          local floor = tonumber(args[6] or '0')
+          if floor > used then
+            used = floor
+            redis.call('SET', keys[1], floor, 'EXAT', expires)
+          end
           local grant = math.max(0, math.min(want, limit - used))
           if grant > 0 then
             redis.call('INCRBY', keys[1], grant)
@@ -69,7 +75,8 @@ public struct RedisFunctionLibrary {
           f = total % limit
           redis.call('HSET', keys[1], 't', t, 'f', f)
           redis.call('PEXPIREAT', keys[1], math.floor(t / 1000) + 1000)
-          return {grant, 0}
+          -- With the grant, what the bucket still holds after it (for the hosts' RateLimit headers).
+          return {grant, math.floor(room / period) - grant}
         end)
         redis.register_function('keygate_rate_return', function(keys, args)
           local period, limit, count = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
@@ -111,6 +118,19 @@ public struct RedisFunctionLibrary {
         }
         if case .error(let message) = reply { throw RedisLeaseError.redis(message) }
         return reply
+    }
+
+    /// Loads (or replaces) the library now: at startup, so that a Redis without functions (before 7), a wrong address
+    /// or a Redis that refuses the library fails with a message saying what to fix.
+    public func load() throws(RedisLeaseError) {
+        let loaded = try self.send(["FUNCTION", "LOAD", "REPLACE", Self.source])
+        if case .error(let message) = loaded {
+            if message.contains("unknown command") {
+                throw RedisLeaseError.redis("\(message): keygate needs Redis 7 or later (functions)")
+            }
+            throw RedisLeaseError.redis("FUNCTION LOAD: \(message)")
+        }
+        guard loaded == .bulk(Array("keygate".utf8)) else { throw RedisLeaseError.unexpectedReply("\(loaded)") }
     }
 
     private func send(_ command: [String]) throws(RedisLeaseError) -> RESPValue {

@@ -41,6 +41,13 @@ public struct RedisRateLease {
 
     /// Leases up to `want` (at least 1) permits of `policy` for `keyID`.
     public func lease(keyID: String, policy: RateLimitPolicy, want: Int64) throws(RedisLeaseError) -> Grant {
+        try self.leaseCounting(keyID: keyID, policy: policy, want: want).grant
+    }
+
+    /// ``lease(keyID:policy:want:)``, with the permits the bucket still holds after the grant (0 when exhausted).
+    public func leaseCounting(keyID: String, policy: RateLimitPolicy, want: Int64) throws(RedisLeaseError) -> (
+        grant: Grant, left: Int64
+    ) {
         precondition(want > 0 && Self.isExact(policy), "a lease wants at least one permit of an exact policy")
         let reply = try self.functions.call(
             "keygate_rate_lease", key: Self.redisKey(keyID: keyID, policy: policy),
@@ -48,7 +55,7 @@ public struct RedisRateLease {
         guard case .array(let items?) = reply, items.count == 2, let permits = items[0].integer,
             let retry = items[1].integer
         else { throw RedisLeaseError.unexpectedReply("\(reply)") }
-        return permits > 0 ? .granted(permits: permits) : .exhausted(retryAfterMicros: retry)
+        return permits > 0 ? (.granted(permits: permits), max(retry, 0)) : (.exhausted(retryAfterMicros: retry), 0)
     }
 
     /// Gives back `count` unspent permits; returns how many Redis took back (fewer when the bucket refilled past
