@@ -137,6 +137,17 @@ public final class ClusterAgent {
             }
             return result
         } catch {
+            if case .redis = error {
+                // Redis answered (a key of another type, a script error): not a fault of the connection. The key
+                // gets no permits (its requests are denied); every other key goes on.
+                self.breaker.record(.success, nowMillis: Clock.monotonicMillis())
+                if let held = self.logThrottle.allowing(nowMillis: Clock.monotonicMillis()) {
+                    self.logger.error(
+                        "redis refused a call; that key's requests are denied",
+                        metadata: ["call": "\(what)", "error": "\(error)", "similar_lines_held_back": "\(held)"])
+                }
+                return nil
+            }
             let timedOut: Bool
             if case .connection(.timedOut) = error { timedOut = true } else { timedOut = false }
             let wasClosed = self.breaker.state == .closed
@@ -252,6 +263,8 @@ public final class ClusterAgent {
         guard policies.credits == nil, policies.stateCount <= ClusterLeaseTable.maximumPolicies,
             policies.rateLimits.allSatisfy(RedisRateLease.isExact)
         else { return }
+        // A Redis that restarted must be known before the first lease this round computes its checkpoints.
+        if !self.connection.isOpen && self.breaker.state == .closed { self.checkRunID() }
         let nowMicros = Clock.nowMicros()
         self.estimateRate(&state, slot: slot, nowMicros: nowMicros)
         let need = self.table.need(slot: slot)
