@@ -127,6 +127,7 @@ public final class ClusterAgent {
         // A new connection may reach a Redis that restarted without its data: learn that before leasing anything.
         if !self.connection.isOpen && what != "membership" { self.checkRunID() }
         self.redisCalls += 1
+        self.table.recordAgent(.redisCalls)
         do {
             let result = try call()
             let wasOpen = self.breaker.state != .closed
@@ -148,11 +149,13 @@ public final class ClusterAgent {
                 }
                 return nil
             }
+            self.table.recordAgent(.redisFailures)
             let timedOut: Bool
             if case .connection(.timedOut) = error { timedOut = true } else { timedOut = false }
             let wasClosed = self.breaker.state == .closed
             self.breaker.record(timedOut ? .timeout : .failure, nowMillis: Clock.monotonicMillis())
             if wasClosed && self.breaker.state != .closed {
+                self.table.recordAgent(.breakerOpens)
                 self.publish()  // workers take the outage share from now on, not from the next round
                 self.logger.error(
                     "redis unreachable: each host now admits its share of every rate limit, quotas only what is leased",
@@ -189,6 +192,7 @@ public final class ClusterAgent {
         }
         guard let count = answer else { return }
         self.nodes = max(count, 1)
+        self.table.recordAgent(.nodesSeen, add: UInt64(self.nodes), setting: true)
         self.checkRunID()
     }
 
@@ -348,6 +352,7 @@ public final class ClusterAgent {
             tags[index] = LeasedPermits.quotaTag(window: window, unleased: quota.limit - used)
         }
         self.slots[slot] = state
+        self.table.recordAgent(.permitsLeased, add: UInt64(grants.reduce(0, +)))
         // Hand the grants over; if another key took the slot meanwhile, they go back.
         let leaseMillis = self.settings.rateLeaseMillis
         let stored = self.table.update(slot: slot) { record -> Bool in
@@ -383,9 +388,10 @@ public final class ClusterAgent {
     }
 
     private func giveBackRate(_ keyID: String, _ policy: RateLimitPolicy, _ count: Int64) {
-        _ = self.guarded("rate return") { () throws(RedisLeaseError) in
+        let taken = self.guarded("rate return") { () throws(RedisLeaseError) in
             try self.rates.giveBack(keyID: keyID, policy: policy, count: count)
         }
+        self.table.recordAgent(.permitsReturned, add: UInt64(max(taken ?? 0, 0)))
     }
 
     /// Gives back `counts` (by policy position) to Redis; a quota's to the window its `windows` entry names.
@@ -396,10 +402,11 @@ public final class ClusterAgent {
         for (offset, quota) in state.policies.quotas.enumerated() {
             let index = state.policies.rateLimits.count + offset
             guard counts[index] > 0 else { continue }
-            _ = self.guarded("quota return") { () throws(RedisLeaseError) in
+            let taken = self.guarded("quota return") { () throws(RedisLeaseError) in
                 try self.quotas.giveBack(
                     keyID: state.keyID, policy: quota, window: windows[index], count: counts[index])
             }
+            self.table.recordAgent(.permitsReturned, add: UInt64(max(taken ?? 0, 0)))
         }
     }
 

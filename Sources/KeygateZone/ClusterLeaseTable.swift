@@ -36,6 +36,22 @@ public final class ClusterLeaseTable: @unchecked Sendable {
         case wake = 2
         /// The share to fall back to when the agent itself is gone (set at startup: `--cluster-max-nodes`).
         case fallbackNodes = 3
+        /// The agent's counts (``AgentCount``), one word each from here on; the agent is their only writer.
+        case agentCounts = 4
+    }
+
+    /// What the agent counts, for the metrics server: every word has the agent as its only writer.
+    public enum AgentCount: Int, CaseIterable, Sendable {
+        /// Calls made to Redis (leases, returns, membership), and those that failed or timed out.
+        case redisCalls = 0
+        case redisFailures = 1
+        /// Permits Redis granted, and permits given back.
+        case permitsLeased = 2
+        case permitsReturned = 3
+        /// Times the breaker opened (Redis found unreachable).
+        case breakerOpens = 4
+        /// Hosts seen in Redis's member set in the last 5 s.
+        case nodesSeen = 5
     }
 
     /// Words of a record.
@@ -145,6 +161,12 @@ public final class ClusterLeaseTable: @unchecked Sendable {
 
     // MARK: workers
 
+    /// Whether the agent's heartbeat at `nowMicros` is fresh.
+    public func agentIsUp(nowMicros: Int64) -> Bool {
+        let heartbeat = Int64(truncatingIfNeeded: self.controlWord(.heartbeat).pointee.load(ordering: .relaxed))
+        return nowMicros - heartbeat <= Self.agentStaleMicros
+    }
+
     /// Where permits come from at `nowMicros`: shared while the agent is alive and reaches Redis, else the outage share.
     public func mode(nowMicros: Int64) -> LeasedPermits.Mode {
         let heartbeat = Int64(truncatingIfNeeded: self.controlWord(.heartbeat).pointee.load(ordering: .relaxed))
@@ -231,6 +253,18 @@ public final class ClusterLeaseTable: @unchecked Sendable {
     /// between (`--cluster-max-nodes`).
     public var fallbackNodes: Int64 {
         max(1, Int64(truncatingIfNeeded: self.controlWord(.fallbackNodes).pointee.load(ordering: .relaxed)))
+    }
+
+    /// Adds `amount` to one of the agent's counts (called by the agent only), or sets it with `setting`.
+    public func recordAgent(_ count: AgentCount, add amount: UInt64 = 1, setting: Bool = false) {
+        let word = self.control + Control.agentCounts.rawValue + count.rawValue
+        let value = setting ? amount : word.pointee.load(ordering: .relaxed) &+ amount
+        word.pointee.store(value, ordering: .relaxed)
+    }
+
+    /// The agent's count `count`.
+    public func agentCount(_ count: AgentCount) -> UInt64 {
+        (self.control + Control.agentCounts.rawValue + count.rawValue).pointee.load(ordering: .relaxed)
     }
 
     /// Sets the share workers fall back to while no agent runs (at startup).

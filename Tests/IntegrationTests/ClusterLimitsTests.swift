@@ -289,4 +289,38 @@ struct ClusterLimitsTests {
         #expect(Harness.eventually(timeout: 5) { host.logText.contains("WRONGTYPE") })
         #expect(host.process.isRunning)
     }
+
+    @Test func metricsTellWhetherLimitsAreShared() throws {
+        let scratch = try Scratch()
+        let database = scratch.file("keys.db")
+        let key = try Harness.createKey(db: database, ["--limit", "1000/s", "--quota", "100000/day"])
+        let redis = try RedisServer()
+        defer {
+            kill(redis.pid, SIGCONT)
+            redis.stop()
+        }
+        let metricsPort = Harness.freePort()
+        let host = try ClusterHost(
+            name: "metrics", database: database, redisPort: redis.port, maxNodes: 2,
+            extra: ["--metrics-listen", "http://127.0.0.1:\(metricsPort)"])
+        func scrape() throws -> String {
+            try Harness.run("/usr/bin/curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(metricsPort)/metrics"])
+                .stdout
+        }
+        _ = Self.load([host], key: key.secret, perHost: 50)
+        var text = try scrape()
+        #expect(text.contains("keygate_cluster_agent_up 1"))
+        #expect(text.contains("keygate_cluster_redis_reachable 1"))
+        #expect(text.contains("keygate_cluster_nodes 1"))
+        let leased = text.split(separator: "\n").first { $0.hasPrefix("keygate_cluster_permits_leased_total ") }
+        #expect((leased.flatMap { Int($0.split(separator: " ")[1]) } ?? 0) >= 50, "\(leased ?? "none")")
+        kill(redis.pid, SIGSTOP)
+        _ = Self.load([host], key: key.secret, seconds: 1)
+        text = try scrape()
+        #expect(text.contains("keygate_cluster_redis_reachable 0"))
+        #expect(text.contains("keygate_cluster_breaker_opens_total 1"))
+        kill(redis.pid, SIGCONT)
+        #expect(
+            Harness.eventually(timeout: 5) { (try? scrape())?.contains("keygate_cluster_redis_reachable 1") == true })
+    }
 }

@@ -74,7 +74,9 @@ final class ClusterHost {
     private(set) var process: Process
 
     /// Starts host `name` over a copy of `database` (and its WAL), reaching Redis on `redisPort` through a relay.
-    init(name: String, database: String, redisPort: UInt16, workers: Int = 2, maxNodes: Int = 3) throws {
+    init(
+        name: String, database: String, redisPort: UInt16, workers: Int = 2, maxNodes: Int = 3, extra: [String] = []
+    ) throws {
         self.name = name
         self.scratch = try Scratch()
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
@@ -89,7 +91,7 @@ final class ClusterHost {
                 "serve", "--db", self.scratch.file("keys.db"), "--listen", "http://127.0.0.1:\(self.port)?for=envoy",
                 "--workers", "\(workers)", "--limits-from", "redis://127.0.0.1:\(self.relay.port)",
                 "--cluster-node", name, "--cluster-max-nodes", "\(maxNodes)", "--log-level", "info",
-            ], log: self.log)
+            ] + extra, log: self.log)
         guard Harness.eventually(timeout: 20, { (try? RawSocket(port: self.port)) != nil || !self.process.isRunning })
         else { throw HarnessError("host \(name) did not listen: \(self.logText)") }
         guard self.process.isRunning else { throw HarnessError("host \(name) exited: \(self.logText)") }
