@@ -92,7 +92,8 @@ cat <<TEXT
 
 Try it yourself:
   curl -i -H "X-API-Key: $key" http://127.0.0.1:$base/api/things
-  redis-cli -p $redis_port kill -STOP …  (or: kill -STOP \$(cat $dir/redis.pid)) and watch each host's log
+  kill -STOP \$(cat $dir/redis.pid)    # Redis stalls: each host admits its share, no request waits > 2 ms
+  kill -CONT \$(cat $dir/redis.pid)    # shared again within about a second (see each host's log)
 Logs: $dir/host*/logs/   Stop: Ctrl-C
 TEXT
 [[ -n ${KEYGATE_DEMO_ONCE:-} ]] && exit 0

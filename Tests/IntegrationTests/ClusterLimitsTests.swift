@@ -323,4 +323,16 @@ struct ClusterLimitsTests {
         #expect(
             Harness.eventually(timeout: 5) { (try? scrape())?.contains("keygate_cluster_redis_reachable 1") == true })
     }
+
+    @Test func aStoppedHostGivesBackWhatItDidNotSpend() throws {
+        let (redis, hosts, key, _) = try Self.cluster(["--quota", "1000/day"], hosts: 2)
+        defer { redis.stop() }
+        let quotaKey = "keygate:{\(key.id)}:quota:1000-per-day:day:\(Self.today)"
+        let admitted = Self.admitted(Self.load(hosts, key: key.secret, perHost: 60))
+        let leased = Self.count(try redis.command(["GET", quotaKey]))
+        print("quota 1000/day, 2 hosts: \(admitted) admitted, \(leased) leased before the hosts stopped")
+        #expect(leased >= Int64(admitted))
+        for host in hosts { host.stop() }  // SIGTERM: each agent gives its unspent permits back
+        #expect(Self.count(try redis.command(["GET", quotaKey])) == Int64(admitted))
+    }
 }
