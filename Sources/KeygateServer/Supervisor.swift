@@ -142,10 +142,11 @@ public final class Supervisor {
         signals.withUnsafeBufferPointer { CKeygateLinux_sigset(&mask, $0.baseAddress, CInt($0.count)) }
         _ = CKeygateLinux_block_signals(&mask, nil)
         signal(SIGPIPE, SIG_IGN)
-        for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
         if self.metrics != nil { self.sides.append(SideProcess(role: .metricsServer)) }
         if self.plan.worker.limitsFrom != nil { self.sides.append(SideProcess(role: .clusterAgent)) }
         for index in self.sides.indices { self.spawnSide(index) }
+        self.awaitClusterAgent()
+        for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
         self.logger.info(
             "keygate serving",
             metadata: [
@@ -388,6 +389,24 @@ public final class Supervisor {
         }
         self.current[slot] = pid
         if let metricsSlot { self.metricsSlotHolders[metricsSlot] = pid }
+    }
+
+    /// With limits shared through Redis, waits (at most 5 s) for the cluster agent's first heartbeat before any worker
+    /// starts: until then workers would decide by the outage share, and a key with a quota would be refused.
+    private func awaitClusterAgent() {
+        guard let path = self.plan.worker.clusterLeasesPath,
+            let table = try? ClusterLeaseTable(
+                path: path, capacity: self.plan.worker.countersCapacity, opening: .openOrCreate)
+        else { return }
+        let deadline = Clock.monotonicMillis() + 5_000
+        while !table.agentIsUp(nowMicros: Clock.nowMicros()) {
+            guard Clock.monotonicMillis() < deadline else {
+                self.logger.warning(
+                    "the cluster agent has not started in 5 s; workers use the outage share until it does")
+                return
+            }
+            usleep(5_000)
+        }
     }
 
     /// Starts side process `index`: the metrics server on the metrics listeners, the cluster agent on none (neither
