@@ -264,9 +264,7 @@ public final class ClusterAgent {
             var state = self.state(slot: slot, owner: owner)
         else { return }
         let policies = state.policies
-        guard policies.credits == nil, policies.stateCount <= ClusterLeaseTable.maximumPolicies,
-            policies.rateLimits.allSatisfy(RedisRateLease.isExact)
-        else { return }
+        guard policies.credits == nil, policies.stateCount <= ClusterLeaseTable.maximumPolicies else { return }
         // A Redis that restarted must be known before the first lease this round computes its checkpoints.
         if !self.connection.isOpen && self.breaker.state == .closed { self.checkRunID() }
         let nowMicros = Clock.nowMicros()

@@ -58,8 +58,35 @@ public struct RedisFunctionLibrary {
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000000 + tonumber(t[2])
         end
+        -- A limit whose burst * period reaches 2^53 (a million a day, a billion an hour) cannot be kept in exact
+        -- integers: its TAT is a double of microseconds in field 'd' instead, rounded by at most 0.25 us per call.
+        local EXACT = 9007199254740992
+        local function lease_approx(key, period, limit, burst, want)
+          local now = now_micros()
+          local interval = period / limit
+          local d = tonumber(redis.call('HGET', key, 'd'))
+          if d == nil or d < now then d = now end
+          local room = now + burst * interval - d
+          local grant = math.max(0, math.min(want, math.floor(room / interval)))
+          if grant == 0 then return {0, math.ceil(interval - room)} end
+          d = d + grant * interval
+          redis.call('HSET', key, 'd', string.format('%.3f', d))
+          redis.call('PEXPIREAT', key, math.floor(d / 1000) + 1000)
+          return {grant, math.max(0, math.floor((room - grant * interval) / interval))}
+        end
+        local function return_approx(key, period, limit, count)
+          local now = now_micros()
+          local interval = period / limit
+          local d = tonumber(redis.call('HGET', key, 'd'))
+          if d == nil or d <= now then return 0 end
+          local back = math.min(count, math.floor((d - now) / interval))
+          if back <= 0 then return 0 end
+          redis.call('HSET', key, 'd', string.format('%.3f', d - back * interval))
+          return back
+        end
         redis.register_function('keygate_rate_lease', function(keys, args)
           local period, limit, burst, want = tonumber(args[1]), tonumber(args[2]), tonumber(args[3]), tonumber(args[4])
+          if burst * period >= EXACT then return lease_approx(keys[1], period, limit, burst, want) end
           local now = now_micros()
           local state = redis.call('HMGET', keys[1], 't', 'f')
           local t, f = tonumber(state[1]), tonumber(state[2] or '0')
@@ -80,6 +107,7 @@ public struct RedisFunctionLibrary {
         end)
         redis.register_function('keygate_rate_return', function(keys, args)
           local period, limit, count = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
+          if args[4] and tonumber(args[4]) * period >= EXACT then return return_approx(keys[1], period, limit, count) end
           local now = now_micros()
           local state = redis.call('HMGET', keys[1], 't', 'f')
           local t, f = tonumber(state[1]), tonumber(state[2] or '0')
