@@ -278,6 +278,32 @@ struct ClusterLimitsTests {
             #expect(result.stderr.contains("--limits-from") && result.stderr.contains(says), "\(result.stderr)")
             #expect(Date().timeIntervalSince(started) < 10)
         }
+        // A Redis before 7 (no functions): a stand-in that answers every command the way Redis 6 answers FUNCTION.
+        let oldRedisPort = Harness.freePort()
+        let fake = scratch.file("redis6.py")
+        try """
+        import socket
+        server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", \(oldRedisPort))); server.listen(8)
+        while True:
+            client, _ = server.accept()
+            while client.recv(65536):
+                client.sendall(b"-ERR unknown command 'FUNCTION', with args beginning with: 'LOAD' \\r\\n")
+            client.close()
+        """.write(toFile: fake, atomically: true, encoding: .utf8)
+        let old = try Harness.launch("/usr/bin/python3", [fake], log: scratch.file("redis6.log"))
+        defer {
+            kill(old.processIdentifier, SIGKILL)  // a test thread's child may have SIGTERM blocked
+            old.waitUntilExit()
+        }
+        #expect(Harness.eventually(timeout: 10) { (try? RawSocket(port: oldRedisPort)) != nil })
+        let refused = try Harness.keygate([
+            "serve", "--db", failing, "--listen", "http://127.0.0.1:\(Harness.freePort())", "--limits-from",
+            "redis://127.0.0.1:\(oldRedisPort)",
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("Redis 7 or later"), "\(refused.stderr)")
+
         let redis = try RedisServer()
         defer { redis.stop() }
         let host = try ClusterHost(name: "solo", database: database, redisPort: redis.port, maxNodes: 1)
