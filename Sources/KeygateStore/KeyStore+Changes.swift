@@ -9,74 +9,17 @@ extension KeyStore {
     /// ``revoke(id:now:actor:)``. A new plan must exist; new limits replace all of the key's own limits of that
     /// kind, under the same rules as ``create(_:now:actor:)``.
     public func update(id: String, _ change: KeyUpdate, now: Int64, actor: String) throws -> KeyRecord? {
-        var assignments: [String] = []
-        var values: [SQLValue] = []
-        var changed: [String] = []
-        func set(_ column: String, _ value: SQLValue, note: String) {
-            assignments.append("\(column) = ?")
-            values.append(value)
-            changed.append(note)
-        }
-        if let name = change.name {
-            let name = try KeyFieldRules.name(name)
-            set("name", .text(name), note: "name=\(Self.quoted(name))")
-        }
-        if let owner = change.owner {
-            let owner = try KeyFieldRules.owner(owner)
-            set("owner", .text(owner), note: "owner=\(Self.quoted(owner))")
-        }
-        if let scopes = change.scopes {
-            let scopes = KeyRow.joined(try KeyFieldRules.scopes(scopes))
-            set("scopes", .text(scopes), note: "scopes=\(Self.quoted(scopes))")
-        }
-        if let expiresAtSeconds = change.expiresAtSeconds {
-            let note = "expires_at=\(expiresAtSeconds.map(String.init) ?? "none")"
-            set("expires_at", SQLValue(expiresAtSeconds), note: note)
-        }
-        if let metadataJSON = change.metadataJSON {
-            set("metadata", .text(try KeyFieldRules.metadata(metadataJSON)), note: "metadata")
-        }
-        if let networks = change.allowedNetworks {
-            let networks = KeyRow.joined(networks)
-            set("allowed_cidrs", .text(networks), note: "networks=\(Self.quoted(networks))")
-        }
-        if let origins = change.allowedOrigins {
-            let origins = KeyRow.joined(try KeyFieldRules.origins(origins))
-            set("allowed_origins", .text(origins), note: "origins=\(Self.quoted(origins))")
-        }
-        if let status = change.status {
-            guard status != .revoked else {
-                throw KeyValidationError(
-                    field: "status", reason: "use revoke to revoke a key; update sets active or disabled")
-            }
-            set("status", .text(status.rawValue), note: "status=\(status.rawValue)")
-        }
-        let plan = try change.plan.map { name throws in try name.map(LimitFieldRules.planName) }
-        if let plan {
-            set("plan", plan.map { .text($0) } ?? .null, note: "plan=\(plan ?? "none")")
-        }
-        if let rateLimits = try change.rateLimits.map(LimitFieldRules.rateLimits) {
-            set("rate_limits", .text(PolicySpecText.joined(rateLimits)), note: LimitFieldRules.note(rateLimits))
-        }
-        if let quotas = try change.quotas.map(LimitFieldRules.quotas) {
-            set("quotas", .text(PolicySpecText.joined(quotas)), note: LimitFieldRules.note(quotas))
-        }
-        if let credits = try change.credits.map({ credits throws in try credits.map(LimitFieldRules.credits) }) {
-            set("credits", SQLValue(credits?.initial), note: LimitFieldRules.note(credits))
-            assignments.append("credit_refill = ?")
-            values.append(credits.flatMap { PolicySpecText.spec($0.refill) }.map { .text($0) } ?? .null)
-        }
+        let assignments = try change.assignments()
         return try self.connection.writeTransaction { () throws -> KeyRecord? in
             guard let record = try self.find(id: id) else { return nil }
             guard !assignments.isEmpty else { return record }
-            if let plan = plan ?? nil { try self.requirePlan(named: plan) }
-            if change.status != nil && record.status == .revoked {
-                throw KeyValidationError(field: "status", reason: "\(id) is revoked; a revoked key stays revoked")
-            }
+            if let plan = assignments.plan ?? nil { try self.requirePlan(named: plan) }
+            try assignments.requireAllowed(on: record)
             try self.connection.execute(
-                "UPDATE keys SET \(assignments.joined(separator: ", ")) WHERE id = ?", values + [.text(id)])
+                "UPDATE keys SET \(assignments.columns.map { "\($0.name) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                assignments.columns.map(\.value) + [.text(id)])
             try self.appendAudit(
-                now: now, actor: actor, action: "update", keyID: id, detail: changed.joined(separator: " "))
+                now: now, actor: actor, action: "update", keyID: id, detail: assignments.notes.joined(separator: " "))
             return try self.find(id: id)
         }
     }

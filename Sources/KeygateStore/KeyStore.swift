@@ -57,46 +57,21 @@ public final class KeyStore {
     private func insert(
         _ new: NewKey, slot: Int64, hasher: SHA256Hasher, now: Int64, actor: String
     ) throws -> (id: String, secret: String) {
-        let name = try KeyFieldRules.name(new.name)
-        let owner = try KeyFieldRules.owner(new.owner)
-        let scopes = try KeyFieldRules.scopes(new.scopes)
-        let origins = try KeyFieldRules.origins(new.allowedOrigins)
-        let metadata = try KeyFieldRules.metadata(new.metadataJSON)
-        let prefix = try KeyFieldRules.prefix(new.prefix)
-        let expiresAtSeconds = try KeyFieldRules.newExpiry(new.expiresAtSeconds, now: now)
-        let plan = try new.plan.map(LimitFieldRules.planName)
-        let rateLimits = try LimitFieldRules.rateLimits(new.rateLimits ?? [])
-        let quotas = try LimitFieldRules.quotas(new.quotas ?? [])
-        let credits = try new.credits.map(LimitFieldRules.credits)
-        let secret = try Self.randomText { APIKeyFormat.make(prefix: prefix, randomBytes: $0) }
-        let id = try Self.randomText { KeyIdentifier.make(randomBytes: $0) }
-        let displayPrefix = APIKeyFormat.displayPrefix(of: secret)
-        if let plan { try self.requirePlan(named: plan) }
+        let row = try KeyInsertion(new, now: now)
+        if let plan = row.plan { try self.requirePlan(named: plan) }
+        let columns = [("slot", SQLValue.integer(slot))] + row.columns
         try self.connection.execute(
             """
-            INSERT INTO keys (id, slot, display_prefix, name, owner, scopes, status, created_at, expires_at, \
-            metadata, allowed_cidrs, allowed_origins, plan, rate_limits, quotas, credits, credit_refill) \
-            VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO keys (\(columns.map(\.name).joined(separator: ", "))) \
+            VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
             """,
-            [
-                .text(id), .integer(slot), .text(displayPrefix), .text(name), .text(owner),
-                .text(KeyRow.joined(scopes)), .integer(now), SQLValue(expiresAtSeconds), .text(metadata),
-                .text(KeyRow.joined(new.allowedNetworks)), .text(KeyRow.joined(origins)),
-                plan.map { .text($0) } ?? .null, .text(PolicySpecText.joined(rateLimits)),
-                .text(PolicySpecText.joined(quotas)), SQLValue(credits?.initial),
-                credits.flatMap { PolicySpecText.spec($0.refill) }.map { .text($0) } ?? .null,
-            ])
+            columns.map(\.value))
         try self.connection.execute(
             "INSERT INTO key_secrets (digest, key_id, created_at, retires_at) VALUES (?, ?, ?, NULL)",
-            [.blob(hasher.digest(secret).bytes), .text(id), .integer(now)])
-        let limitNotes =
-            (plan.map { ["plan=\($0)"] } ?? [])
-            + LimitFieldRules.notes(rateLimits: rateLimits, quotas: quotas, credits: credits)
+            [.blob(hasher.digest(row.secret).bytes), .text(row.id), .integer(now)])
         try self.appendAudit(
-            now: now, actor: actor, action: "create", keyID: id,
-            detail: (["name=\(Self.quoted(name)) slot=\(slot) prefix=\(displayPrefix)"] + limitNotes)
-                .joined(separator: " "))
-        return (id, secret)
+            now: now, actor: actor, action: "create", keyID: row.id, detail: row.auditDetail(slot: slot))
+        return (row.id, row.secret)
     }
 
     /// Every key in creation order; revoked keys only if `includeRevoked`.
@@ -170,7 +145,7 @@ public final class KeyStore {
     }
 
     /// The smallest slot no key uses (the `keys.slot` index makes both probes lookups).
-    static let freeSlotSQL = """
+    package static let freeSlotSQL = """
         SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM keys WHERE slot = 0) THEN 0 ELSE (
             SELECT min(k.slot) + 1 FROM keys AS k WHERE NOT EXISTS (SELECT 1 FROM keys WHERE slot = k.slot + 1)
         ) END
@@ -184,7 +159,7 @@ public final class KeyStore {
     }
 
     /// Text built by `make` from CSPRNG bytes, drawing more bytes in the (astronomically rare) case it runs out.
-    static func randomText(_ make: ([UInt8]) -> String?) throws(CryptoError) -> String {
+    package static func randomText(_ make: ([UInt8]) -> String?) throws(CryptoError) -> String {
         var bytes = try SecureRandom.bytes(count: 64)
         while true {
             if let text = make(bytes) { return text }
@@ -193,7 +168,7 @@ public final class KeyStore {
     }
 
     /// `text` in double quotes with `"` and `\` escaped, for audit details.
-    static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         var escaped = "\""
         for character in text {
             if character == "\"" || character == "\\" { escaped.append("\\") }
