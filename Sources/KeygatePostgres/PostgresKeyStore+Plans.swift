@@ -6,35 +6,16 @@ extension PostgresKeyStore {
         name: String, rateLimits: [RateLimitPolicy], quotas: [QuotaPolicy], credits: CreditPolicy?, now: Int64,
         actor: String
     ) throws -> Plan {
-        let new = try PlanAssignments.newPlan(
-            name: name, rateLimits: rateLimits, quotas: quotas, credits: credits, now: now)
-        return try self.writeTransaction { () throws -> Plan in
-            guard try self.plan(named: new.name) == nil else {
-                throw KeyValidationError(field: "plan", reason: "a plan named \(new.name) exists already")
-            }
-            try self.connection.query(Self.insertion(into: "plans", new.columns.map(\.name)), new.columns.map(\.value))
-            try self.appendAudit(now: now, actor: actor, action: "plan-create", keyID: nil, detail: new.detail)
-            return try self.plan(named: new.name)!
-        }
+        try self.creatingPlan(
+            name: name, rateLimits: rateLimits, quotas: quotas, credits: credits, now: now, actor: actor)
     }
 
     public func updatePlan(
         name: String, rateLimits: [RateLimitPolicy]?, quotas: [QuotaPolicy]?, credits: CreditPolicy??, now: Int64,
         actor: String
     ) throws -> Plan? {
-        let change = try PlanAssignments(rateLimits: rateLimits, quotas: quotas, credits: credits)
-        return try self.writeTransaction { () throws -> Plan? in
-            guard let plan = try self.plan(named: name) else { return nil }
-            guard !change.isEmpty else { return plan }
-            let settings = change.columns.enumerated().map { "\($0.element.name) = $\($0.offset + 1)" }
-            try self.connection.query(
-                "UPDATE plans SET \(settings.joined(separator: ", ")) WHERE name = $\(settings.count + 1)",
-                change.columns.map(\.value) + [.text(name)])
-            try self.appendAudit(
-                now: now, actor: actor, action: "plan-update", keyID: nil,
-                detail: (["plan=\(name)"] + change.notes).joined(separator: " "))
-            return try self.plan(named: name)
-        }
+        try self.updatingPlan(
+            name: name, rateLimits: rateLimits, quotas: quotas, credits: credits, now: now, actor: actor)
     }
 
     public func plans() throws -> [Plan] {
@@ -51,23 +32,7 @@ extension PostgresKeyStore {
     }
 
     public func deletePlan(name: String, now: Int64, actor: String) throws -> Bool {
-        try self.writeTransaction { () throws -> Bool in
-            guard try self.plan(named: name) != nil else { return false }
-            let users = try self.connection.query("SELECT count(*) FROM keys WHERE plan = $1", [.text(name)])
-                .row(0).int64(at: 0)
-            try PlanAssignments.requireUnused(name, users: users)
-            try self.connection.query("DELETE FROM plans WHERE name = $1", [.text(name)])
-            try self.appendAudit(now: now, actor: actor, action: "plan-delete", keyID: nil, detail: "plan=\(name)")
-            return true
-        }
-    }
-
-    /// Throws ``KeygateStore/KeyValidationError`` unless plan `name` exists; call inside the transaction that uses
-    /// it.
-    func requirePlan(named name: String) throws {
-        guard try self.plan(named: name) != nil else {
-            throw KeyValidationError(field: "plan", reason: "no plan named \(name)")
-        }
+        try self.deletingPlan(name: name, now: now, actor: actor)
     }
 
     public func addUsage(_ rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)]) throws {

@@ -12,21 +12,8 @@ extension KeyStore {
         name: String, rateLimits: [RateLimitPolicy] = [], quotas: [QuotaPolicy] = [], credits: CreditPolicy? = nil,
         now: Int64, actor: String
     ) throws -> Plan {
-        let new = try PlanAssignments.newPlan(
-            name: name, rateLimits: rateLimits, quotas: quotas, credits: credits, now: now)
-        return try self.connection.writeTransaction { () throws -> Plan in
-            guard try self.plan(named: new.name) == nil else {
-                throw KeyValidationError(field: "plan", reason: "a plan named \(new.name) exists already")
-            }
-            try self.connection.execute(
-                """
-                INSERT INTO plans (\(new.columns.map(\.name).joined(separator: ", "))) \
-                VALUES (\(Array(repeating: "?", count: new.columns.count).joined(separator: ", ")))
-                """,
-                new.columns.map(\.value))
-            try self.appendAudit(now: now, actor: actor, action: "plan-create", keyID: nil, detail: new.detail)
-            return try self.plan(named: new.name)!
-        }
+        try self.creatingPlan(
+            name: name, rateLimits: rateLimits, quotas: quotas, credits: credits, now: now, actor: actor)
     }
 
     /// Changes plan `name` and returns it as stored; `nil` for an unknown name. `nil` arguments keep a property;
@@ -35,18 +22,8 @@ extension KeyStore {
         name: String, rateLimits: [RateLimitPolicy]? = nil, quotas: [QuotaPolicy]? = nil,
         credits: CreditPolicy?? = nil, now: Int64, actor: String
     ) throws -> Plan? {
-        let change = try PlanAssignments(rateLimits: rateLimits, quotas: quotas, credits: credits)
-        return try self.connection.writeTransaction { () throws -> Plan? in
-            guard let plan = try self.plan(named: name) else { return nil }
-            guard !change.isEmpty else { return plan }
-            try self.connection.execute(
-                "UPDATE plans SET \(change.columns.map { "\($0.name) = ?" }.joined(separator: ", ")) WHERE name = ?",
-                change.columns.map(\.value) + [.text(name)])
-            try self.appendAudit(
-                now: now, actor: actor, action: "plan-update", keyID: nil,
-                detail: (["plan=\(name)"] + change.notes).joined(separator: " "))
-            return try self.plan(named: name)
-        }
+        try self.updatingPlan(
+            name: name, rateLimits: rateLimits, quotas: quotas, credits: credits, now: now, actor: actor)
     }
 
     /// Every plan, by name.
@@ -70,21 +47,7 @@ extension KeyStore {
     /// Deletes plan `name`; `false` for an unknown name. A plan that keys still use is refused
     /// (``KeyValidationError``): move them to another plan, or off plans, first.
     public func deletePlan(name: String, now: Int64, actor: String) throws -> Bool {
-        try self.connection.writeTransaction { () throws -> Bool in
-            guard try self.plan(named: name) != nil else { return false }
-            let users = try self.connection.int64("SELECT count(*) FROM keys WHERE plan = ?", [.text(name)]) ?? 0
-            try PlanAssignments.requireUnused(name, users: users)
-            try self.connection.execute("DELETE FROM plans WHERE name = ?", [.text(name)])
-            try self.appendAudit(now: now, actor: actor, action: "plan-delete", keyID: nil, detail: "plan=\(name)")
-            return true
-        }
-    }
-
-    /// Throws ``KeyValidationError`` unless plan `name` exists; call inside the transaction that uses it.
-    func requirePlan(named name: String) throws {
-        guard try self.connection.int64("SELECT count(*) FROM plans WHERE name = ?", [.text(name)]) == 1 else {
-            throw KeyValidationError(field: "plan", reason: "no plan named \(name)")
-        }
+        try self.deletingPlan(name: name, now: now, actor: actor)
     }
 
     /// The `credit_refill` value for `credits`: its refill spec, or NULL.

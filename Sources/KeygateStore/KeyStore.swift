@@ -27,12 +27,7 @@ public final class KeyStore {
     /// The key's plan must exist, and its own limits may hold one rate limit per period and one quota per window
     /// (``KeyValidationError`` otherwise); they are stored as canonical specs (``PolicySpecText``).
     public func create(_ new: NewKey, now: Int64, actor: String) throws -> (record: KeyRecord, secret: String) {
-        let hasher = try SHA256Hasher()
-        return try self.connection.writeTransaction { () throws -> (record: KeyRecord, secret: String) in
-            let slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
-            let (id, secret) = try self.insert(new, slot: slot, hasher: hasher, now: now, actor: actor)
-            return (try self.find(id: id)!, secret)
-        }
+        try self.creatingKey(new, now: now, actor: actor)
     }
 
     /// Creates every key of `keys` in one transaction (all or none, each audited as by ``create(_:now:actor:)``)
@@ -46,32 +41,11 @@ public final class KeyStore {
             var slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
             for new in keys {
                 if try self.keyID(forSlot: Int(slot)) != nil { slot = try self.connection.int64(Self.freeSlotSQL) ?? 0 }
-                secrets.append(try self.insert(new, slot: slot, hasher: hasher, now: now, actor: actor).secret)
+                secrets.append(try self.insertingKey(new, slot: slot, hasher: hasher, now: now, actor: actor).secret)
                 slot += 1
             }
             return secrets
         }
-    }
-
-    /// Validates `new` and inserts it at the free `slot` with a fresh secret; call inside a write transaction.
-    private func insert(
-        _ new: NewKey, slot: Int64, hasher: SHA256Hasher, now: Int64, actor: String
-    ) throws -> (id: String, secret: String) {
-        let row = try KeyInsertion(new, now: now)
-        if let plan = row.plan { try self.requirePlan(named: plan) }
-        let columns = [("slot", SQLValue.integer(slot))] + row.columns
-        try self.connection.execute(
-            """
-            INSERT INTO keys (\(columns.map(\.name).joined(separator: ", "))) \
-            VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
-            """,
-            columns.map(\.value))
-        try self.connection.execute(
-            "INSERT INTO key_secrets (digest, key_id, created_at, retires_at) VALUES (?, ?, ?, NULL)",
-            [.blob(hasher.digest(row.secret).bytes), .text(row.id), .integer(now)])
-        try self.appendAudit(
-            now: now, actor: actor, action: "create", keyID: row.id, detail: row.auditDetail(slot: slot))
-        return (row.id, row.secret)
     }
 
     /// Every key in creation order; revoked keys only if `includeRevoked`.
@@ -112,14 +86,7 @@ public final class KeyStore {
 
     /// Deletes key `id` and its secrets, freeing its slot; `false` for an unknown id. The audit entries stay.
     public func delete(id: String, now: Int64, actor: String) throws -> Bool {
-        try self.connection.writeTransaction { () throws -> Bool in
-            guard let record = try self.find(id: id) else { return false }
-            try self.connection.execute("DELETE FROM keys WHERE id = ?", [.text(id)])
-            try self.appendAudit(
-                now: now, actor: actor, action: "delete", keyID: id,
-                detail: "name=\(Self.quoted(record.name)) slot=\(record.slot) prefix=\(record.displayPrefix)")
-            return true
-        }
+        try self.deletingKey(id: id, now: now, actor: actor)
     }
 
     /// The newest `limit` audit entries, newest first, for key `keyID` or for all keys when `nil`.
@@ -150,13 +117,6 @@ public final class KeyStore {
             SELECT min(k.slot) + 1 FROM keys AS k WHERE NOT EXISTS (SELECT 1 FROM keys WHERE slot = k.slot + 1)
         ) END
         """
-
-    /// Appends one audit entry; call inside the transaction that makes the change.
-    func appendAudit(now: Int64, actor: String, action: String, keyID: String?, detail: String) throws(StoreError) {
-        try self.connection.execute(
-            "INSERT INTO audit (at, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?)",
-            [.integer(now), .text(actor), .text(action), keyID.map { .text($0) } ?? .null, .text(detail)])
-    }
 
     /// Text built by `make` from CSPRNG bytes, drawing more bytes in the (astronomically rare) case it runs out.
     package static func randomText(_ make: ([UInt8]) -> String?) throws(CryptoError) -> String {
