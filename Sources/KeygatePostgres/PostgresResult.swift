@@ -55,6 +55,12 @@ package struct PostgresRow: RowReading {
         self.isNull(at: column) ? nil : self.text(at: column)
     }
 
+    /// The column as a value to bind: NULL, an integer when `integer`, else text.
+    package func value(at column: Int32, integer: Bool) -> SQLValue {
+        if self.isNull(at: column) { return .null }
+        return integer ? .integer(self.int64(at: column)) : .text(self.text(at: column))
+    }
+
     /// A `bytea` column (hex text output) as bytes; empty for NULL.
     package func bytes(at column: Int32) -> [UInt8] {
         let hex = Array(self.text(at: column).utf8.dropFirst(2))
