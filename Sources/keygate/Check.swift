@@ -42,6 +42,9 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
+        if case .postgres(let url) = DatabaseLocation(self.store.path) {
+            throw CLIError("--db \(url.redacted): keygate check reads a host's SQLite file, not PostgreSQL")
+        }
         var secret = self.key
         if secret == "-" {
             var line = [UInt8](repeating: 0, count: 1024)

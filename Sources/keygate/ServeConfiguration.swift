@@ -178,6 +178,10 @@ extension ServeConfiguration {
             throw ConfigurationError(
                 "no key database: pass --db PATH, set db = PATH in the --config file, or set KEYGATE_DB")
         }
+        if case .postgres(let url) = DatabaseLocation(database) {
+            throw ConfigurationError(
+                "--db \(url.redacted): keygate serve reads the host's SQLite file; PostgreSQL is for the CLI")
+        }
         var worker = WorkerConfiguration(
             databasePath: database, lastUsedPath: options.state == "off" ? nil : options.state ?? database + ".state",
             lastUsedCapacity: options.stateCapacity,

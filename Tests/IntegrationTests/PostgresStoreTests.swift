@@ -173,6 +173,11 @@ struct PostgresStoreTests {
         return output
     }
 
+    /// A unix socket path under /tmp that nothing uses (serve refuses the URL before binding it).
+    func scratchSocket() -> String {
+        "/tmp/keygate-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+    }
+
     @Test func connectionMistakesSayWhatToFixAndHideThePassword() throws {
         let server = try self.server
         let url = try server.makeDatabase()
@@ -212,6 +217,15 @@ struct PostgresStoreTests {
 
         let unknownScheme = try self.failure("mysql://keygate:hunter2@127.0.0.1/keys")
         #expect(unknownScheme.contains("not mysql"))
+
+        // Workers read SQLite: serve and check refuse a PostgreSQL URL, without showing its password.
+        for arguments in [
+            ["check", "--key", "kg_x"], ["serve", "--listen", "unix:\(scratchSocket())", "--workers", "0"],
+        ] {
+            let result = try Harness.run(Harness.keygate, arguments + ["--db", url], timeout: 10)
+            #expect(result.status != 0 && (result.stderr + result.stdout).contains("reads"))
+            #expect(!(result.stderr + result.stdout).contains(server.password))
+        }
 
         let empty = try server.makeDatabase()
         let noSchema = try self.failure(empty)
