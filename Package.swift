@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "KeygateCluster",
             dependencies: [
-                "KeygateCore", "KeygateSystem", "KeygateZone", "KeygateStore",
+                "KeygateCore", "KeygateSystem", "KeygateZone", "KeygateStore", "KeygatePostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -68,10 +68,17 @@ public final class ClusterAgent {
     /// Counts for the closing numbers: Redis calls made, and permits leased.
     public private(set) var redisCalls = 0
 
+    /// Whether the agent leases limits from Redis (`--limits-from`); without, it only keeps its heartbeat (its
+    /// ``KeyMirror`` runs on a thread of its own).
+    private let leases: Bool
+
+    /// An agent leasing from Redis at `redisHost:redisPort` (`nil`: no Redis).
     public init(
         settings: Settings, table: ClusterLeaseTable, counters: CounterTable?, databasePath: String,
-        redisHost: String, redisPort: UInt16, logger: Logger
+        redisHost: String?, redisPort: UInt16, logger: Logger
     ) {
+        self.leases = redisHost != nil
+        let redisHost = redisHost ?? "127.0.0.1"
         self.settings = settings
         self.table = table
         self.counters = counters
@@ -93,14 +100,16 @@ public final class ClusterAgent {
         while !stop() {
             self.publish()
             let nowMillis = Clock.monotonicMillis()
-            if nowMillis - lastMembership >= self.settings.membershipMillis {
-                lastMembership = nowMillis
-                self.heartbeat()
-            }
-            for slot in self.table.takeDemand() { self.serve(slot: slot) }
-            if nowMillis - lastSweep >= 100 {
-                lastSweep = nowMillis
-                self.sweep(returningAll: false)
+            if self.leases {
+                if nowMillis - lastMembership >= self.settings.membershipMillis {
+                    lastMembership = nowMillis
+                    self.heartbeat()
+                }
+                for slot in self.table.takeDemand() { self.serve(slot: slot) }
+                if nowMillis - lastSweep >= 100 {
+                    lastSweep = nowMillis
+                    self.sweep(returningAll: false)
+                }
             }
             self.publish()
             seen = self.table.waitForDemand(after: seen, timeoutMillis: 20)

@@ -29,6 +29,11 @@ public final class Gate {
     /// The permits this host holds of limits shared with other hosts (`--limits-from`): when set, keys' limits are
     /// decided from it rather than from ``counters`` (which then only count requests, for usage).
     private let cluster: ClusterLeaseTable?
+    /// Whether keys' limits are shared with other hosts (`--limits-from`); else ``cluster`` only carries the revoked
+    /// flags of mirrored keys (`--keys-from`).
+    @exclusivity(unchecked) public var sharesLimits = true
+    /// With `--strict-key-staleness`: keys mirrored longer ago than this are all refused (the store is unavailable).
+    @exclusivity(unchecked) public var strictKeysMaxAgeMicros: Int64?
     /// How long a request short of shared permits waits for the agent to lease some before the outage share decides.
     static let slowPathMillis = 2
     private var clusterLog = LogThrottle(intervalMillis: 10_000)
@@ -186,6 +191,15 @@ public final class Gate {
             entry.match, request: request, clientAddress: needsAddress ? client.address(request, self.policy) : nil,
             nowSeconds: nowSeconds)
         if decision.outcome == .unknown { return (self.keyless(decision, &client, request, nowMicros), entry) }
+        if let cluster = self.cluster, let key = decision.key {
+            // A key the shared store revoked is denied the moment the agent hears of it, before SQLite has it.
+            if decision.outcome == .allow && cluster.isRevoked(slot: key.slot, owner: entry.owner) {
+                decision = Decision(.revoked, key: key, requiredScopes: request.requiredScopes)
+            }
+            if let maxAge = self.strictKeysMaxAgeMicros, (cluster.keysAge(nowMicros: nowMicros) ?? 0) > maxAge {
+                return (Decision(.storeUnavailable, requiredScopes: request.requiredScopes), entry)
+            }
+        }
         // Only a request that passes every other check reaches the limits: denied requests never consume quota.
         if decision.outcome == .allow, let key = decision.key, !key.policies.isEmpty {
             decision = self.applyingLimits(
@@ -254,7 +268,7 @@ public final class Gate {
                 metadata: ["key_id": "\(key.id)", "slot": "\(key.slot)", "capacity": "\(counters.capacity)"])
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
-        if let cluster = self.cluster {
+        if let cluster = self.cluster, self.sharesLimits {
             return self.applyingSharedLimits(
                 decision, key: key, entry: entry, request: request, nowMicros: nowMicros, cluster: cluster,
                 counters: counters)

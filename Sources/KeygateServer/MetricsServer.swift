@@ -263,6 +263,17 @@ public final class MetricsServer {
             report.problems.append(
                 "the counters file was truncated or replaced: keys with limits get 503; restart keygate")
         }
+        if self.configuration.keysFrom != nil, let cluster = self.cluster {
+            // A host cut off from the shared key store keeps serving its mirror; past the staleness a load balancer
+            // should drain it (a revocation may not have reached it).
+            let age = cluster.keysAge(nowMicros: Clock.nowMicros()) ?? Int64.max
+            if age > self.configuration.maxKeyStalenessMillis * 1_000 {
+                let seconds = age == Int64.max ? "ever" : "\(age / 1_000_000) s"
+                report.problems.append(
+                    "keys not refreshed from PostgreSQL for \(seconds) (--max-key-staleness "
+                        + "\(self.configuration.maxKeyStalenessMillis / 1_000) s)")
+            }
+        }
         if let problem = Self.databaseProblem(path: self.configuration.databasePath) {
             report.problems.append("database \(self.configuration.databasePath): \(problem)")
             if let held = self.failureLog.allowing(nowMillis: Clock.monotonicMillis()) {

@@ -143,7 +143,7 @@ public final class Supervisor {
         _ = CKeygateLinux_block_signals(&mask, nil)
         signal(SIGPIPE, SIG_IGN)
         if self.metrics != nil { self.sides.append(SideProcess(role: .metricsServer)) }
-        if self.plan.worker.limitsFrom != nil { self.sides.append(SideProcess(role: .clusterAgent)) }
+        if self.plan.worker.clusterLeasesPath != nil { self.sides.append(SideProcess(role: .clusterAgent)) }
         for index in self.sides.indices { self.spawnSide(index) }
         self.awaitClusterAgent()
         for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }

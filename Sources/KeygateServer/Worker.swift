@@ -114,6 +114,10 @@ public final class Worker {
             },
             countersUnavailable: countersUnavailable, logger: logger)
         gate.denialLogLevel = configuration.logDenials ? .info : .debug
+        gate.sharesLimits = configuration.limitsFrom != nil
+        gate.strictKeysMaxAgeMicros =
+            configuration.keysFrom != nil && configuration.strictKeyStaleness
+            ? configuration.maxKeyStalenessMillis * 1_000 : nil
         try self.init(
             configuration: configuration, listeners: listeners, gate: gate, rollup: rollup, logger: logger,
             metrics: metrics)

@@ -48,9 +48,17 @@ public struct WorkerConfiguration: Sendable, Equatable {
     /// `--cluster-max-nodes`: the most hosts sharing limits; in an outage each admits this share of a rate limit.
     public var clusterMaxNodes = 4
 
-    /// The shared lease table of limits shared with other hosts, next to the counters file.
+    /// `--keys-from`: the PostgreSQL key store this host's SQLite file mirrors; `nil`: keys are managed here.
+    public var keysFrom: String?
+    /// `--max-key-staleness`: keys not refreshed from `keysFrom` for this long make the host unready (and, with
+    /// ``strictKeyStaleness``, refuse every key).
+    public var maxKeyStalenessMillis: Int64 = 30_000
+    public var strictKeyStaleness = false
+
+    /// The shared lease table between the workers and the host's agent (limits shared with other hosts, revoked
+    /// flags of mirrored keys), next to the counters file.
     public var clusterLeasesPath: String? {
-        guard self.limitsFrom != nil, let counters = self.countersPath else { return nil }
+        guard self.limitsFrom != nil || self.keysFrom != nil, let counters = self.countersPath else { return nil }
         return counters + ".leases"
     }
 

@@ -55,7 +55,8 @@ public struct WorkerDocument: Sendable, Equatable {
         ("http-max-name-bytes", false), ("http-max-target-bytes", false), ("max-connections", false),
         ("idle-timeout-ms", false), ("request-timeout-ms", false), ("drain-timeout-ms", false), ("log-level", false),
         ("log-format", false), ("log-denials", false), ("listener-label", true), ("metrics-token-file", false),
-        ("limits-from", false), ("cluster-node", false), ("cluster-max-nodes", false), ("listener", true),
+        ("limits-from", false), ("cluster-node", false), ("cluster-max-nodes", false), ("keys-from", false),
+        ("max-key-staleness-ms", false), ("strict-key-staleness", false), ("listener", true),
         ("ready-fd", false), ("metrics-fd", false), ("metrics-slot", false),
     ]
 
@@ -95,6 +96,9 @@ public struct WorkerDocument: Sendable, Equatable {
         lines.append(("limits-from", configuration.limitsFrom))
         lines.append(("cluster-node", configuration.clusterNode))
         lines.append(("cluster-max-nodes", "\(configuration.clusterMaxNodes)"))
+        lines.append(("keys-from", configuration.keysFrom))
+        lines.append(("max-key-staleness-ms", "\(configuration.maxKeyStalenessMillis)"))
+        lines.append(("strict-key-staleness", "\(configuration.strictKeyStaleness)"))
         lines += self.listeners.map { ("listener", $0.workerToken) }
         lines.append(("ready-fd", self.readyFD.map { "\($0)" }))
         lines.append(("metrics-fd", self.metricsFD.map { "\($0)" }))
@@ -182,6 +186,9 @@ public struct WorkerDocument: Sendable, Equatable {
         configuration.limitsFrom = fields.optional("limits-from")
         configuration.clusterNode = fields.optional("cluster-node") ?? ""
         configuration.clusterMaxNodes = try fields.int("cluster-max-nodes")
+        configuration.keysFrom = fields.optional("keys-from")
+        configuration.maxKeyStalenessMillis = Int64(try fields.int("max-key-staleness-ms"))
+        configuration.strictKeyStaleness = try fields.bool("strict-key-staleness")
         self.configuration = configuration
         self.listeners = try fields.all("listener").map { token throws(ConfigurationError) -> ListeningSocket in
             guard let socket = ListeningSocket.fromWorkerToken(Substring(token)) else {

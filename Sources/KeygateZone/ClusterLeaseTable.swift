@@ -36,6 +36,8 @@ public final class ClusterLeaseTable: @unchecked Sendable {
         case wake = 2
         /// The share to fall back to when the agent itself is gone (set at startup: `--cluster-max-nodes`).
         case fallbackNodes = 3
+        /// When the agent last heard from the shared key store (Unix microseconds; 0: it does not mirror one).
+        case keysFresh = 12
         /// The agent's counts (``AgentCount``), one word each from here on; the agent is their only writer.
         case agentCounts = 4
     }
@@ -65,6 +67,9 @@ public final class ClusterLeaseTable: @unchecked Sendable {
         case rateExpiry = 3
         /// The largest cost a worker found no permits for since the agent last looked (a lease must cover it).
         case need = 4
+        /// The fingerprint of a key revoked in the shared key store, set by the agent the moment it learns of it, before
+        /// the local database has the change: workers deny that key at once (0: none).
+        case revokedOwner = 5
         /// The first policy's words (``LeasedPermits``).
         case policies = 8
     }
@@ -241,7 +246,36 @@ public final class ClusterLeaseTable: @unchecked Sendable {
         }
     }
 
+    /// Whether the key `owner` in `slot` was revoked in the shared key store (one relaxed load).
+    @inline(__always)
+    public func isRevoked(slot: Int, owner: UInt64) -> Bool {
+        guard slot >= 0 && slot < self.capacity else { return false }
+        return (self.records + slot * Self.recordWords + Field.revokedOwner.rawValue).pointee.load(ordering: .relaxed)
+            == owner
+    }
+
+    /// How long ago the agent last heard from the shared key store, at `nowMicros`; `nil` when it mirrors none.
+    public func keysAge(nowMicros: Int64) -> Int64? {
+        let fresh = Int64(truncatingIfNeeded: self.controlWord(.keysFresh).pointee.load(ordering: .relaxed))
+        return fresh == 0 ? nil : max(0, nowMicros - fresh)
+    }
+
     // MARK: the agent
+
+    /// Marks the key `owner` in `slot` revoked (or, with `false`, no longer): workers deny it from their next request.
+    public func setRevoked(slot: Int, owner: UInt64, _ revoked: Bool = true) {
+        let word = self.word(slot, .revokedOwner)
+        if revoked {
+            word.pointee.store(owner, ordering: .releasing)
+        } else if word.pointee.load(ordering: .relaxed) == owner {
+            word.pointee.store(0, ordering: .releasing)
+        }
+    }
+
+    /// Records that the agent heard from the shared key store at `nowMicros`.
+    public func markKeysFresh(nowMicros: Int64) {
+        self.controlWord(.keysFresh).pointee.store(UInt64(max(nowMicros, 1)), ordering: .relaxed)
+    }
 
     /// Publishes the agent's heartbeat and where permits come from (`outageNodes` 0: Redis reachable).
     public func publish(heartbeatMicros: Int64, outageNodes: Int64) {

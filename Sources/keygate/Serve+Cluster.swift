@@ -1,24 +1,38 @@
 import ArgumentParser
 import Glibc
 import KeygateCluster
+import KeygateCore
 import KeygateServer
 import KeygateSystem
 import KeygateZone
 import Logging
+import Synchronization
 
 extension Serve {
     /// Creates (or keeps) the lease table next to the counters file and checks Redis answers and takes keygate's
     /// function library, so that a wrong address or an old Redis fails at startup, not at the first request.
     static func prepareCluster(_ worker: WorkerConfiguration) throws {
-        guard let url = worker.limitsFrom, let path = worker.clusterLeasesPath else { return }
-        let address = try RedisAddress(parsing: url)
+        guard let path = worker.clusterLeasesPath else { return }
+        let table: ClusterLeaseTable
         do {
-            let table = try ClusterLeaseTable(
-                path: path, capacity: worker.countersCapacity, opening: .recreatingMismatched)
+            table = try ClusterLeaseTable(path: path, capacity: worker.countersCapacity, opening: .recreatingMismatched)
             table.setFallbackNodes(Int64(worker.clusterMaxNodes))
         } catch {
-            throw CLIError("--limits-from: cannot make the lease table: \(error)")
+            throw CLIError("--limits-from/--keys-from: cannot make the lease table: \(error)")
         }
+        if let url = worker.keysFrom {
+            // The local file is brought up to date before any worker reads it; an unreachable store fails the start.
+            do {
+                let mirror = try KeyMirror(
+                    url: PostgresURL(url), databasePath: worker.databasePath, table: table,
+                    logger: Logger(label: "keygate"))
+                try mirror.catchUp()
+            } catch {
+                throw CLIError("--keys-from \(PostgresURL.redacting(url)): \(error)")
+            }
+        }
+        guard let url = worker.limitsFrom else { return }
+        let address = try RedisAddress(parsing: url)
         let connection = RedisConnection(host: address.host, port: address.port)
         defer { connection.close() }
         do {
@@ -32,25 +46,31 @@ extension Serve {
     /// gives back what the workers did not spend.
     static func runClusterAgent(_ configuration: WorkerConfiguration, readyFD: CInt?, logger: Logger) throws {
         if let readyFD { close(readyFD) }
-        guard let url = configuration.limitsFrom, let path = configuration.clusterLeasesPath,
-            let countersPath = configuration.countersPath
-        else {
-            logger.critical("cluster agent started without --limits-from")
+        guard let path = configuration.clusterLeasesPath, let countersPath = configuration.countersPath else {
+            logger.critical("cluster agent started without --limits-from or --keys-from")
             throw ExitCode(78)
         }
         let agent: ClusterAgent
+        let mirror: KeyMirror?
         do {
-            let address = try RedisAddress(parsing: url)
+            let address = try configuration.limitsFrom.map { url throws(ConfigurationError) in
+                try RedisAddress(parsing: url)
+            }
             let table = try ClusterLeaseTable(
                 path: path, capacity: configuration.countersCapacity, opening: .openOrCreate)
             let counters = try? CounterTable(
                 path: countersPath, capacity: configuration.countersCapacity,
                 opening: configuration.countersFileID.map { .existing(fileID: $0) } ?? .openOrCreate)
+            mirror = try configuration.keysFrom.map {
+                try KeyMirror(
+                    url: PostgresURL($0), databasePath: configuration.databasePath, table: table, logger: logger)
+            }
             agent = ClusterAgent(
                 settings: ClusterAgent.Settings(
                     nodeID: configuration.clusterNode, maxNodes: Int64(configuration.clusterMaxNodes)),
-                table: table, counters: counters, databasePath: configuration.databasePath, redisHost: address.host,
-                redisPort: address.port, logger: logger)
+                table: table, counters: counters, databasePath: configuration.databasePath, redisHost: address?.host,
+                redisPort: address?.port ?? 0, logger: logger)
+
         } catch {
             logger.critical("cluster agent cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(78)
@@ -60,11 +80,26 @@ extension Serve {
         sigaddset(&mask, SIGTERM)
         sigaddset(&mask, SIGINT)
         sigprocmask(SIG_BLOCK, &mask, nil)
+        // The mirror runs on a thread of its own (blocking on PostgreSQL stalls only it); it inherits the mask above.
+        let stopping = Atomic<Bool>(false)
+        if let mirror {
+            do {
+                try DetachedThread.start { mirror.run { stopping.load(ordering: .relaxed) } }
+            } catch {
+                logger.critical("cluster agent cannot start its key mirror", metadata: ["error": "\(error)"])
+                throw ExitCode(78)
+            }
+        }
         logger.info(
-            "cluster agent leasing limits", metadata: ["redis": "\(url)", "node": "\(configuration.clusterNode)"])
+            "cluster agent leasing limits",
+            metadata: [
+                "redis": "\(configuration.limitsFrom ?? "-")", "node": "\(configuration.clusterNode)",
+                "keys_from": "\(configuration.keysFrom.map(PostgresURL.redacting) ?? "-")",
+            ])
         agent.run {
             var zero = timespec(tv_sec: 0, tv_nsec: 0)
-            return sigtimedwait(&mask, nil, &zero) > 0
+            if sigtimedwait(&mask, nil, &zero) > 0 { stopping.store(true, ordering: .relaxed) }
+            return stopping.load(ordering: .relaxed)
         }
         logger.info("cluster agent stopped: unspent permits given back")
     }

@@ -36,6 +36,8 @@ extension Serve {
     private static func prepare(_ configuration: ServeConfiguration, rebuild: Bool) throws -> PreparedServe {
         var prepared = PreparedServe(worker: configuration.worker)
         let database = configuration.worker.databasePath
+        // A mirrored file is brought up to date (and made, the first time) before it is checked.
+        if configuration.worker.keysFrom != nil { try Self.prepareCluster(configuration.worker) }
         // Fail now, not at the first request: the database must exist, be readable and at this build's schema.
         do {
             _ = try KeyLookup(path: database)
@@ -48,7 +50,7 @@ extension Serve {
             prepared.counters = table
             prepared.worker.countersFileID = table.mapping.fileID
         }
-        try Self.prepareCluster(configuration.worker)
+        if configuration.worker.keysFrom == nil { try Self.prepareCluster(configuration.worker) }
         if let path = configuration.worker.ipTablePath {
             do {
                 _ = try IPTable(path: path, capacity: configuration.worker.ipTableCapacity, rebuild: rebuild)

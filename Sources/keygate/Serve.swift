@@ -111,6 +111,20 @@ struct ServeOptions: ParsableArguments {
         name: .customLong("cluster-max-nodes"),
         help: "The most hosts sharing limits: while Redis is unreachable each admits 1/N of a rate limit.")
     var clusterMaxNodes: Int = 4
+    @Option(
+        name: .customLong("keys-from"),
+        help: ArgumentHelp(
+            "Mirror keys from this PostgreSQL key store (postgresql://…) into --db, which workers keep reading; "
+                + "revocations reach this host in milliseconds.", valueName: "url"))
+    var keysFrom: String?
+    @Option(
+        name: .customLong("max-key-staleness"),
+        help: "With --keys-from: keys not refreshed from PostgreSQL for this long make /readyz answer 503.")
+    var maxKeyStaleness: String = "30s"
+    @Flag(
+        name: .customLong("strict-key-staleness"),
+        help: "With --keys-from: refuse every key (503) once the keys are staler than --max-key-staleness.")
+    var strictKeyStaleness = false
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     /// Set only by the supervisor, which hands the worker its configuration in ``WorkerDocument/environmentName``.
     @Flag(name: .customLong("worker"), help: .hidden) var worker = false
@@ -122,6 +136,7 @@ struct ServeOptions: ParsableArguments {
     /// Names in a config file that are flags (`name = true`) rather than options.
     static let flagNames: Set<String> = [
         "no-identity-headers", "allow-non-loopback", "rebuild-state", "explain-only", "log-denials",
+        "strict-key-staleness",
     ]
 }
 

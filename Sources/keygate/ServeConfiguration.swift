@@ -206,6 +206,21 @@ extension ServeConfiguration {
         worker.logDenials = options.logDenials
         worker.listenerLabels = options.listen
         worker.metricsTokenFile = options.metricsTokenFile
+        if let url = options.keysFrom {
+            guard case .postgres = DatabaseLocation(url) else {
+                throw ConfigurationError(
+                    "--keys-from \(PostgresURL.redacting(url)): give the PostgreSQL key store's URL, "
+                        + "postgresql://USER@HOST/DATABASE")
+            }
+            guard worker.countersPath != nil, workerCount > 0 else {
+                throw ConfigurationError(
+                    "--keys-from needs --workers 1 or more and the counters file: the supervisor runs the agent that "
+                        + "mirrors the keys")
+            }
+            worker.keysFrom = url
+            worker.maxKeyStalenessMillis = try Self.millis(options.maxKeyStaleness, "max-key-staleness")
+            worker.strictKeyStaleness = options.strictKeyStaleness
+        }
         if let url = options.limitsFrom {
             _ = try RedisAddress(parsing: url)
             guard worker.countersPath != nil else {

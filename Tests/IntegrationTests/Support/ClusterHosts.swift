@@ -74,24 +74,42 @@ final class ClusterHost {
     private(set) var process: Process
 
     /// Starts host `name` over a copy of `database` (and its WAL), reaching Redis on `redisPort` through a relay.
+    /// Starts host `name` over a copy of `database` (and its WAL), or over a mirror of the PostgreSQL store at
+    /// `keysFrom` (reached through a relay of its own when `relayingKeys`); leasing limits from Redis on `redisPort`
+    /// (through a relay) unless it is `nil`.
     init(
-        name: String, database: String, redisPort: UInt16, workers: Int = 2, maxNodes: Int = 3, extra: [String] = []
+        name: String, database: String? = nil, redisPort: UInt16?, keysFrom: PostgresStore? = nil,
+        workers: Int = 2, maxNodes: Int = 3, extra: [String] = []
     ) throws {
         self.name = name
         self.scratch = try Scratch()
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
-            try FileManager.default.copyItem(atPath: database + suffix, toPath: self.scratch.file("keys.db" + suffix))
+        if let database {
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
+                try FileManager.default.copyItem(
+                    atPath: database + suffix, toPath: self.scratch.file("keys.db" + suffix))
+            }
         }
-        self.relay = try TCPRelay(to: redisPort, scratch: self.scratch)
+        // One relay per host, to whichever engine it shares: Redis, else PostgreSQL.
+        self.relay = try TCPRelay(to: redisPort ?? keysFrom?.port ?? 1, scratch: self.scratch)
         self.port = Harness.freePort()
         self.log = self.scratch.file("keygate.log")
-        self.process = try Harness.launch(
-            Harness.builtProduct("keygate"),
-            [
-                "serve", "--db", self.scratch.file("keys.db"), "--listen", "http://127.0.0.1:\(self.port)?for=envoy",
-                "--workers", "\(workers)", "--limits-from", "redis://127.0.0.1:\(self.relay.port)",
-                "--cluster-node", name, "--cluster-max-nodes", "\(maxNodes)", "--log-level", "info",
-            ] + extra, log: self.log)
+        var arguments = [
+            "serve", "--db", self.scratch.file("keys.db"), "--listen", "http://127.0.0.1:\(self.port)?for=envoy",
+            "--workers", "\(workers)", "--cluster-node", name, "--cluster-max-nodes", "\(maxNodes)", "--log-level",
+            "info",
+        ]
+        if redisPort != nil { arguments += ["--limits-from", "redis://127.0.0.1:\(self.relay.port)"] }
+        if let keysFrom {
+            // The password from a file, as in production: never on the command line.
+            let passwordFile = self.scratch.file("pg-password")
+            try keysFrom.password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
+            let port = redisPort == nil ? self.relay.port : keysFrom.port
+            arguments += [
+                "--keys-from",
+                "postgresql://\(keysFrom.user)@127.0.0.1:\(port)/\(keysFrom.database)?password_file=\(passwordFile)",
+            ]
+        }
+        self.process = try Harness.launch(Harness.builtProduct("keygate"), arguments + extra, log: self.log)
         guard Harness.eventually(timeout: 20, { (try? RawSocket(port: self.port)) != nil || !self.process.isRunning })
         else { throw HarnessError("host \(name) did not listen: \(self.logText)") }
         guard self.process.isRunning else { throw HarnessError("host \(name) exited: \(self.logText)") }
@@ -165,3 +183,14 @@ extension RedisServer {
 
 /// Nanoseconds on the monotonic clock, for timing answers.
 func monotonicNanos() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds) }
+
+/// A PostgreSQL key store the hosts mirror: who connects, to which port and database.
+struct PostgresStore {
+    var user: String
+    var password: String
+    var port: UInt16
+    var database: String
+
+    /// The URL the CLI uses (password included: tests only).
+    var url: String { "postgresql://\(self.user):\(self.password)@127.0.0.1:\(self.port)/\(self.database)" }
+}
