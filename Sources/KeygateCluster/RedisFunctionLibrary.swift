@@ -89,33 +89,46 @@ public struct RedisFunctionLibrary {
         end)
         """#
 
-    private let connection: RedisConnection
+    private let redis: any RedisCalling
     private let timeoutMillis: Int
 
-    /// Calls over `connection`, each bounded by `timeoutMillis`.
-    public init(connection: RedisConnection, timeoutMillis: Int) {
-        self.connection = connection
+    /// Calls over `redis` (one server or a cluster), each bounded by `timeoutMillis`.
+    public init(redis: any RedisCalling, timeoutMillis: Int) {
+        self.redis = redis
         self.timeoutMillis = timeoutMillis
     }
 
-    /// `FCALL function 1 key arguments…`, loading the library first when Redis does not have the function.
+    /// Calls over `connection`, each bounded by `timeoutMillis`.
+    public init(connection: RedisConnection, timeoutMillis: Int) {
+        self.init(redis: connection, timeoutMillis: timeoutMillis)
+    }
+
+    /// `FCALL function 1 key arguments…` on the node serving `key`, loading the library first when that node does not
+    /// have the function. Functions are kept per node, so the library goes to every master of a cluster.
     func call(_ function: String, key: String, arguments: [String]) throws(RedisLeaseError) -> RESPValue {
         let command = ["FCALL", function, "1", key] + arguments
-        var reply = try self.send(command)
+        var reply = try self.send { () throws(RedisError) in
+            try self.redis.call(command, key: key, timeoutMillis: self.timeoutMillis)
+        }
         if case .error(let message) = reply, message.hasPrefix("ERR Function not found") {
-            let loaded = try self.send(["FUNCTION", "LOAD", "REPLACE", Self.source])
-            guard loaded == .bulk(Array("keygate".utf8)) else {
-                throw RedisLeaseError.redis("FUNCTION LOAD: \(loaded)")
+            let loaded = try self.send { () throws(RedisError) in
+                try self.redis.callEveryMaster(
+                    ["FUNCTION", "LOAD", "REPLACE", Self.source], timeoutMillis: self.timeoutMillis)
             }
-            reply = try self.send(command)
+            if let refusal = loaded.first(where: { $0 != .bulk(Array("keygate".utf8)) }) {
+                throw RedisLeaseError.redis("FUNCTION LOAD: \(refusal)")
+            }
+            reply = try self.send { () throws(RedisError) in
+                try self.redis.call(command, key: key, timeoutMillis: self.timeoutMillis)
+            }
         }
         if case .error(let message) = reply { throw RedisLeaseError.redis(message) }
         return reply
     }
 
-    private func send(_ command: [String]) throws(RedisLeaseError) -> RESPValue {
+    private func send<Reply>(_ body: () throws(RedisError) -> Reply) throws(RedisLeaseError) -> Reply {
         do {
-            return try self.connection.call(command, timeoutMillis: self.timeoutMillis)
+            return try body()
         } catch {
             throw RedisLeaseError.connection(error)
         }
