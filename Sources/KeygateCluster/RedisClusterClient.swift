@@ -6,13 +6,16 @@ import KeygateSystem
 ///
 /// The slot map comes from `CLUSTER SLOTS`, asked of the masters known so far and then of the seeds, each given a
 /// share of the time left so that one stalled node cannot use all of it. A `-MOVED` reply patches the map at once,
-/// and the whole map is read again before the next call, as after a node that closed or refused the connection (a
-/// failover or a resharding may be under way). A node that does not answer in time is only that call's failure:
+/// and the whole map is read again before a later call, as after a node that closed or refused the connection (a
+/// failover or a resharding may be under way), at most once a second (a master that is down does not double every
+/// call with a map request). A node that does not answer in time is only that call's failure:
 /// keys on other masters are served as before. An `-ASK` reply sends `ASKING` and the command to the node named,
 /// once, without touching the map. Not thread-safe: one client per thread.
 public final class RedisClusterClient: RedisCalling {
     /// The most redirections one call follows before giving up (a cluster still resharding around it).
     static let maxRedirections = 5
+    /// The least time between two reads of a stale slot map.
+    static let refreshIntervalMillis: Int64 = 1_000
 
     /// Where the first slot map is read from.
     public let seeds: [RedisNodeAddress]
@@ -21,6 +24,7 @@ public final class RedisClusterClient: RedisCalling {
     private var connections: [RedisNodeAddress: RedisConnection] = [:]
     private var map: RedisSlotMap?
     private var isStale = true
+    private var lastRefreshMillis: Int64 = .min / 2
 
     /// A client of the cluster that `seeds` belong to, logging in to every node with `login` (database 0); nothing is
     /// connected before the first call.
@@ -78,13 +82,15 @@ public final class RedisClusterClient: RedisCalling {
     public func close() {
         for connection in self.connections.values { connection.close() }
         self.connections = [:]
-        self.isStale = true
+        self.map = nil
     }
 
-    /// The slot map, read again first when it is stale: a failed refresh keeps the old map (its nodes may still
-    /// answer), and only a client without any map fails.
+    /// The slot map, read again first when it is stale and was not read in the last second: a failed refresh keeps
+    /// the old map (its nodes may still answer), and only a client without any map fails.
     private func currentMap(deadline: Int64) throws(RedisError) -> RedisSlotMap {
-        if self.isStale || self.map == nil {
+        let now = Clock.monotonicMillis()
+        if self.map == nil || (self.isStale && now - self.lastRefreshMillis >= Self.refreshIntervalMillis) {
+            self.lastRefreshMillis = now
             do {
                 try self.refresh(deadline: deadline)
             } catch {

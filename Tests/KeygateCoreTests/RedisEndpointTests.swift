@@ -24,6 +24,7 @@ struct RedisEndpointTests {
         #expect(full.nodes == [Self.node("127.0.0.1", 6380)] && full.database == 2)
         #expect(full.user == "keygate" && full.password == .url("s3cr@t:/"))
         #expect(full.description == "redis://keygate:***@127.0.0.1:6380/2")
+        #expect("\(full.password)" == "the URL" && !String(reflecting: full).contains("s3cr"))
         let login = try full.login(password: "s3cr@t:/")
         #expect(login.handshake == [["AUTH", "keygate", "s3cr@t:/"], ["SELECT", "2"]])
         #expect(!"\(login)".contains("s3cr"))

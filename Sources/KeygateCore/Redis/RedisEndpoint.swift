@@ -17,14 +17,22 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
         case cluster
     }
 
-    /// Where the password comes from.
-    public enum PasswordSource: Sendable, Equatable {
+    /// Where the password comes from; its description never shows the password.
+    public enum PasswordSource: Sendable, Equatable, CustomStringConvertible {
         /// Written in the URL (visible to whoever reads the URL).
         case url(String)
         /// The first line of a file.
         case file(String)
         /// ``RedisEndpoint/passwordEnvironmentName`` if it is set, else no password.
         case environment
+
+        public var description: String {
+            switch self {
+            case .url: "the URL"
+            case .file(let path): "the file \(path)"
+            case .environment: "the environment (\(RedisEndpoint.passwordEnvironmentName))"
+            }
+        }
     }
 
     /// The environment variable a password is read from when the URL gives none.
