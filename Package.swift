@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CKeygateSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CKeygateCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CKeygateLinux", cSettings: [.define("_GNU_SOURCE")]),
+        .systemLibrary(name: "CKeygatePQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Pure logic: no I/O, no Glibc, no Foundation. Time is an argument.
         .target(name: "KeygateCore", swiftSettings: strict),
@@ -29,12 +30,24 @@ let package = Package(
         .target(
             name: "KeygateStore", dependencies: ["CKeygateSQLite", "KeygateCore", "KeygateCrypto"],
             swiftSettings: strict),
+        // PostgreSQL through libpq: the connection, its schema, the key store the CLI writes through. Only the CLI
+        // links it; workers read SQLite.
+        .target(
+            name: "KeygatePostgres", dependencies: ["CKeygatePQ", "KeygateCore", "KeygateCrypto", "KeygateStore"],
+            swiftSettings: strict),
         // The one syscall wrapper (EINTR, errno as text), epoll, nonblocking socket calls, file mappings, clocks.
         .target(name: "KeygateSystem", dependencies: ["CKeygateLinux", "KeygateCore"], swiftSettings: strict),
         // Shared-memory records: counters, per-IP table, last-used times, leases.
         .target(name: "KeygateZone", dependencies: ["KeygateCore", "KeygateSystem"], swiftSettings: strict),
-        // The per-host agent's side of several hosts: Redis (a RESP2 connection whose every call has a deadline).
-        .target(name: "KeygateCluster", dependencies: ["KeygateCore", "KeygateSystem"], swiftSettings: strict),
+        // The per-host agent of several hosts: Redis (a RESP2 connection whose every call has a deadline), leases into
+        // the shared lease table.
+        .target(
+            name: "KeygateCluster",
+            dependencies: [
+                "KeygateCore", "KeygateSystem", "KeygateZone", "KeygateStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Event loop, listeners, workers, supervisor, the decision path.
         .target(
             name: "KeygateServer",
@@ -46,8 +59,8 @@ let package = Package(
         .executableTarget(
             name: "keygate",
             dependencies: [
-                "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateSystem", "KeygateZone", "KeygateServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygatePostgres", "KeygateSystem", "KeygateZone",
+                "KeygateServer", "KeygateCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -86,7 +99,10 @@ let package = Package(
         // connection with a real redis-server.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["KeygateCluster", "KeygateCore", "KeygateTesting", "keygate", "keygate-bench"],
+            dependencies: [
+                "KeygateCluster", "KeygatePostgres", "KeygateStore", "KeygateCore", "KeygateTesting", "keygate",
+                "keygate-bench",
+            ],
             swiftSettings: strict),
     ]
 )

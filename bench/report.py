@@ -61,6 +61,14 @@ instructions = dict(line.split("\t") for line in read("callgrind.tsv").splitline
 instructions = {k: int(v) for k, v in instructions.items()}
 memory = dict(line.split("\t") for line in read("memory.tsv").splitlines())
 notes = [n for n in read("notes.txt").splitlines() if n]
+# Cluster mode: Redis lease calls (FCALL) per request admitted, over every measured run of kg_http_cluster.
+cluster_rows = [l.split("\t") for l in read("cluster-redis.tsv").splitlines() if l]
+if cluster_rows:
+    calls = sum(int(r[0]) for r in cluster_rows)
+    served = sum(int(r[1]) for r in cluster_rows)
+    if served:
+        notes.append(f"cluster mode (--limits-from, one host, three limits per key): {calls} Redis lease calls for "
+                     f"{served} admitted requests, {calls / served:.5f} per request")
 
 
 def verdict(measured, goal, at_least):
@@ -92,6 +100,8 @@ targets = [
      ratio("kg_http_metrics", "kg_http"), 0.97, True, "≥ 0.97× (within noise)"),
     ("the same with the shipped keygate-http.conf + protect.conf (req/s)",
      ratio("kg_http_shipped", "http_min"), 0.9, True, "≥ 0.9×"),
+    ("keygate over HTTP sharing its limits through Redis (--limits-from) vs one host alone, both bare (req/s)",
+     ratio("kg_http_cluster", "kg_http"), 0.95, True, "≥ 0.95×"),
 ]
 
 smoke = rounds < 3 or seconds < 5

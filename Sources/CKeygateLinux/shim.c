@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <pthread.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 
 int CKeygateLinux_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int CKeygateLinux_errno(void) { return errno; }
@@ -90,4 +92,13 @@ void CKeygateLinux_unguard_mapping(int index) {
     guarded[index].length = 0;
     guarded[index].lost = NULL;
     __sync_lock_release(&guarded[index].claimed);
+}
+
+int CKeygateLinux_futex_wait(uint32_t *address, uint32_t expected, int timeout_millis) {
+    struct timespec timeout = {timeout_millis / 1000, (long)(timeout_millis % 1000) * 1000000L};
+    return (int)syscall(SYS_futex, address, FUTEX_WAIT, expected, &timeout, NULL, 0);
+}
+
+int CKeygateLinux_futex_wake(uint32_t *address) {
+    return (int)syscall(SYS_futex, address, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }

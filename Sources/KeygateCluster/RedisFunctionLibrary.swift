@@ -30,6 +30,12 @@ public struct RedisFunctionLibrary {
           local current = window_index(kind)
           if current ~= window then return {-1, current} end
           local used = tonumber(redis.call('GET', keys[1]) or '0')
+          -- A floor (sent after Redis restarted without its data): the window's count never restarts below it.
+          local floor = tonumber(args[6] or '0')
+          if floor > used then
+            used = floor
+            redis.call('SET', keys[1], floor, 'EXAT', expires)
+          end
           local grant = math.max(0, math.min(want, limit - used))
           if grant > 0 then
             redis.call('INCRBY', keys[1], grant)
@@ -52,8 +58,35 @@ public struct RedisFunctionLibrary {
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000000 + tonumber(t[2])
         end
+        -- A limit whose burst * period reaches 2^53 (a million a day, a billion an hour) cannot be kept in exact
+        -- integers: its TAT is a double of microseconds in field 'd' instead, rounded by at most 0.25 us per call.
+        local EXACT = 9007199254740992
+        local function lease_approx(key, period, limit, burst, want)
+          local now = now_micros()
+          local interval = period / limit
+          local d = tonumber(redis.call('HGET', key, 'd'))
+          if d == nil or d < now then d = now end
+          local room = now + burst * interval - d
+          local grant = math.max(0, math.min(want, math.floor(room / interval)))
+          if grant == 0 then return {0, math.ceil(interval - room)} end
+          d = d + grant * interval
+          redis.call('HSET', key, 'd', string.format('%.3f', d))
+          redis.call('PEXPIREAT', key, math.floor(d / 1000) + 1000)
+          return {grant, math.max(0, math.floor((room - grant * interval) / interval))}
+        end
+        local function return_approx(key, period, limit, count)
+          local now = now_micros()
+          local interval = period / limit
+          local d = tonumber(redis.call('HGET', key, 'd'))
+          if d == nil or d <= now then return 0 end
+          local back = math.min(count, math.floor((d - now) / interval))
+          if back <= 0 then return 0 end
+          redis.call('HSET', key, 'd', string.format('%.3f', d - back * interval))
+          return back
+        end
         redis.register_function('keygate_rate_lease', function(keys, args)
           local period, limit, burst, want = tonumber(args[1]), tonumber(args[2]), tonumber(args[3]), tonumber(args[4])
+          if burst * period >= EXACT then return lease_approx(keys[1], period, limit, burst, want) end
           local now = now_micros()
           local state = redis.call('HMGET', keys[1], 't', 'f')
           local t, f = tonumber(state[1]), tonumber(state[2] or '0')
@@ -69,10 +102,12 @@ public struct RedisFunctionLibrary {
           f = total % limit
           redis.call('HSET', keys[1], 't', t, 'f', f)
           redis.call('PEXPIREAT', keys[1], math.floor(t / 1000) + 1000)
-          return {grant, 0}
+          -- With the grant, what the bucket still holds after it (for the hosts' RateLimit headers).
+          return {grant, math.floor(room / period) - grant}
         end)
         redis.register_function('keygate_rate_return', function(keys, args)
           local period, limit, count = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
+          if args[4] and tonumber(args[4]) * period >= EXACT then return return_approx(keys[1], period, limit, count) end
           local now = now_micros()
           local state = redis.call('HMGET', keys[1], 't', 'f')
           local t, f = tonumber(state[1]), tonumber(state[2] or '0')
@@ -111,19 +146,32 @@ public struct RedisFunctionLibrary {
             try self.redis.call(command, key: key, timeoutMillis: self.timeoutMillis)
         }
         if case .error(let message) = reply, message.hasPrefix("ERR Function not found") {
-            let loaded = try self.send { () throws(RedisError) in
-                try self.redis.callEveryMaster(
-                    ["FUNCTION", "LOAD", "REPLACE", Self.source], timeoutMillis: self.timeoutMillis)
-            }
-            if let refusal = loaded.first(where: { $0 != .bulk(Array("keygate".utf8)) }) {
-                throw RedisLeaseError.redis("FUNCTION LOAD: \(refusal)")
-            }
+            try self.load()
             reply = try self.send { () throws(RedisError) in
                 try self.redis.call(command, key: key, timeoutMillis: self.timeoutMillis)
             }
         }
         if case .error(let message) = reply { throw RedisLeaseError.redis(message) }
         return reply
+    }
+
+    /// Loads (or replaces) the library on every master now: at startup, so that a Redis without functions (before 7),
+    /// a wrong address or a Redis that refuses the library fails with a message saying what to fix; and whenever a
+    /// call finds a function missing.
+    public func load() throws(RedisLeaseError) {
+        let replies = try self.send { () throws(RedisError) in
+            try self.redis.callEveryMaster(
+                ["FUNCTION", "LOAD", "REPLACE", Self.source], timeoutMillis: self.timeoutMillis)
+        }
+        for loaded in replies {
+            if case .error(let message) = loaded {
+                if message.contains("unknown command") {
+                    throw RedisLeaseError.redis("\(message): keygate needs Redis 7 or later (functions)")
+                }
+                throw RedisLeaseError.redis("FUNCTION LOAD: \(message)")
+            }
+            guard loaded == .bulk(Array("keygate".utf8)) else { throw RedisLeaseError.unexpectedReply("\(loaded)") }
+        }
     }
 
     private func send<Reply>(_ body: () throws(RedisError) -> Reply) throws(RedisLeaseError) -> Reply {

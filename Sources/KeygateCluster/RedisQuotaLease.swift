@@ -42,13 +42,16 @@ public struct RedisQuotaLease {
     /// Leases up to `want` permits of `policy` for `keyID` in window `index` (its ``QuotaPolicy/windowIndex(containing:)``).
     ///
     /// The Redis key expires a day after the window ends (`windowEndSeconds`), when no return can reach it any more.
+    /// A `floor` above the window's count raises the count to it first: the checkpoint a host sends after Redis came
+    /// back without its data, so that a lost count restarts from what was already granted, never from zero.
     public func lease(
-        keyID: String, policy: QuotaPolicy, window index: Int64, windowEndSeconds: Int64, want: Int64
+        keyID: String, policy: QuotaPolicy, window index: Int64, windowEndSeconds: Int64, want: Int64, floor: Int64 = 0
     ) throws(LeaseError) -> Grant {
         let reply = try self.functions.call(
             "keygate_quota_lease", key: Self.redisKey(keyID: keyID, policy: policy, window: index),
             arguments: [
                 "\(policy.limit)", "\(want)", policy.window.rawValue, "\(index)", "\(windowEndSeconds + 86_400)",
+                "\(floor)",
             ])
         guard case .array(let items?) = reply, items.count == 2, let first = items[0].integer,
             let second = items[1].integer

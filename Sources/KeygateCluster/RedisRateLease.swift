@@ -11,6 +11,7 @@ public import KeygateCore
 ///
 /// The TAT is kept exactly: whole microseconds plus a remainder in 1/limit microseconds, so `T = period/limit` needs no
 /// rounding, and the arithmetic stays far below 2^53 (Lua's numbers are doubles) for every `burst · period` under it.
+/// Larger limits (``isExact(_:)`` false) keep the TAT in double microseconds, rounded by at most 0.25 µs a call.
 /// The key expires when its TAT passes: an absent key is a full bucket. Its hash tag is the API key's id.
 public struct RedisRateLease {
     /// What a lease call got.
@@ -38,7 +39,9 @@ public struct RedisRateLease {
         "keygate:{\(keyID)}:rate:\(policy.name)"
     }
 
-    /// Whether `policy` is kept exactly by the library (`burst · period` below 2^53 in 1/limit microseconds).
+    /// Whether `policy` is kept exactly by the library (`burst · period` below 2^53 in 1/limit microseconds); other
+    /// policies (a million a day, a billion an hour) are kept in double microseconds, rounded by at most 0.25 µs a
+    /// call: a fraction of a permit per lease.
     public static func isExact(_ policy: RateLimitPolicy) -> Bool {
         let (product, overflow) = policy.burst.multipliedReportingOverflow(by: policy.periodMicros)
         return policy.limit > 0 && policy.periodMicros > 0 && policy.burst > 0 && !overflow && product < 1 << 53
@@ -46,23 +49,30 @@ public struct RedisRateLease {
 
     /// Leases up to `want` (at least 1) permits of `policy` for `keyID`.
     public func lease(keyID: String, policy: RateLimitPolicy, want: Int64) throws(RedisLeaseError) -> Grant {
-        precondition(want > 0 && Self.isExact(policy), "a lease wants at least one permit of an exact policy")
+        try self.leaseCounting(keyID: keyID, policy: policy, want: want).grant
+    }
+
+    /// ``lease(keyID:policy:want:)``, with the permits the bucket still holds after the grant (0 when exhausted).
+    public func leaseCounting(keyID: String, policy: RateLimitPolicy, want: Int64) throws(RedisLeaseError) -> (
+        grant: Grant, left: Int64
+    ) {
+        precondition(want > 0 && policy.limit > 0 && policy.periodMicros > 0, "a lease wants at least one permit")
         let reply = try self.functions.call(
             "keygate_rate_lease", key: Self.redisKey(keyID: keyID, policy: policy),
             arguments: ["\(policy.periodMicros)", "\(policy.limit)", "\(policy.burst)", "\(want)"])
         guard case .array(let items?) = reply, items.count == 2, let permits = items[0].integer,
             let retry = items[1].integer
         else { throw RedisLeaseError.unexpectedReply("\(reply)") }
-        return permits > 0 ? .granted(permits: permits) : .exhausted(retryAfterMicros: retry)
+        return permits > 0 ? (.granted(permits: permits), max(retry, 0)) : (.exhausted(retryAfterMicros: retry), 0)
     }
 
     /// Gives back `count` unspent permits; returns how many Redis took back (fewer when the bucket refilled past
     /// them meanwhile: the TAT never moves before now).
     public func giveBack(keyID: String, policy: RateLimitPolicy, count: Int64) throws(RedisLeaseError) -> Int64 {
-        precondition(count >= 0 && Self.isExact(policy), "a return gives back permits of an exact policy")
+        precondition(count >= 0 && policy.limit > 0 && policy.periodMicros > 0, "a return gives back permits")
         let reply = try self.functions.call(
             "keygate_rate_return", key: Self.redisKey(keyID: keyID, policy: policy),
-            arguments: ["\(policy.periodMicros)", "\(policy.limit)", "\(count)"])
+            arguments: ["\(policy.periodMicros)", "\(policy.limit)", "\(count)", "\(policy.burst)"])
         guard let taken = reply.integer else { throw RedisLeaseError.unexpectedReply("\(reply)") }
         return taken
     }

@@ -26,6 +26,12 @@ public final class Gate {
     private let lastUsed: LastUsedTable?
     private let counters: CounterTable?
     private let ipTable: IPTable?
+    /// The permits this host holds of limits shared with other hosts (`--limits-from`): when set, keys' limits are
+    /// decided from it rather than from ``counters`` (which then only count requests, for usage).
+    private let cluster: ClusterLeaseTable?
+    /// How long a request short of shared permits waits for the agent to lease some before the outage share decides.
+    static let slowPathMillis = 2
+    private var clusterLog = LogThrottle(intervalMillis: 10_000)
     private var evictionLog = LogThrottle(intervalMillis: 10_000)
     /// A stuck lease holder makes every request of its key (or IP entry) fail: log that once in a while.
     private var leaseLog = LogThrottle(intervalMillis: 10_000)
@@ -64,12 +70,13 @@ public final class Gate {
     /// A gate over the SQLite key store at `databasePath` (a ``StoreKeySource``), as workers and `keygate check` use.
     public convenience init(
         databasePath: String, policy: GatePolicy, lastUsed: LastUsedTable?, counters: CounterTable? = nil,
-        ipTable: IPTable? = nil, countersUnavailable: String? = nil, logger: Logger, cacheCapacity: Int = 10_000
+        ipTable: IPTable? = nil, cluster: ClusterLeaseTable? = nil, countersUnavailable: String? = nil, logger: Logger,
+        cacheCapacity: Int = 10_000
     ) throws {
         try self.init(
             keys: StoreKeySource(databasePath: databasePath, logger: logger), policy: policy, lastUsed: lastUsed,
-            counters: counters, ipTable: ipTable, countersUnavailable: countersUnavailable, logger: logger,
-            cacheCapacity: cacheCapacity)
+            counters: counters, ipTable: ipTable, cluster: cluster, countersUnavailable: countersUnavailable,
+            logger: logger, cacheCapacity: cacheCapacity)
     }
 
     /// A gate built from its parts: where keys are found, the shared tables it counts in (each optional) and its policy.
@@ -77,9 +84,11 @@ public final class Gate {
     /// `countersUnavailable` says why `counters` is `nil` although configured (keys with limits are then refused).
     public init(
         keys: any KeySource, policy: GatePolicy, lastUsed: LastUsedTable? = nil, counters: CounterTable? = nil,
-        ipTable: IPTable? = nil, countersUnavailable: String? = nil, logger: Logger, cacheCapacity: Int = 10_000
+        ipTable: IPTable? = nil, cluster: ClusterLeaseTable? = nil, countersUnavailable: String? = nil, logger: Logger,
+        cacheCapacity: Int = 10_000
     ) throws {
         self.keys = keys
+        self.cluster = cluster
         self.commitWatch = keys.commitWatch
         self.counters = counters
         self.countersUnavailable = countersUnavailable
@@ -89,6 +98,9 @@ public final class Gate {
         }
         if let ipTable {
             watched.append(.init(mapping: ipTable.mapping, consequence: "per-IP limits are off (fail open)"))
+        }
+        if let cluster {
+            watched.append(.init(mapping: cluster.mapping, consequence: "keys with shared limits are refused (503)"))
         }
         if let lastUsed {
             watched.append(.init(mapping: lastUsed.mapping, consequence: "last-used times are no longer recorded"))
@@ -242,6 +254,11 @@ public final class Gate {
                 metadata: ["key_id": "\(key.id)", "slot": "\(key.slot)", "capacity": "\(counters.capacity)"])
             return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
         }
+        if let cluster = self.cluster {
+            return self.applyingSharedLimits(
+                decision, key: key, entry: entry, request: request, nowMicros: nowMicros, cluster: cluster,
+                counters: counters)
+        }
         let admission =
             if let words = entry.words {
                 counters.admit(
@@ -270,6 +287,57 @@ public final class Gate {
         return Decision(
             evaluation.admitted ? .allow : .rateLimited, key: key, requiredScopes: decision.requiredScopes,
             limits: evaluation)
+    }
+
+    /// ``applyingLimits(_:key:entry:request:nowMicros:)`` for limits shared with other hosts: decided from the permits
+    /// this host holds (``LeasedPermits``), with one bounded wait for the agent when a key has none in hand.
+    private func applyingSharedLimits(
+        _ decision: Decision, key: KeyRecord, entry: CachedKey, request: AuthRequest, nowMicros: Int64,
+        cluster: ClusterLeaseTable, counters: CounterTable
+    ) -> Decision {
+        let policies = key.policies
+        guard policies.credits == nil, policies.stateCount <= ClusterLeaseTable.maximumPolicies,
+            key.slot < cluster.capacity
+        else {
+            if let held = self.clusterLog.allowing(nowMillis: Clock.monotonicMillis()) {
+                let reason =
+                    policies.credits != nil
+                    ? "credits are not shared across hosts yet"
+                    : "more than \(ClusterLeaseTable.maximumPolicies) limits, or a slot beyond --counters-capacity"
+                self.logger.error(
+                    "key's limits cannot be shared across hosts; refusing",
+                    metadata: ["key_id": "\(key.id)", "reason": "\(reason)", "similar_lines_held_back": "\(held)"])
+            }
+            return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes)
+        }
+        let slot = key.slot
+        guard
+            var (verdict, grant) = cluster.admit(
+                slot: slot, owner: entry.owner, policies: policies, cost: request.cost, nowMicros: nowMicros,
+                dryRun: request.dryRun)
+        else { return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes) }
+        if !request.dryRun {
+            if !verdict.evaluation.admitted && verdict.needsLease {
+                // The slow path: ask the agent and wait for its answer, at most a couple of milliseconds, then
+                // decide again. No answer in time (the agent busy, or stuck on a slow Redis) denies, unless the
+                // agent has meanwhile declared Redis unreachable (then the outage share decides): a late agent must
+                // not let every host admit its share on top of the permits Redis granted.
+                cluster.requestPermits(slot: slot, cost: request.cost)
+                _ = cluster.waitForGrant(slot: slot, after: grant, timeoutMillis: Self.slowPathMillis)
+                let now = max(nowMicros, Clock.nowMicros())
+                guard
+                    let again = cluster.admit(
+                        slot: slot, owner: entry.owner, policies: policies, cost: request.cost, nowMicros: now)
+                else { return Decision(.limitsUnavailable, key: key, requiredScopes: decision.requiredScopes) }
+                (verdict, grant) = again
+            } else if verdict.wantsTopUp {
+                cluster.requestPermits(slot: slot, cost: request.cost)
+            }
+            counters.count(slot: slot, owner: entry.owner, admitted: verdict.evaluation.admitted)
+        }
+        return Decision(
+            verdict.evaluation.admitted ? .allow : .rateLimited, key: key, requiredScopes: decision.requiredScopes,
+            limits: verdict.evaluation)
     }
 
     /// Checks the shared files for truncation or replacement (from the worker's once-a-second sweep).

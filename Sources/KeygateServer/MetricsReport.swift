@@ -25,8 +25,33 @@ public struct MetricsReport: Sendable {
         }
     }
 
+    /// The state of limits shared with other hosts (`--limits-from`), read from the lease table.
+    public struct Cluster: Sendable, Equatable {
+        /// Whether the agent's heartbeat is fresh, and whether it reaches Redis (else hosts admit their outage share).
+        public var agentUp: Bool
+        public var redisReachable: Bool
+        /// The agent's counts, by ``ClusterLeaseTable/AgentCount``.
+        public var counts: [ClusterLeaseTable.AgentCount: UInt64]
+
+        public init(agentUp: Bool, redisReachable: Bool, counts: [ClusterLeaseTable.AgentCount: UInt64]) {
+            self.agentUp = agentUp
+            self.redisReachable = redisReachable
+            self.counts = counts
+        }
+
+        /// What `table` says at `nowMicros`.
+        public init(_ table: ClusterLeaseTable, nowMicros: Int64) {
+            let mode = table.mode(nowMicros: nowMicros)
+            self.agentUp = table.agentIsUp(nowMicros: nowMicros)
+            self.redisReachable = mode == .shared
+            self.counts = Dictionary(
+                uniqueKeysWithValues: ClusterLeaseTable.AgentCount.allCases.map { ($0, table.agentCount($0)) })
+        }
+    }
+
     public var totals: MetricsTotals
     public var tables: Tables
+    public var cluster: Cluster?
     /// The request listeners' labels, in listener order.
     public var listeners: [String]
     public var version: String
@@ -138,6 +163,7 @@ public struct MetricsReport: Sendable {
                 help: "Processes started without a metrics slot (their counts are missing here).",
                 samples: [.init(suffix: "_total", value: .count(totals[.slotsExhausted]))]),
         ]
+        if let cluster = self.cluster { families += Self.clusterFamilies(cluster) }
         let tables = self.tables
         if let used = tables.countersSlotsInUse, let capacity = tables.countersCapacity {
             families += [
@@ -166,6 +192,41 @@ public struct MetricsReport: Sendable {
             ]
         }
         return families
+    }
+
+    /// The families of limits shared with other hosts.
+    private static func clusterFamilies(_ cluster: Cluster) -> [MetricFamily] {
+        let calls = cluster.counts[.redisCalls] ?? 0
+        let failures = cluster.counts[.redisFailures] ?? 0
+        func counter(_ name: String, _ help: String, _ count: ClusterLeaseTable.AgentCount) -> MetricFamily {
+            MetricFamily(
+                name: name, kind: .counter, help: help,
+                samples: [.init(suffix: "_total", value: .count(cluster.counts[count] ?? 0))])
+        }
+        return [
+            MetricFamily(
+                name: "keygate_cluster_agent_up", kind: .gauge,
+                help: "1 while the cluster agent's heartbeat is fresh (else workers admit their outage share).",
+                samples: [.init(value: .count(cluster.agentUp ? 1 : 0))]),
+            MetricFamily(
+                name: "keygate_cluster_redis_reachable", kind: .gauge,
+                help: "1 while limits are shared through Redis; 0 while this host admits its outage share.",
+                samples: [.init(value: .count(cluster.redisReachable ? 1 : 0))]),
+            Self.byResult(
+                "keygate_cluster_redis_calls",
+                help: "The agent's calls to Redis by result (failures include timeouts).",
+                success: calls &- failures, failure: failures),
+            counter(
+                "keygate_cluster_permits_leased", "Permits Redis granted this host (rate limits and quotas).",
+                .permitsLeased),
+            counter("keygate_cluster_permits_returned", "Unspent permits given back to Redis.", .permitsReturned),
+            counter(
+                "keygate_cluster_breaker_opens", "Times the agent found Redis unreachable and opened its breaker.",
+                .breakerOpens),
+            MetricFamily(
+                name: "keygate_cluster_nodes", kind: .gauge, help: "Hosts seen in Redis's member set in the last 5 s.",
+                samples: [.init(value: .count(cluster.counts[.nodesSeen] ?? 0))]),
+        ]
     }
 
     /// A counter family with a `result="success"` and a `result="failure"` sample.

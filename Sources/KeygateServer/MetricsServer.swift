@@ -20,6 +20,7 @@ public final class MetricsServer {
     private let token: [UInt8]?
     private let counters: CounterTable?
     private let ipTable: IPTable?
+    private let cluster: ClusterLeaseTable?
     private let signalFD: CInt
     private var failureLog = LogThrottle(intervalMillis: 10_000)
     /// The shared tables' occupancy from the last scan, and when it was made: scans are whole-file walks (8 MiB for
@@ -52,6 +53,9 @@ public final class MetricsServer {
         }
         self.ipTable = configuration.ipTablePath.flatMap {
             try? IPTable(path: $0, capacity: configuration.ipTableCapacity)
+        }
+        self.cluster = configuration.clusterLeasesPath.flatMap {
+            try? ClusterLeaseTable(path: $0, capacity: configuration.countersCapacity, opening: .openOrCreate)
         }
         var mask = sigset_t()
         let signals: [CInt] = [SIGTERM, SIGINT, SIGHUP]
@@ -234,9 +238,11 @@ public final class MetricsServer {
         }
         var tables = self.tables
         tables.ipEvictions = self.ipTable?.evictions  // one word: always current
-        return MetricsReport(
+        var report = MetricsReport(
             totals: self.table.totals(), tables: tables, listeners: self.configuration.listenerLabels,
             version: self.version)
+        report.cluster = self.cluster.map { MetricsReport.Cluster($0, nowMicros: Clock.nowMicros()) }
+        return report
     }
 
     /// Liveness (the supervisor runs its loop) and, with `checkingReadiness`, readiness (every worker up, the

@@ -67,10 +67,9 @@ public final class Supervisor {
     private let metricsFD: CInt
     private let metricsListeners: [ListeningSocket]
     private var metricsListenerFDs: [CInt] = []
-    /// The metrics server's pid while it runs, and when to start it again after it died.
-    private var metricsServer: pid_t?
-    private var metricsServerRestartMillis: Int64?
-    private var metricsServerStarts: [Int64] = []
+    /// The processes beside the workers: the metrics server (`--metrics-listen`) and the cluster agent
+    /// (`--limits-from`).
+    private var sides: [SideProcess] = []
     /// Which process holds each metrics slot (`nil`: free); a slot is held by one live process at a time.
     private var metricsSlotHolders: [pid_t?] = []
     /// The version the metrics report.
@@ -143,8 +142,11 @@ public final class Supervisor {
         signals.withUnsafeBufferPointer { CKeygateLinux_sigset(&mask, $0.baseAddress, CInt($0.count)) }
         _ = CKeygateLinux_block_signals(&mask, nil)
         signal(SIGPIPE, SIG_IGN)
+        if self.metrics != nil { self.sides.append(SideProcess(role: .metricsServer)) }
+        if self.plan.worker.limitsFrom != nil { self.sides.append(SideProcess(role: .clusterAgent)) }
+        for index in self.sides.indices { self.spawnSide(index) }
+        self.awaitClusterAgent()
         for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
-        if self.metrics != nil { self.spawnMetricsServer() }
         self.logger.info(
             "keygate serving",
             metadata: [
@@ -166,7 +168,7 @@ public final class Supervisor {
                     stopDeadline = now + self.plan.worker.drainTimeoutMillis + 2_000
                     self.logger.info("stopping: draining workers")
                     self.signalAll(SIGTERM)
-                    if let server = self.metricsServer { kill(server, SIGTERM) }
+                    for side in self.sides { if let pid = side.pid { kill(pid, SIGTERM) } }
                 }
             case SIGHUP:
                 if !self.stopping {
@@ -180,11 +182,13 @@ public final class Supervisor {
             self.killStoppedWorkers(now: now)
             self.publishState(now: now)
             if self.stopping {
-                if self.current.isEmpty && self.retiring.isEmpty && self.metricsServer == nil { break }
+                if self.current.isEmpty && self.retiring.isEmpty && self.sides.allSatisfy({ $0.pid == nil }) {
+                    break
+                }
                 if now >= stopDeadline {
                     self.logger.warning("workers did not drain in time; killing them")
                     self.signalAll(SIGKILL)
-                    if let server = self.metricsServer { kill(server, SIGKILL) }
+                    for side in self.sides { if let pid = side.pid { kill(pid, SIGKILL) } }
                     stopDeadline = .max
                 }
                 continue
@@ -209,9 +213,8 @@ public final class Supervisor {
                 self.pendingRestarts[slot] = nil
                 self.spawn(slot: slot)
             }
-            if let due = self.metricsServerRestartMillis, due <= now {
-                self.metricsServerRestartMillis = nil
-                self.spawnMetricsServer()
+            for index in self.sides.indices {
+                if let due = self.sides[index].restartDueMillis, due <= now { self.spawnSide(index) }
             }
             if now - self.lastCheckMillis >= 1_000 {
                 self.sharedFiles?.check(nowMillis: now)
@@ -310,9 +313,9 @@ public final class Supervisor {
             if let fd = self.readiness.removeValue(forKey: pid) { close(fd) }
             self.ready.remove(pid)
             if let slot = self.metricsSlotHolders.firstIndex(of: pid) { self.metricsSlotHolders[slot] = nil }
-            if pid == self.metricsServer {
-                self.metricsServer = nil
-                if !self.stopping { self.restartMetricsServer(status: status, now: now) }
+            if let index = self.sides.firstIndex(where: { $0.pid == pid }) {
+                self.sides[index].pid = nil
+                if !self.stopping { self.restartSide(index, status: status, now: now) }
                 continue
             }
             self.stuckWatch?.forget(pid: pid)
@@ -360,12 +363,14 @@ public final class Supervisor {
         // The old generation keeps accepting until every new worker says it is ready (checked in the main loop).
         self.awaitingRetirement += old.values
         self.retireDeadlineMillis = Clock.monotonicMillis() + 10_000
-        // The metrics server reads its token file and the worker settings it reports at start: start a new one.
-        if let server = self.metricsServer {
-            self.retiring.insert(server)
-            kill(server, SIGTERM)
-            self.metricsServer = nil
-            self.spawnMetricsServer()
+        // The side processes read their settings at start (the metrics server its token file): start new ones.
+        for index in self.sides.indices {
+            if let pid = self.sides[index].pid {
+                self.retiring.insert(pid)
+                kill(pid, SIGTERM)
+                self.sides[index].pid = nil
+            }
+            self.spawnSide(index)
         }
         self.metrics?.add(.reloads)
         self.metrics?.set(.lastReloadSeconds, UInt64(Clock.nowSeconds()))
@@ -386,27 +391,50 @@ public final class Supervisor {
         if let metricsSlot { self.metricsSlotHolders[metricsSlot] = pid }
     }
 
-    /// Starts the metrics server on the metrics listeners (it counts nothing, so it holds no slot).
-    private func spawnMetricsServer() {
-        self.metricsServerStarts = self.metricsServerStarts.filter { Clock.monotonicMillis() - $0 < 10_000 }
-        self.metricsServerStarts.append(Clock.monotonicMillis())
-        guard
-            let pid = self.launch(
-                listenerFDs: self.metricsListenerFDs, wires: self.metricsListeners.map(\.wire),
-                flag: "--metrics-server", metricsSlot: nil)
-        else {
-            self.metricsServerRestartMillis = Clock.monotonicMillis() + 1_000
-            return
+    /// With limits shared through Redis, waits (at most 5 s) for the cluster agent's first heartbeat before any worker
+    /// starts: until then workers would decide by the outage share, and a key with a quota would be refused.
+    private func awaitClusterAgent() {
+        guard let path = self.plan.worker.clusterLeasesPath,
+            let table = try? ClusterLeaseTable(
+                path: path, capacity: self.plan.worker.countersCapacity, opening: .openOrCreate)
+        else { return }
+        let deadline = Clock.monotonicMillis() + 5_000
+        while !table.agentIsUp(nowMicros: Clock.nowMicros()) {
+            guard Clock.monotonicMillis() < deadline else {
+                self.logger.warning(
+                    "the cluster agent has not started in 5 s; workers use the outage share until it does")
+                return
+            }
+            usleep(5_000)
         }
-        self.metricsServer = pid
     }
 
-    /// The metrics server died: start it again, after 2 s if it keeps dying.
-    private func restartMetricsServer(status: CInt, now: Int64) {
+    /// Starts side process `index`: the metrics server on the metrics listeners, the cluster agent on none (neither
+    /// counts requests, so neither holds a metrics slot).
+    private func spawnSide(_ index: Int) {
+        let now = Clock.monotonicMillis()
+        self.sides[index].restartDueMillis = nil
+        self.sides[index].starts = self.sides[index].starts.filter { now - $0 < 10_000 } + [now]
+        let isMetrics = self.sides[index].role == .metricsServer
+        guard
+            let pid = self.launch(
+                listenerFDs: isMetrics ? self.metricsListenerFDs : [],
+                wires: isMetrics ? self.metricsListeners.map(\.wire) : [], flag: self.sides[index].role.rawValue,
+                metricsSlot: nil)
+        else {
+            self.sides[index].restartDueMillis = now + 1_000
+            return
+        }
+        self.sides[index].pid = pid
+    }
+
+    /// Side process `index` died: start it again, after 2 s if it keeps dying.
+    private func restartSide(_ index: Int, status: CInt, now: Int64) {
         let how = Self.describe(status: status)
-        let delay: Int64 = self.metricsServerStarts.count > 5 ? 2_000 : 0
-        self.logger.warning("metrics server exited; restarting", metadata: ["how": "\(how)", "delay_ms": "\(delay)"])
-        self.metricsServerRestartMillis = now + delay
+        let delay: Int64 = self.sides[index].starts.count > 5 ? 2_000 : 0
+        self.logger.warning(
+            "\(self.sides[index].role.name) exited; restarting", metadata: ["how": "\(how)", "delay_ms": "\(delay)"])
+        self.sides[index].restartDueMillis = now + delay
     }
 
     /// A free metrics slot, its gauges zeroed for the new process; `nil` without metrics or when every slot is held.
@@ -504,4 +532,29 @@ public final class Supervisor {
         ProcessEnvironment.entries().filter { !$0.hasPrefix(WorkerDocument.environmentName + "=") }
             + [WorkerDocument.environmentName + "=" + document.encoded]
     }
+}
+
+/// A process the supervisor runs beside the workers, once: started with them, restarted when it dies, stopped with
+/// them, and replaced on a reload.
+struct SideProcess {
+    enum Role: String {
+        case metricsServer = "--metrics-server"
+        case clusterAgent = "--cluster-agent"
+
+        /// The role in log lines.
+        var name: String {
+            switch self {
+            case .metricsServer: "metrics server"
+            case .clusterAgent: "cluster agent"
+            }
+        }
+    }
+
+    let role: Role
+    /// Its pid while it runs.
+    var pid: pid_t?
+    /// When to start it again after it died.
+    var restartDueMillis: Int64?
+    /// When it was started in the last 10 s: one that keeps dying is restarted after a delay.
+    var starts: [Int64] = []
 }

@@ -109,6 +109,9 @@ public final class Worker {
             ipTable: try configuration.ipTablePath.map {
                 try IPTable(path: $0, capacity: configuration.ipTableCapacity)
             },
+            cluster: try configuration.clusterLeasesPath.map {
+                try ClusterLeaseTable(path: $0, capacity: configuration.countersCapacity, opening: .openOrCreate)
+            },
             countersUnavailable: countersUnavailable, logger: logger)
         gate.denialLogLevel = configuration.logDenials ? .info : .debug
         try self.init(

@@ -40,6 +40,19 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var listenerLabels: [String] = []
     /// `--metrics-token-file`: `/metrics` answers only requests carrying this file's token as a bearer token.
     public var metricsTokenFile: String?
+    /// `--limits-from`: the Redis that keys' limits are shared through with other hosts (`redis://HOST:PORT`);
+    /// `nil` keeps them on this host.
+    public var limitsFrom: String?
+    /// `--cluster-node`: this host's name among the hosts sharing limits.
+    public var clusterNode = ""
+    /// `--cluster-max-nodes`: the most hosts sharing limits; in an outage each admits this share of a rate limit.
+    public var clusterMaxNodes = 4
+
+    /// The shared lease table of limits shared with other hosts, next to the counters file.
+    public var clusterLeasesPath: String? {
+        guard self.limitsFrom != nil, let counters = self.countersPath else { return nil }
+        return counters + ".leases"
+    }
 
     public init(
         databasePath: String, lastUsedPath: String? = nil, lastUsedCapacity: Int = 65_536, countersPath: String? = nil,

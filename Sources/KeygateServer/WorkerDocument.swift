@@ -55,7 +55,8 @@ public struct WorkerDocument: Sendable, Equatable {
         ("http-max-name-bytes", false), ("http-max-target-bytes", false), ("max-connections", false),
         ("idle-timeout-ms", false), ("request-timeout-ms", false), ("drain-timeout-ms", false), ("log-level", false),
         ("log-format", false), ("log-denials", false), ("listener-label", true), ("metrics-token-file", false),
-        ("listener", true), ("ready-fd", false), ("metrics-fd", false), ("metrics-slot", false),
+        ("limits-from", false), ("cluster-node", false), ("cluster-max-nodes", false), ("listener", true),
+        ("ready-fd", false), ("metrics-fd", false), ("metrics-slot", false),
     ]
 
     /// The document as text, ready for ``environmentName``.
@@ -91,6 +92,9 @@ public struct WorkerDocument: Sendable, Equatable {
         ]
         lines += configuration.listenerLabels.map { ("listener-label", $0) }
         lines.append(("metrics-token-file", configuration.metricsTokenFile))
+        lines.append(("limits-from", configuration.limitsFrom))
+        lines.append(("cluster-node", configuration.clusterNode))
+        lines.append(("cluster-max-nodes", "\(configuration.clusterMaxNodes)"))
         lines += self.listeners.map { ("listener", $0.workerToken) }
         lines.append(("ready-fd", self.readyFD.map { "\($0)" }))
         lines.append(("metrics-fd", self.metricsFD.map { "\($0)" }))
@@ -100,7 +104,8 @@ public struct WorkerDocument: Sendable, Equatable {
     }
 
     /// Reads a document written by ``encoded``, or throws a ``ConfigurationError`` naming the field at fault.
-    public init(decoding text: String) throws(ConfigurationError) {
+    /// A document without listeners is refused unless `expectingListeners` is off (the cluster agent serves none).
+    public init(decoding text: String, expectingListeners: Bool = true) throws(ConfigurationError) {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
         guard let first = lines.first, first == Self.versionLine else {
@@ -174,6 +179,9 @@ public struct WorkerDocument: Sendable, Equatable {
         configuration.logDenials = try fields.bool("log-denials")
         configuration.listenerLabels = fields.all("listener-label")
         configuration.metricsTokenFile = fields.optional("metrics-token-file")
+        configuration.limitsFrom = fields.optional("limits-from")
+        configuration.clusterNode = fields.optional("cluster-node") ?? ""
+        configuration.clusterMaxNodes = try fields.int("cluster-max-nodes")
         self.configuration = configuration
         self.listeners = try fields.all("listener").map { token throws(ConfigurationError) -> ListeningSocket in
             guard let socket = ListeningSocket.fromWorkerToken(Substring(token)) else {
@@ -181,7 +189,9 @@ public struct WorkerDocument: Sendable, Equatable {
             }
             return socket
         }
-        guard !self.listeners.isEmpty else { throw ConfigurationError("worker configuration: no `listener` field") }
+        guard !self.listeners.isEmpty || !expectingListeners else {
+            throw ConfigurationError("worker configuration: no `listener` field")
+        }
         self.readyFD = try fields.optional("ready-fd").map { text throws(ConfigurationError) -> CInt in
             guard let fd = CInt(text), fd >= 0 else { throw fields.malformed("ready-fd", text) }
             return fd

@@ -3,27 +3,27 @@ import KeygateCore
 /// What keygate accepts for each administrator-supplied key property.
 ///
 /// Each function returns the value to store (possibly normalised) or throws a ``KeyValidationError`` naming the field.
-enum KeyFieldRules {
+package enum KeyFieldRules {
     /// Longest name or owner, in characters.
-    static let maximumLabelLength = 200
+    package static let maximumLabelLength = 200
     /// Longest scope or origin, in bytes.
-    static let maximumWordLength = 256
+    package static let maximumWordLength = 256
     /// Largest metadata document, in bytes.
-    static let maximumMetadataBytes = 65_536
+    package static let maximumMetadataBytes = 65_536
 
-    static func name(_ name: String) throws(KeyValidationError) -> String {
+    package static func name(_ name: String) throws(KeyValidationError) -> String {
         guard name.contains(where: { !$0.isWhitespace }) else {
             throw KeyValidationError(field: "name", reason: "must not be empty")
         }
         return try Self.label(name, field: "name")
     }
 
-    static func owner(_ owner: String) throws(KeyValidationError) -> String {
+    package static func owner(_ owner: String) throws(KeyValidationError) -> String {
         try Self.label(owner, field: "owner")
     }
 
     /// Scopes without duplicates, in the order given.
-    static func scopes(_ scopes: [String]) throws(KeyValidationError) -> [String] {
+    package static func scopes(_ scopes: [String]) throws(KeyValidationError) -> [String] {
         var unique: [String] = []
         for scope in scopes {
             try Self.word(scope, field: "scopes")
@@ -33,7 +33,7 @@ enum KeyFieldRules {
     }
 
     /// Origins without duplicates; each is `null` or `scheme://host[:port]` with no path.
-    static func origins(_ origins: [String]) throws(KeyValidationError) -> [String] {
+    package static func origins(_ origins: [String]) throws(KeyValidationError) -> [String] {
         var unique: [String] = []
         for origin in origins {
             try Self.word(origin, field: "origins")
@@ -51,7 +51,7 @@ enum KeyFieldRules {
         return unique
     }
 
-    static func metadata(_ metadataJSON: String) throws(KeyValidationError) -> String {
+    package static func metadata(_ metadataJSON: String) throws(KeyValidationError) -> String {
         guard metadataJSON.utf8.count <= Self.maximumMetadataBytes else {
             throw KeyValidationError(field: "metadata", reason: "is larger than \(Self.maximumMetadataBytes) bytes")
         }
@@ -61,7 +61,7 @@ enum KeyFieldRules {
         return metadataJSON
     }
 
-    static func prefix(_ prefix: String) throws(KeyValidationError) -> String {
+    package static func prefix(_ prefix: String) throws(KeyValidationError) -> String {
         guard APIKeyFormat.isValidPrefix(prefix) else {
             throw KeyValidationError(
                 field: "prefix",
@@ -70,14 +70,14 @@ enum KeyFieldRules {
         return prefix
     }
 
-    static func newExpiry(_ expiresAtSeconds: Int64?, now: Int64) throws(KeyValidationError) -> Int64? {
+    package static func newExpiry(_ expiresAtSeconds: Int64?, now: Int64) throws(KeyValidationError) -> Int64? {
         if let expiresAtSeconds, expiresAtSeconds <= now {
             throw KeyValidationError(field: "expires", reason: "must be in the future for a new key")
         }
         return expiresAtSeconds
     }
 
-    static func grace(_ graceSeconds: Int64) throws(KeyValidationError) -> Int64 {
+    package static func grace(_ graceSeconds: Int64) throws(KeyValidationError) -> Int64 {
         guard graceSeconds >= 0 else { throw KeyValidationError(field: "grace", reason: "must not be negative") }
         return graceSeconds
     }

@@ -7,26 +7,26 @@ import KeygateCore
 /// becomes ``unmatchableNetwork`` rather than disappearing, because an allowlist that loses all its entries would
 /// read as "any network". Limit specs that do not parse or do not fit a counter record (``KeygateCore/PolicyWords``),
 /// or a plan that is named but missing, give the key ``KeygateCore/PolicySet/invalidLimitSpec``, which admits nothing.
-enum KeyRow {
+package enum KeyRow {
     /// The `keys` columns, qualified with the alias `k`, then its plan's (alias `p`), in the order
     /// ``record(from:)`` reads them. Select them ``from`` ``source``.
-    static let columns = """
+    package static let columns = """
         k.id, k.slot, k.display_prefix, k.name, k.owner, k.scopes, k.status, k.created_at, k.expires_at, \
         k.last_used_at, k.metadata, k.allowed_cidrs, k.allowed_origins, \
         k.plan, k.rate_limits, k.quotas, k.credits, k.credit_refill, \
         p.name, p.rate_limits, p.quotas, p.credits, p.credit_refill
         """
     /// How many columns ``columns`` lists; a query may select more after them.
-    static let columnCount: Int32 = 23
+    package static let columnCount: Int32 = 23
     /// The tables ``columns`` come from: each key with its plan, if any.
-    static let source = "keys AS k LEFT JOIN plans AS p ON p.name = k.plan"
+    package static let source = "keys AS k LEFT JOIN plans AS p ON p.name = k.plan"
 
     /// Stands in for a stored network that does not parse: `::/128`, the unspecified address, which RFC 4291
     /// §2.5.2 forbids as a source address, so no client matches it.
-    static let unmatchableNetwork = CIDR("::/128")!
+    package static let unmatchableNetwork = CIDR("::/128")!
 
     /// The key in the current row of `statement`, whose first columns are ``columns``.
-    static func record(from statement: borrowing Statement) -> KeyRecord {
+    package static func record<Row: RowReading & ~Copyable>(from statement: borrowing Row) -> KeyRecord {
         KeyRecord(
             id: statement.text(at: 0),
             slot: Int(clamping: statement.int64(at: 1)),
@@ -46,7 +46,7 @@ enum KeyRow {
     }
 
     /// The effective policies of the current row: columns 13-22 of ``columns``.
-    static func policies(from statement: borrowing Statement) -> PolicySet {
+    package static func policies<Row: RowReading & ~Copyable>(from statement: borrowing Row) -> PolicySet {
         let policies: PolicySet
         do {
             let own = try Self.policies(from: statement, at: 14)
@@ -66,7 +66,9 @@ enum KeyRow {
     }
 
     /// The policies stored in the four columns `rate_limits, quotas, credits, credit_refill` from `first` on.
-    static func policies(from statement: borrowing Statement, at first: Int32) throws(LimitSpecError) -> PolicySet {
+    package static func policies<Row: RowReading & ~Copyable>(
+        from statement: borrowing Row, at first: Int32
+    ) throws(LimitSpecError) -> PolicySet {
         PolicySet(
             rateLimits: try PolicySpecText.rateLimits(statement.text(at: first)),
             quotas: try PolicySpecText.quotas(statement.text(at: first + 1)),
@@ -75,27 +77,27 @@ enum KeyRow {
     }
 
     /// `words` joined with single spaces; the words are validated to contain no whitespace.
-    static func joined(_ words: [String]) -> String {
+    package static func joined(_ words: [String]) -> String {
         words.joined(separator: " ")
     }
 
     /// `networks` in CIDR notation, joined with single spaces.
-    static func joined(_ networks: [CIDR]) -> String {
+    package static func joined(_ networks: [CIDR]) -> String {
         networks.map(\.description).joined(separator: " ")
     }
 
     /// The space-separated words of `text`.
-    static func words(_ text: String) -> [String] {
+    package static func words(_ text: String) -> [String] {
         text.split(separator: " ").map(String.init)
     }
 
     /// The stored networks, each unparsable entry replaced by ``unmatchableNetwork``.
-    static func networks(_ text: String) -> [CIDR] {
+    package static func networks(_ text: String) -> [CIDR] {
         text.split(separator: " ").map { CIDR($0) ?? Self.unmatchableNetwork }
     }
 
     /// The stored origins; text holding only spaces (never written by keygate) keeps one unmatchable entry.
-    static func origins(_ text: String) -> [String] {
+    package static func origins(_ text: String) -> [String] {
         let origins = Self.words(text)
         return origins.isEmpty && !text.isEmpty ? [text] : origins
     }

@@ -10,7 +10,7 @@ extension KeyStore {
     }
 
     /// Throws ``KeyValidationError`` unless every row has a `YYYY-MM-DD` day and counts that are not negative.
-    static func requireUsage(_ rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)]) throws {
+    package static func requireUsage(_ rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)]) throws {
         for row in rows {
             try Self.requireDay(row.day)
             guard row.admitted >= 0, row.rejected >= 0 else {
@@ -53,7 +53,7 @@ extension KeyStore {
     }
 
     /// Throws ``KeyValidationError`` unless `day` has the shape `YYYY-MM-DD`, so that days sort as text.
-    static func requireDay(_ day: String) throws(KeyValidationError) {
+    package static func requireDay(_ day: String) throws(KeyValidationError) {
         let bytes = Array(day.utf8)
         let isDigit: (UInt8) -> Bool = { (0x30...0x39).contains($0) }
         guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D,

@@ -27,12 +27,7 @@ public final class KeyStore {
     /// The key's plan must exist, and its own limits may hold one rate limit per period and one quota per window
     /// (``KeyValidationError`` otherwise); they are stored as canonical specs (``PolicySpecText``).
     public func create(_ new: NewKey, now: Int64, actor: String) throws -> (record: KeyRecord, secret: String) {
-        let hasher = try SHA256Hasher()
-        return try self.connection.writeTransaction { () throws -> (record: KeyRecord, secret: String) in
-            let slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
-            let (id, secret) = try self.insert(new, slot: slot, hasher: hasher, now: now, actor: actor)
-            return (try self.find(id: id)!, secret)
-        }
+        try self.creatingKey(new, now: now, actor: actor)
     }
 
     /// Creates every key of `keys` in one transaction (all or none, each audited as by ``create(_:now:actor:)``)
@@ -46,57 +41,11 @@ public final class KeyStore {
             var slot = try self.connection.int64(Self.freeSlotSQL) ?? 0
             for new in keys {
                 if try self.keyID(forSlot: Int(slot)) != nil { slot = try self.connection.int64(Self.freeSlotSQL) ?? 0 }
-                secrets.append(try self.insert(new, slot: slot, hasher: hasher, now: now, actor: actor).secret)
+                secrets.append(try self.insertingKey(new, slot: slot, hasher: hasher, now: now, actor: actor).secret)
                 slot += 1
             }
             return secrets
         }
-    }
-
-    /// Validates `new` and inserts it at the free `slot` with a fresh secret; call inside a write transaction.
-    private func insert(
-        _ new: NewKey, slot: Int64, hasher: SHA256Hasher, now: Int64, actor: String
-    ) throws -> (id: String, secret: String) {
-        let name = try KeyFieldRules.name(new.name)
-        let owner = try KeyFieldRules.owner(new.owner)
-        let scopes = try KeyFieldRules.scopes(new.scopes)
-        let origins = try KeyFieldRules.origins(new.allowedOrigins)
-        let metadata = try KeyFieldRules.metadata(new.metadataJSON)
-        let prefix = try KeyFieldRules.prefix(new.prefix)
-        let expiresAtSeconds = try KeyFieldRules.newExpiry(new.expiresAtSeconds, now: now)
-        let plan = try new.plan.map(LimitFieldRules.planName)
-        let rateLimits = try LimitFieldRules.rateLimits(new.rateLimits ?? [])
-        let quotas = try LimitFieldRules.quotas(new.quotas ?? [])
-        let credits = try new.credits.map(LimitFieldRules.credits)
-        let secret = try Self.randomText { APIKeyFormat.make(prefix: prefix, randomBytes: $0) }
-        let id = try Self.randomText { KeyIdentifier.make(randomBytes: $0) }
-        let displayPrefix = APIKeyFormat.displayPrefix(of: secret)
-        if let plan { try self.requirePlan(named: plan) }
-        try self.connection.execute(
-            """
-            INSERT INTO keys (id, slot, display_prefix, name, owner, scopes, status, created_at, expires_at, \
-            metadata, allowed_cidrs, allowed_origins, plan, rate_limits, quotas, credits, credit_refill) \
-            VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(id), .integer(slot), .text(displayPrefix), .text(name), .text(owner),
-                .text(KeyRow.joined(scopes)), .integer(now), SQLValue(expiresAtSeconds), .text(metadata),
-                .text(KeyRow.joined(new.allowedNetworks)), .text(KeyRow.joined(origins)),
-                plan.map { .text($0) } ?? .null, .text(PolicySpecText.joined(rateLimits)),
-                .text(PolicySpecText.joined(quotas)), SQLValue(credits?.initial),
-                credits.flatMap { PolicySpecText.spec($0.refill) }.map { .text($0) } ?? .null,
-            ])
-        try self.connection.execute(
-            "INSERT INTO key_secrets (digest, key_id, created_at, retires_at) VALUES (?, ?, ?, NULL)",
-            [.blob(hasher.digest(secret).bytes), .text(id), .integer(now)])
-        let limitNotes =
-            (plan.map { ["plan=\($0)"] } ?? [])
-            + LimitFieldRules.notes(rateLimits: rateLimits, quotas: quotas, credits: credits)
-        try self.appendAudit(
-            now: now, actor: actor, action: "create", keyID: id,
-            detail: (["name=\(Self.quoted(name)) slot=\(slot) prefix=\(displayPrefix)"] + limitNotes)
-                .joined(separator: " "))
-        return (id, secret)
     }
 
     /// Every key in creation order; revoked keys only if `includeRevoked`.
@@ -137,14 +86,7 @@ public final class KeyStore {
 
     /// Deletes key `id` and its secrets, freeing its slot; `false` for an unknown id. The audit entries stay.
     public func delete(id: String, now: Int64, actor: String) throws -> Bool {
-        try self.connection.writeTransaction { () throws -> Bool in
-            guard let record = try self.find(id: id) else { return false }
-            try self.connection.execute("DELETE FROM keys WHERE id = ?", [.text(id)])
-            try self.appendAudit(
-                now: now, actor: actor, action: "delete", keyID: id,
-                detail: "name=\(Self.quoted(record.name)) slot=\(record.slot) prefix=\(record.displayPrefix)")
-            return true
-        }
+        try self.deletingKey(id: id, now: now, actor: actor)
     }
 
     /// The newest `limit` audit entries, newest first, for key `keyID` or for all keys when `nil`.
@@ -170,21 +112,14 @@ public final class KeyStore {
     }
 
     /// The smallest slot no key uses (the `keys.slot` index makes both probes lookups).
-    static let freeSlotSQL = """
+    package static let freeSlotSQL = """
         SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM keys WHERE slot = 0) THEN 0 ELSE (
             SELECT min(k.slot) + 1 FROM keys AS k WHERE NOT EXISTS (SELECT 1 FROM keys WHERE slot = k.slot + 1)
         ) END
         """
 
-    /// Appends one audit entry; call inside the transaction that makes the change.
-    func appendAudit(now: Int64, actor: String, action: String, keyID: String?, detail: String) throws(StoreError) {
-        try self.connection.execute(
-            "INSERT INTO audit (at, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?)",
-            [.integer(now), .text(actor), .text(action), keyID.map { .text($0) } ?? .null, .text(detail)])
-    }
-
     /// Text built by `make` from CSPRNG bytes, drawing more bytes in the (astronomically rare) case it runs out.
-    static func randomText(_ make: ([UInt8]) -> String?) throws(CryptoError) -> String {
+    package static func randomText(_ make: ([UInt8]) -> String?) throws(CryptoError) -> String {
         var bytes = try SecureRandom.bytes(count: 64)
         while true {
             if let text = make(bytes) { return text }
@@ -193,7 +128,7 @@ public final class KeyStore {
     }
 
     /// `text` in double quotes with `"` and `\` escaped, for audit details.
-    static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         var escaped = "\""
         for character in text {
             if character == "\"" || character == "\\" { escaped.append("\\") }

@@ -5,12 +5,12 @@ import KeygateCore
 /// Policies are re-read from their canonical specs (``PolicySpecText``), so a policy built in code is held to the
 /// same ranges as a typed spec, and what is stored reads back equal. Each function returns the policies to store,
 /// sorted by period or window, or throws a ``KeyValidationError`` naming the field.
-enum LimitFieldRules {
+package enum LimitFieldRules {
     /// Longest plan name, in bytes.
-    static let maximumPlanNameLength = 64
+    package static let maximumPlanNameLength = 64
 
     /// A plan name: 1-64 characters of `a-z`, `0-9`, `_` and `-`.
-    static func planName(_ name: String) throws(KeyValidationError) -> String {
+    package static func planName(_ name: String) throws(KeyValidationError) -> String {
         let isAllowed: (UInt8) -> Bool = {
             (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D
         }
@@ -23,7 +23,7 @@ enum LimitFieldRules {
     }
 
     /// Rate limits in canonical form, shortest period first; at most one per period.
-    static func rateLimits(_ limits: [RateLimitPolicy]) throws(KeyValidationError) -> [RateLimitPolicy] {
+    package static func rateLimits(_ limits: [RateLimitPolicy]) throws(KeyValidationError) -> [RateLimitPolicy] {
         var canonical: [RateLimitPolicy] = []
         for limit in limits {
             guard let spec = PolicySpecText.spec(limit) else {
@@ -47,7 +47,7 @@ enum LimitFieldRules {
     }
 
     /// Quotas in canonical form, daily first; at most one per window.
-    static func quotas(_ quotas: [QuotaPolicy]) throws(KeyValidationError) -> [QuotaPolicy] {
+    package static func quotas(_ quotas: [QuotaPolicy]) throws(KeyValidationError) -> [QuotaPolicy] {
         var canonical: [QuotaPolicy] = []
         for quota in quotas {
             let parsed: QuotaPolicy
@@ -65,7 +65,7 @@ enum LimitFieldRules {
     }
 
     /// A credit policy in canonical form (balance 0 to 1,000,000,000, refill day 1-31).
-    static func credits(_ credits: CreditPolicy) throws(KeyValidationError) -> CreditPolicy {
+    package static func credits(_ credits: CreditPolicy) throws(KeyValidationError) -> CreditPolicy {
         do {
             return try CreditPolicy.parse(initial: String(credits.initial), refill: PolicySpecText.spec(credits.refill))
         } catch {
@@ -74,23 +74,24 @@ enum LimitFieldRules {
     }
 
     /// The audit note for a key's or plan's rate limits, e.g. `limits="10/s 1000/hour"`.
-    static func note(_ rateLimits: [RateLimitPolicy]) -> String {
+    package static func note(_ rateLimits: [RateLimitPolicy]) -> String {
         "limits=\"\(PolicySpecText.joined(rateLimits))\""
     }
 
     /// The audit note for quotas, e.g. `quotas="100000/month"`.
-    static func note(_ quotas: [QuotaPolicy]) -> String {
+    package static func note(_ quotas: [QuotaPolicy]) -> String {
         "quotas=\"\(PolicySpecText.joined(quotas))\""
     }
 
     /// The audit note for credits, e.g. `credits=5000 refill=1000/month@15`, or `credits=none`.
-    static func note(_ credits: CreditPolicy?) -> String {
+    package static func note(_ credits: CreditPolicy?) -> String {
         guard let credits else { return "credits=none" }
         return "credits=\(credits.initial)" + (PolicySpecText.spec(credits.refill).map { " refill=\($0)" } ?? "")
     }
 
     /// The audit notes for the limits a new key or plan sets; empty ones are left out.
-    static func notes(rateLimits: [RateLimitPolicy], quotas: [QuotaPolicy], credits: CreditPolicy?) -> [String] {
+    package static func notes(rateLimits: [RateLimitPolicy], quotas: [QuotaPolicy], credits: CreditPolicy?) -> [String]
+    {
         var notes: [String] = []
         if !rateLimits.isEmpty { notes.append(Self.note(rateLimits)) }
         if !quotas.isEmpty { notes.append(Self.note(quotas)) }

@@ -164,6 +164,20 @@ public final class CounterTable: @unchecked Sendable {
         return evaluation
     }
 
+    /// Counts one request of the key `owner` in `slot`, admitted or rejected, without any policy (its limits were
+    /// decided elsewhere: shared with other hosts). A slot another key had restarts from zero, as in ``admit``.
+    public func count(slot: Int, owner: UInt64, admitted: Bool) {
+        guard slot < self.capacity else { return }
+        let record = self.record(slot: slot)
+        guard let token = self.lease.acquire(record.lease) else { return }
+        if owner != 0 && record.owner != owner {
+            record.clearAllButLease()
+            record.owner = owner
+        }
+        if admitted { record.countAdmitted() } else { record.countRejected() }
+        self.lease.release(record.lease, token: token)
+    }
+
     /// The pid holding `slot`'s lease at this moment, if any (to name a stuck process in a log line).
     public func leaseHolder(slot: Int) -> Int32? {
         Lease.holder(self.record(slot: slot).lease)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import KeygateCore
+import KeygatePostgres
 import KeygateStore
 import KeygateSystem
 
@@ -108,7 +109,7 @@ extension Keys {
                 allowedOrigins: try KeyArguments.origins(self.allowOrigins), prefix: self.prefix, plan: self.plan,
                 rateLimits: try self.limitOptions.rateLimitPolicies, quotas: try self.limitOptions.quotaPolicies,
                 credits: try self.limitOptions.creditPolicy)
-            let keys = try KeyStore(path: try self.store.creatingPath(), create: true)
+            let keys = try self.store.openStore(create: true)
             let (record, secret) = try keys.create(new, now: now, actor: StoreOptions.actor)
             KeyArguments.print(record, secret: secret, json: self.json)
         }
@@ -121,7 +122,7 @@ extension Keys {
         @Flag(help: "Print a JSON array.") var json = false
 
         func run() throws {
-            let keys = try KeyStore(path: self.store.path, create: false)
+            let keys = try self.store.openStore(create: false)
             let records = try keys.list(includeRevoked: self.all)
             if self.json {
                 print(JSONValue.array(records.map { $0.json() }).text)
@@ -148,7 +149,7 @@ extension Keys {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let keys = try KeyStore(path: self.store.path, create: false)
+            let keys = try self.store.openStore(create: false)
             guard let record = try keys.find(id: self.id) else { throw CLIError("no key with id \(self.id)") }
             let secrets = try keys.secrets(id: self.id)
             let audit = try keys.auditLog(keyID: self.id, limit: 10)
@@ -247,7 +248,7 @@ extension Keys {
             if self.noCredits { change.credits = .some(nil) }
             if self.disable { change.status = .disabled }
             if self.enable { change.status = .active }
-            let keys = try KeyStore(path: self.store.path, create: false)
+            let keys = try self.store.openStore(create: false)
             guard let record = try keys.update(id: self.id, change, now: now, actor: StoreOptions.actor) else {
                 throw CLIError("no key with id \(self.id)")
             }
@@ -263,7 +264,7 @@ extension Keys {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let keys = try KeyStore(path: self.store.path, create: false)
+            let keys = try self.store.openStore(create: false)
             guard let record = try keys.revoke(id: self.id, now: Clock.nowSeconds(), actor: StoreOptions.actor) else {
                 throw CLIError("no key with id \(self.id)")
             }
@@ -289,7 +290,7 @@ extension Keys {
                 }
                 graceSeconds = seconds
             }
-            let keys = try KeyStore(path: self.store.path, create: false)
+            let keys = try self.store.openStore(create: false)
             guard
                 let (record, secret) = try keys.rotate(
                     id: self.id, graceSeconds: graceSeconds, now: Clock.nowSeconds(), actor: StoreOptions.actor)
@@ -305,7 +306,7 @@ extension Keys {
         @Argument(help: "The key id (kid_…).") var id: String
 
         func run() throws {
-            let keys = try KeyStore(path: self.store.path, create: false)
+            let keys = try self.store.openStore(create: false)
             guard try keys.delete(id: self.id, now: Clock.nowSeconds(), actor: StoreOptions.actor) else {
                 throw CLIError("no key with id \(self.id)")
             }
@@ -322,7 +323,7 @@ struct Audit: ParsableCommand {
     @Flag(help: "Print a JSON array.") var json = false
 
     func run() throws {
-        let keys = try KeyStore(path: self.store.path, create: false)
+        let keys = try self.store.openStore(create: false)
         let entries = try keys.auditLog(keyID: self.keyID, limit: self.limit)
         if self.json {
             print(
@@ -348,11 +349,17 @@ struct Audit: ParsableCommand {
 
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the database if needed and apply schema migrations.")
+        abstract: "Create the database if needed and apply schema migrations.", aliases: ["init"])
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        _ = try KeyStore(path: try self.store.creatingPath(), create: true)
-        print("\(self.store.path): schema version \(Migrations.currentVersion)")
+        switch DatabaseLocation(self.store.path) {
+        case .postgres(let url):
+            _ = try PostgresKeyStore(url: url, create: true)
+            print("\(url.redacted): schema version \(PostgresSchema.currentVersion)")
+        default:
+            _ = try self.store.openStore(create: true)
+            print("\(self.store.path): schema version \(Migrations.currentVersion)")
+        }
     }
 }

@@ -27,7 +27,7 @@ extension Plans {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let keys = try KeyStore(path: try self.store.creatingPath(), create: true)
+            let keys = try self.store.openStore(create: true)
             let plan = try keys.createPlan(
                 name: self.name, rateLimits: try self.limitOptions.rateLimitPolicies ?? [],
                 quotas: try self.limitOptions.quotaPolicies ?? [], credits: try self.limitOptions.creditPolicy,
@@ -46,7 +46,7 @@ extension Plans {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let keys = try KeyStore(path: self.store.path, create: false)
+            let keys = try self.store.openStore(create: false)
             let credits: CreditPolicy?? =
                 self.noCredits ? .some(nil) : try self.limitOptions.creditPolicy.map { .some($0) }
             guard
@@ -65,7 +65,7 @@ extension Plans {
         @Flag(help: "Print a JSON array.") var json = false
 
         func run() throws {
-            let plans = try KeyStore(path: self.store.path, create: false).plans()
+            let plans = try self.store.openStore(create: false).plans()
             if self.json {
                 print(
                     JSONValue.array(
@@ -84,7 +84,7 @@ extension Plans {
 
         func run() throws {
             guard
-                try KeyStore(path: self.store.path, create: false).deletePlan(
+                try self.store.openStore(create: false).deletePlan(
                     name: self.name, now: Clock.nowSeconds(), actor: StoreOptions.actor)
             else { throw CLIError("no plan named \(self.name)") }
             print("deleted plan \(self.name)")
@@ -104,7 +104,7 @@ struct Usage: ParsableCommand {
         if let since = self.since, Timestamp.parse(since) == nil || since.count != 10 {
             throw ValidationError("--since \(since): use a date such as 2026-11-01")
         }
-        let keys = try KeyStore(path: self.store.path, create: false)
+        let keys = try self.store.openStore(create: false)
         guard try keys.find(id: self.id) != nil else { throw CLIError("no key with id \(self.id)") }
         let days = try keys.usage(keyID: self.id, sinceDay: self.since)
         if self.json {

@@ -48,6 +48,7 @@ extension Serve {
             prepared.counters = table
             prepared.worker.countersFileID = table.mapping.fileID
         }
+        try Self.prepareCluster(configuration.worker)
         if let path = configuration.worker.ipTablePath {
             do {
                 _ = try IPTable(path: path, capacity: configuration.worker.ipTableCapacity, rebuild: rebuild)

@@ -96,11 +96,28 @@ struct ServeOptions: ParsableArguments {
         name: .customLong("metrics-token-file"),
         help: "/metrics answers only requests with `Authorization: Bearer <this file's token>`.")
     var metricsTokenFile: String?
+    @Option(
+        name: .customLong("limits-from"),
+        help: ArgumentHelp(
+            "Share keys' rate limits and quotas with other hosts through this Redis 7 (redis://HOST:PORT); one agent "
+                + "process per host leases permits, workers never wait on Redis for more than 2 ms.",
+            valueName: "url"))
+    var limitsFrom: String?
+    @Option(
+        name: .customLong("cluster-node"),
+        help: "This host's name among the hosts sharing limits (default: the host name and --db path).")
+    var clusterNode: String?
+    @Option(
+        name: .customLong("cluster-max-nodes"),
+        help: "The most hosts sharing limits: while Redis is unreachable each admits 1/N of a rate limit.")
+    var clusterMaxNodes: Int = 4
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     /// Set only by the supervisor, which hands the worker its configuration in ``WorkerDocument/environmentName``.
     @Flag(name: .customLong("worker"), help: .hidden) var worker = false
     /// Set only by the supervisor for the process that serves `--metrics-listen`.
     @Flag(name: .customLong("metrics-server"), help: .hidden) var metricsServer = false
+    /// Set only by the supervisor for the process that leases shared limits from Redis (`--limits-from`).
+    @Flag(name: .customLong("cluster-agent"), help: .hidden) var clusterAgent = false
 
     /// Names in a config file that are flags (`name = true`) rather than options.
     static let flagNames: Set<String> = [
@@ -120,8 +137,9 @@ struct Serve: ParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() throws {
-        if self.options.worker || self.options.metricsServer {
-            return try Self.runHandedWorker(metricsServer: self.options.metricsServer)
+        if self.options.worker || self.options.metricsServer || self.options.clusterAgent {
+            return try Self.runHandedWorker(
+                metricsServer: self.options.metricsServer, clusterAgent: self.options.clusterAgent)
         }
         var commandLine = Array(CommandLine.arguments.dropFirst().drop { $0 != "serve" }.dropFirst())
         if CommandLine.arguments.count == 1 {
@@ -181,7 +199,7 @@ struct Serve: ParsableCommand {
 
     /// A worker spawned by the supervisor: decodes the ``WorkerDocument`` it was handed and serves, or refuses to
     /// start (exit 78, EX_CONFIG) with a message naming what is wrong with the document.
-    static func runHandedWorker(metricsServer: Bool) throws {
+    static func runHandedWorker(metricsServer: Bool, clusterAgent: Bool = false) throws {
         _ = CKeygateLinux_set_parent_death_signal(SIGTERM)
         if getppid() == 1 { throw ExitCode(0) }  // the supervisor died before we could ask to follow it
         let document: WorkerDocument
@@ -191,7 +209,7 @@ struct Serve: ParsableCommand {
                     "no worker configuration in the environment: `serve --worker` is started only by keygate's "
                         + "supervisor")
             }
-            document = try WorkerDocument(decoding: String(cString: text))
+            document = try WorkerDocument(decoding: String(cString: text), expectingListeners: !clusterAgent)
             unsetenv(WorkerDocument.environmentName)
         } catch {
             StderrLogHandler.bootstrap(level: .info)
@@ -203,6 +221,7 @@ struct Serve: ParsableCommand {
             level: configuration.logLevel, format: configuration.logFormat,
             keyQueryParameter: configuration.policy.queryParameter)
         let logger = Logger(label: "keygate")
+        if clusterAgent { return try Self.runClusterAgent(configuration, readyFD: document.readyFD, logger: logger) }
         var metrics: (table: MetricsTable, slot: Int)?
         if let fd = document.metricsFD {
             do {

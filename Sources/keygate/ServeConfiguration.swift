@@ -15,6 +15,8 @@ struct ServeInput {
     var environment: [String: String]
     /// Online processors: the default worker count is half of them.
     var processorCount: Int
+    /// This machine's name: the default `--cluster-node`.
+    var hostName = "localhost"
 
     /// Reads the environment and the config file `commandLine` names (the only I/O before resolving).
     static func gathering(commandLine: [String]) throws(ConfigurationError) -> ServeInput {
@@ -25,6 +27,10 @@ struct ServeInput {
         var input = ServeInput(
             commandLine: commandLine, configFile: nil, environment: environment,
             processorCount: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        var name = [CChar](repeating: 0, count: 256)
+        if gethostname(&name, name.count - 1) == 0 {
+            input.hostName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         if let path = input.configPath {
             do { input.configFile = (path, try ConfigFile.text(at: path)) } catch {
                 throw error as? ConfigurationError ?? ConfigurationError("--config \(path): \(error)")
@@ -196,6 +202,22 @@ extension ServeConfiguration {
         worker.logDenials = options.logDenials
         worker.listenerLabels = options.listen
         worker.metricsTokenFile = options.metricsTokenFile
+        if let url = options.limitsFrom {
+            _ = try RedisAddress(parsing: url)
+            guard worker.countersPath != nil else {
+                throw ConfigurationError("--limits-from needs the counters file: drop --counters off")
+            }
+            guard workerCount > 0 else {
+                throw ConfigurationError(
+                    "--limits-from needs --workers 1 or more: the supervisor runs the agent that talks to Redis")
+            }
+            guard (1...1_024).contains(options.clusterMaxNodes) else {
+                throw ConfigurationError("--cluster-max-nodes must be 1-1024")
+            }
+            worker.limitsFrom = url
+            worker.clusterMaxNodes = options.clusterMaxNodes
+            worker.clusterNode = options.clusterNode ?? "\(input.hostName):\(database)"
+        }
         let metricsListeners = try Self.parsingMetricsListeners(
             options.metricsListen, hasToken: options.metricsTokenFile != nil, workerCount: workerCount)
         return ServeConfiguration(

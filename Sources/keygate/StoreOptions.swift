@@ -1,5 +1,8 @@
 import ArgumentParser
 import Glibc
+import KeygateCore
+import KeygatePostgres
+import KeygateStore
 
 /// `--db`, shared by every command that touches the key database; defaults from `KEYGATE_DB`.
 struct StoreOptions: ParsableArguments {
@@ -15,6 +18,22 @@ struct StoreOptions: ParsableArguments {
     var path: String {
         if let db { return db }
         return getenv("KEYGATE_DB").map { String(cString: $0) } ?? ""
+    }
+
+    /// The key store ``path`` names: a PostgreSQL server for a `postgresql://` or `postgres://` URL, else an SQLite
+    /// file (with `create`, created with its missing folders). A PostgreSQL database must have keygate's schema
+    /// already (`keygate init`); a URL of another scheme is refused.
+    func openStore(create: Bool) throws -> any KeyStoring {
+        switch DatabaseLocation(self.path) {
+        case .sqlite(let path):
+            return try KeyStore(path: create ? try self.creatingPath() : path, create: create)
+        case .postgres(let url):
+            return try PostgresKeyStore(url: url, create: false)
+        case .unsupported(let scheme):
+            throw CLIError(
+                "--db \(scheme)://…: keygate keeps keys in an SQLite file (a path) or in PostgreSQL "
+                    + "(postgresql://USER@HOST/DATABASE), not \(scheme)")
+        }
     }
 
     /// ``path`` after creating its missing parent folders (mode 0750, owned by the caller), for commands that may

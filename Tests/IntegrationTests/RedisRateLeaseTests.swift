@@ -112,4 +112,36 @@ struct RedisRateLeaseTests {
             return message.contains("WRONGTYPE")
         }
     }
+
+    @Test func aLimitTooLargeForExactIntegersIsKeptInDoublesWithinAPermit() throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        let lease = RedisRateLease(
+            connection: RedisConnection(host: "127.0.0.1", port: redis.port), timeoutMillis: 1_000)
+        // A billion an hour with a burst of a billion: burst · period is 3.6e18, past 2^53.
+        let policy = RateLimitPolicy(limit: 1_000_000_000, periodMicros: 3_600_000_000, burst: 1_000_000_000)
+        #expect(!RedisRateLease.isExact(policy))
+        var granted: Int64 = 0
+        for _ in 0..<10 {
+            guard case .granted(let permits) = try lease.lease(keyID: "kid_big", policy: policy, want: 100_000_000)
+            else {
+                Issue.record("a full bucket refused a lease")
+                return
+            }
+            granted += permits
+        }
+        #expect(granted == 1_000_000_000, "the whole burst, and no more")
+        // Empty now: the next permit is one interval (3.6 µs) away, give or take the calls' time.
+        guard case .exhausted(let retry) = try lease.lease(keyID: "kid_big", policy: policy, want: 1_000_000) else {
+            // The bucket refilled a little while the test ran: a few permits per microsecond, never the burst again.
+            return
+        }
+        #expect(retry <= 4)
+        #expect(try lease.giveBack(keyID: "kid_big", policy: policy, count: 500_000_000) == 500_000_000)
+        guard case .granted(let again) = try lease.lease(keyID: "kid_big", policy: policy, want: 600_000_000) else {
+            Issue.record("returned permits were not granted again")
+            return
+        }
+        #expect(again >= 500_000_000 && again < 500_100_000, "what came back, plus what refilled meanwhile")
+    }
 }

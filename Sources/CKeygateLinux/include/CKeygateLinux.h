@@ -50,4 +50,9 @@ int CKeygateLinux_is_socket_mode(unsigned int mode);
 int CKeygateLinux_guard_mapping(void *base, size_t length, int32_t *lost);
 /// Forgets a guard (before the mapping is unmapped).
 void CKeygateLinux_unguard_mapping(int index);
+/// Sleeps while the shared 32-bit word at `address` holds `expected`, for at most `timeout_millis` (FUTEX_WAIT on a
+/// word that other processes map too); 0 when woken, -1 with errno EAGAIN (the word differed), ETIMEDOUT or EINTR.
+int CKeygateLinux_futex_wait(uint32_t *address, uint32_t expected, int timeout_millis);
+/// Wakes every process sleeping in CKeygateLinux_futex_wait on `address`; how many were woken, or -1.
+int CKeygateLinux_futex_wake(uint32_t *address);
 #endif

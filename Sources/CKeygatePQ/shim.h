@@ -1,0 +1,4 @@
+#ifndef CKEYGATE_PQ_SHIM_H
+#define CKEYGATE_PQ_SHIM_H
+#include <libpq-fe.h>
+#endif
