@@ -7,17 +7,22 @@ import KeygateSystem
 ///
 /// Blocking calls, for the per-host agent (never a worker): each call writes a command and waits, with `poll`, for
 /// the whole reply until the deadline. After a timeout or any broken reply the connection is closed (a late reply
-/// would be read as the answer to the next command) and the next call reconnects. Not thread-safe.
+/// would be read as the answer to the next command) and the next call reconnects. Every new connection first sends
+/// the login's `AUTH` and `SELECT`, inside the same deadline. Not thread-safe.
 public final class RedisConnection {
     public let host: String
     public let port: UInt16
     private var fd: CInt = -1
+    private let login: RedisLogin
     private let limits: RESPDecoder.Limits
 
-    /// A connection to `host` (a numeric IPv4 address) and `port`, opened by the first call.
-    public init(host: String, port: UInt16, limits: RESPDecoder.Limits = RESPDecoder.Limits()) {
+    /// A connection to `host` (a numeric IPv4 address) and `port`, opened by the first call, logging in with `login`.
+    public init(
+        host: String, port: UInt16, login: RedisLogin = RedisLogin(), limits: RESPDecoder.Limits = RESPDecoder.Limits()
+    ) {
         self.host = host
         self.port = port
+        self.login = login
         self.limits = limits
     }
 
@@ -32,7 +37,10 @@ public final class RedisConnection {
     public func call(_ arguments: [String], timeoutMillis: Int) throws(RedisError) -> RESPValue {
         let deadline = Clock.monotonicMillis() + Int64(timeoutMillis)
         do {
-            if self.fd < 0 { try self.connect(deadline: deadline) }
+            if self.fd < 0 {
+                try self.connect(deadline: deadline)
+                try self.logIn(deadline: deadline)
+            }
             try self.write(RESPEncoder.command(arguments), deadline: deadline)
             return try self.readReply(deadline: deadline)
         } catch {
@@ -76,6 +84,19 @@ public final class RedisConnection {
         _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length)
         guard failure == 0 else {
             throw RedisError.system(SystemCallError(call: "connect", errno: Errno(failure), detail: self.endpoint))
+        }
+    }
+
+    /// Sends the login's commands; a refusal (a wrong password, a database that does not exist) is thrown with Redis's
+    /// message, which never contains the password.
+    private func logIn(deadline: Int64) throws(RedisError) {
+        for command in self.login.handshake {
+            try self.write(RESPEncoder.command(command), deadline: deadline)
+            let reply = try self.readReply(deadline: deadline)
+            guard reply == .simple("OK") else {
+                let message = if case .error(let text) = reply { text } else { "unexpected reply \(reply)" }
+                throw RedisError.refused(command[0], self.endpoint, message)
+            }
         }
     }
 
@@ -150,6 +171,8 @@ public enum RedisError: Error, Equatable, CustomStringConvertible {
     case protocolError(String)
     case badAddress(String)
     case system(SystemCallError)
+    /// Redis refused the login command (`AUTH`, `SELECT`) on `endpoint` with `message`.
+    case refused(String, String, String)
 
     public var description: String {
         switch self {
@@ -158,6 +181,10 @@ public enum RedisError: Error, Equatable, CustomStringConvertible {
         case .protocolError(let reason): "redis: broken reply: \(reason)"
         case .badAddress(let reason): "redis address \(reason)"
         case .system(let error): "redis: \(error)"
+        case .refused("AUTH", let endpoint, let message):
+            "redis \(endpoint): AUTH refused (\(message)); check the user and password (in the URL, its password_file "
+                + "or \(RedisEndpoint.passwordEnvironmentName))"
+        case .refused(let command, let endpoint, let message): "redis \(endpoint): \(command) refused (\(message))"
         }
     }
 

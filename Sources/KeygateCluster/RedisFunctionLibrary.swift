@@ -124,46 +124,59 @@ public struct RedisFunctionLibrary {
         end)
         """#
 
-    private let connection: RedisConnection
+    private let redis: any RedisCalling
     private let timeoutMillis: Int
 
-    /// Calls over `connection`, each bounded by `timeoutMillis`.
-    public init(connection: RedisConnection, timeoutMillis: Int) {
-        self.connection = connection
+    /// Calls over `redis` (one server or a cluster), each bounded by `timeoutMillis`.
+    public init(redis: any RedisCalling, timeoutMillis: Int) {
+        self.redis = redis
         self.timeoutMillis = timeoutMillis
     }
 
-    /// `FCALL function 1 key arguments…`, loading the library first when Redis does not have the function.
+    /// Calls over `connection`, each bounded by `timeoutMillis`.
+    public init(connection: RedisConnection, timeoutMillis: Int) {
+        self.init(redis: connection, timeoutMillis: timeoutMillis)
+    }
+
+    /// `FCALL function 1 key arguments…` on the node serving `key`, loading the library first when that node does not
+    /// have the function. Functions are kept per node, so the library goes to every master of a cluster.
     func call(_ function: String, key: String, arguments: [String]) throws(RedisLeaseError) -> RESPValue {
         let command = ["FCALL", function, "1", key] + arguments
-        var reply = try self.send(command)
+        var reply = try self.send { () throws(RedisError) in
+            try self.redis.call(command, key: key, timeoutMillis: self.timeoutMillis)
+        }
         if case .error(let message) = reply, message.hasPrefix("ERR Function not found") {
-            let loaded = try self.send(["FUNCTION", "LOAD", "REPLACE", Self.source])
-            guard loaded == .bulk(Array("keygate".utf8)) else {
-                throw RedisLeaseError.redis("FUNCTION LOAD: \(loaded)")
+            try self.load()
+            reply = try self.send { () throws(RedisError) in
+                try self.redis.call(command, key: key, timeoutMillis: self.timeoutMillis)
             }
-            reply = try self.send(command)
         }
         if case .error(let message) = reply { throw RedisLeaseError.redis(message) }
         return reply
     }
 
-    /// Loads (or replaces) the library now: at startup, so that a Redis without functions (before 7), a wrong address
-    /// or a Redis that refuses the library fails with a message saying what to fix.
+    /// Loads (or replaces) the library on every master now: at startup, so that a Redis without functions (before 7),
+    /// a wrong address or a Redis that refuses the library fails with a message saying what to fix; and whenever a
+    /// call finds a function missing.
     public func load() throws(RedisLeaseError) {
-        let loaded = try self.send(["FUNCTION", "LOAD", "REPLACE", Self.source])
-        if case .error(let message) = loaded {
-            if message.contains("unknown command") {
-                throw RedisLeaseError.redis("\(message): keygate needs Redis 7 or later (functions)")
-            }
-            throw RedisLeaseError.redis("FUNCTION LOAD: \(message)")
+        let replies = try self.send { () throws(RedisError) in
+            try self.redis.callEveryMaster(
+                ["FUNCTION", "LOAD", "REPLACE", Self.source], timeoutMillis: self.timeoutMillis)
         }
-        guard loaded == .bulk(Array("keygate".utf8)) else { throw RedisLeaseError.unexpectedReply("\(loaded)") }
+        for loaded in replies {
+            if case .error(let message) = loaded {
+                if message.contains("unknown command") {
+                    throw RedisLeaseError.redis("\(message): keygate needs Redis 7 or later (functions)")
+                }
+                throw RedisLeaseError.redis("FUNCTION LOAD: \(message)")
+            }
+            guard loaded == .bulk(Array("keygate".utf8)) else { throw RedisLeaseError.unexpectedReply("\(loaded)") }
+        }
     }
 
-    private func send(_ command: [String]) throws(RedisLeaseError) -> RESPValue {
+    private func send<Reply>(_ body: () throws(RedisError) -> Reply) throws(RedisLeaseError) -> Reply {
         do {
-            return try self.connection.call(command, timeoutMillis: self.timeoutMillis)
+            return try body()
         } catch {
             throw RedisLeaseError.connection(error)
         }

@@ -24,9 +24,14 @@ public struct RedisQuotaLease {
 
     private let functions: RedisFunctionLibrary
 
+    /// Leases over `redis` (one server or a cluster), each call bounded by `timeoutMillis`.
+    public init(redis: any RedisCalling, timeoutMillis: Int) {
+        self.functions = RedisFunctionLibrary(redis: redis, timeoutMillis: timeoutMillis)
+    }
+
     /// Leases over `connection`, each call bounded by `timeoutMillis`.
     public init(connection: RedisConnection, timeoutMillis: Int) {
-        self.functions = RedisFunctionLibrary(connection: connection, timeoutMillis: timeoutMillis)
+        self.init(redis: connection, timeoutMillis: timeoutMillis)
     }
 
     /// The Redis key of quota `policy` of key `keyID` in window `index`: the key id is the hash tag.

@@ -24,9 +24,14 @@ public struct RedisRateLease {
 
     private let functions: RedisFunctionLibrary
 
+    /// Leases over `redis` (one server or a cluster), each call bounded by `timeoutMillis`.
+    public init(redis: any RedisCalling, timeoutMillis: Int) {
+        self.functions = RedisFunctionLibrary(redis: redis, timeoutMillis: timeoutMillis)
+    }
+
     /// Leases over `connection`, each call bounded by `timeoutMillis`.
     public init(connection: RedisConnection, timeoutMillis: Int) {
-        self.functions = RedisFunctionLibrary(connection: connection, timeoutMillis: timeoutMillis)
+        self.init(redis: connection, timeoutMillis: timeoutMillis)
     }
 
     /// The Redis key of rate limit `policy` of key `keyID`: the key id is the hash tag.

@@ -236,19 +236,7 @@ public struct WorkerDocument: Sendable, Equatable {
 
     /// The value `escaping` wrote; `nil` for a `%` not followed by two hex digits.
     static func unescaping(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next(), let low = iterator.next(),
-                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-            else { return nil }
-            bytes.append(value)
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        PercentEscapes.decoded(text).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 

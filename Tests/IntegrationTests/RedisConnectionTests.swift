@@ -10,24 +10,34 @@ final class RedisServer {
     let scratch: Scratch
     private(set) var process: Process
 
-    init() throws {
+    private let arguments: [String]
+
+    /// Starts redis-server with `arguments` added to the defaults; `login` is what PING needs to get in.
+    init(arguments: [String] = [], login: RedisLogin = RedisLogin()) throws {
         self.scratch = try Scratch()
         self.port = Harness.freePort()
-        self.process = try Self.start(port: self.port, directory: self.scratch.path)
-        let client = RedisConnection(host: "127.0.0.1", port: self.port)
-        guard Harness.eventually({ (try? client.call(["PING"], timeoutMillis: 200)) == .simple("PONG") }) else {
+        self.arguments = arguments
+        self.process = try Self.start(port: self.port, directory: self.scratch.path, arguments: arguments)
+        guard Self.answers(port: self.port, login: login) else {
             self.stop()
             throw HarnessError("redis-server did not answer PING on port \(self.port)")
         }
     }
 
-    static func start(port: UInt16, directory: String) throws -> Process {
+    /// Whether the server on `port` answers PING (after logging in with `login`) within 10 s.
+    static func answers(port: UInt16, login: RedisLogin = RedisLogin()) -> Bool {
+        let client = RedisConnection(host: "127.0.0.1", port: port, login: login)
+        return Harness.eventually { (try? client.call(["PING"], timeoutMillis: 200)) == .simple("PONG") }
+    }
+
+    static func start(port: UInt16, directory: String, arguments: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = [
-            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory,
-            "--logfile", "\(directory)/redis.log",
-        ]
+        process.arguments =
+            [
+                "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory,
+                "--logfile", "\(directory)/redis.log",
+            ] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -47,7 +57,7 @@ final class RedisServer {
     /// Starts it again on the same port, empty.
     func restart() throws {
         self.kill()
-        self.process = try Self.start(port: self.port, directory: self.scratch.path)
+        self.process = try Self.start(port: self.port, directory: self.scratch.path, arguments: self.arguments)
     }
 
     /// Stops it with SIGKILL: it keeps no data to save, and a child spawned from a test thread may inherit a signal

@@ -108,7 +108,7 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
             guard !group.isEmpty, group.count <= 4 else { return nil }
             var value: UInt16 = 0
             for byte in group {
-                guard let digit = hexValue(byte) else { return nil }
+                guard let digit = byte.hexDigitValue else { return nil }
                 value = value << 4 | UInt16(digit)
             }
             if sawDoubleColon { tail.append(value) } else { head.append(value) }
@@ -138,14 +138,5 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
             if position < 4 { high = high << 16 | UInt64(group) } else { low = low << 16 | UInt64(group) }
         }
         return (high, low)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
