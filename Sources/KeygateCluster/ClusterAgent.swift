@@ -53,7 +53,10 @@ public final class ClusterAgent {
     private let table: ClusterLeaseTable
     private let counters: CounterTable?
     private let databasePath: String
-    private let connection: RedisConnection
+    private let connection: any RedisCalling
+    /// Set when a call could not reach Redis: the next connection may reach a Redis that restarted without its data,
+    /// so its run id is read before anything is leased.
+    private var reconnecting = true
     private let rates: RedisRateLease
     private let quotas: RedisQuotaLease
     private var breaker = CircuitBreaker()
@@ -75,17 +78,16 @@ public final class ClusterAgent {
     /// An agent leasing from Redis at `redisHost:redisPort` (`nil`: no Redis).
     public init(
         settings: Settings, table: ClusterLeaseTable, counters: CounterTable?, databasePath: String,
-        redisHost: String?, redisPort: UInt16, logger: Logger
+        redis: (any RedisCalling)?, logger: Logger
     ) {
-        self.leases = redisHost != nil
-        let redisHost = redisHost ?? "127.0.0.1"
+        self.leases = redis != nil
         self.settings = settings
         self.table = table
         self.counters = counters
         self.databasePath = databasePath
-        self.connection = RedisConnection(host: redisHost, port: redisPort)
-        self.rates = RedisRateLease(connection: self.connection, timeoutMillis: settings.callTimeoutMillis)
-        self.quotas = RedisQuotaLease(connection: self.connection, timeoutMillis: settings.callTimeoutMillis)
+        self.connection = redis ?? RedisConnection(host: "127.0.0.1", port: 1)  // never called without Redis
+        self.rates = RedisRateLease(redis: self.connection, timeoutMillis: settings.callTimeoutMillis)
+        self.quotas = RedisQuotaLease(redis: self.connection, timeoutMillis: settings.callTimeoutMillis)
         self.logger = logger
         table.setFallbackNodes(settings.maxNodes)
         // Opened now, not at the first cold key: a worker waits for that answer.
@@ -134,7 +136,7 @@ public final class ClusterAgent {
         let now = Clock.monotonicMillis()
         guard self.breaker.permission(nowMillis: now) != .skip else { return nil }
         // A new connection may reach a Redis that restarted without its data: learn that before leasing anything.
-        if !self.connection.isOpen && what != "membership" { self.checkRunID() }
+        if self.reconnecting && what != "membership" { self.checkRunID() }
         self.redisCalls += 1
         self.table.recordAgent(.redisCalls)
         do {
@@ -159,6 +161,7 @@ public final class ClusterAgent {
                 return nil
             }
             self.table.recordAgent(.redisFailures)
+            self.reconnecting = true
             let timedOut: Bool
             if case .connection(.timedOut) = error { timedOut = true } else { timedOut = false }
             let wasClosed = self.breaker.state == .closed
@@ -186,14 +189,17 @@ public final class ClusterAgent {
         let node = self.settings.nodeID
         let answer: Int64? = self.guarded("membership") { () throws(RedisLeaseError) -> Int64 in
             do throws(RedisError) {
-                let time = try connection.call(["TIME"], timeoutMillis: timeout)
+                let time = try connection.call(["TIME"], key: "keygate:nodes", timeoutMillis: timeout)
                 guard case .array(let parts?) = time, let first = parts.first, case .bulk(let bytes?) = first,
                     let seconds = Int64(String(decoding: bytes, as: UTF8.self))
                 else { throw RedisError.protocolError("TIME answered \(time)") }
-                _ = try connection.call(["ZADD", "keygate:nodes", "\(seconds)", node], timeoutMillis: timeout)
                 _ = try connection.call(
-                    ["ZREMRANGEBYSCORE", "keygate:nodes", "-inf", "\(seconds - 6)"], timeoutMillis: timeout)
-                let count = try connection.call(["ZCARD", "keygate:nodes"], timeoutMillis: timeout)
+                    ["ZADD", "keygate:nodes", "\(seconds)", node], key: "keygate:nodes", timeoutMillis: timeout)
+                _ = try connection.call(
+                    ["ZREMRANGEBYSCORE", "keygate:nodes", "-inf", "\(seconds - 6)"], key: "keygate:nodes",
+                    timeoutMillis: timeout)
+                let count = try connection.call(
+                    ["ZCARD", "keygate:nodes"], key: "keygate:nodes", timeoutMillis: timeout)
                 return count.integer ?? 1
             } catch {
                 throw RedisLeaseError.connection(error)
@@ -208,19 +214,25 @@ public final class ClusterAgent {
     /// Reads Redis's run id (`INFO server`); a new one means Redis restarted, maybe without its data: each quota's
     /// next lease then carries this host's checkpoint, the highest count Redis reported for it.
     private func checkRunID() {
-        let info: RESPValue
+        let infos: [RESPValue]
         do {
-            info = try self.connection.call(["INFO", "server"], timeoutMillis: self.settings.callTimeoutMillis)
+            // Every master's: on a Redis Cluster any one of them restarting empty loses its keys' counts.
+            infos = try self.connection.callEveryMaster(
+                ["INFO", "server"], timeoutMillis: self.settings.callTimeoutMillis)
         } catch {
             return  // the call that follows fails the same way and is counted by the breaker
         }
-        guard case .bulk(let text?) = info else { return }
-        var runID: String?
-        for line in String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline)
-        where line.hasPrefix("run_id:") {
-            runID = String(line.dropFirst("run_id:".count))
+        var runIDs: [String] = []
+        for info in infos {
+            guard case .bulk(let text?) = info else { return }
+            for line in String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline)
+            where line.hasPrefix("run_id:") {
+                runIDs.append(String(line.dropFirst("run_id:".count)))
+            }
         }
-        guard let runID else { return }
+        guard !runIDs.isEmpty else { return }
+        self.reconnecting = false
+        let runID = runIDs.sorted().joined(separator: ",")
         if let known = self.runID, known != runID {
             self.logger.warning(
                 "redis restarted (new run id): quota counts are reseeded from this host's checkpoints",
@@ -275,7 +287,7 @@ public final class ClusterAgent {
         let policies = state.policies
         guard policies.credits == nil, policies.stateCount <= ClusterLeaseTable.maximumPolicies else { return }
         // A Redis that restarted must be known before the first lease this round computes its checkpoints.
-        if !self.connection.isOpen && self.breaker.state == .closed { self.checkRunID() }
+        if self.reconnecting && self.breaker.state == .closed { self.checkRunID() }
         let nowMicros = Clock.nowMicros()
         self.estimateRate(&state, slot: slot, nowMicros: nowMicros)
         let need = self.table.need(slot: slot)

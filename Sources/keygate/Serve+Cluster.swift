@@ -32,14 +32,18 @@ extension Serve {
             }
         }
         guard let url = worker.limitsFrom else { return }
-        let address = try RedisAddress(parsing: url)
-        let connection = RedisConnection(host: address.host, port: address.port)
-        defer { connection.close() }
+        let endpoint = try Self.redisEndpoint(url)
         do {
-            try RedisFunctionLibrary(connection: connection, timeoutMillis: 2_000).load()
+            let client = try endpoint.client()
+            try RedisFunctionLibrary(redis: client, timeoutMillis: 2_000).load()
         } catch {
-            throw CLIError("--limits-from \(address.host):\(address.port): \(error)")
+            throw CLIError("--limits-from \(endpoint): \(error)")
         }
+    }
+
+    /// `--limits-from`'s endpoint, or an error naming the option.
+    static func redisEndpoint(_ url: String) throws(ConfigurationError) -> RedisEndpoint {
+        do { return try RedisEndpoint.parse(url) } catch { throw ConfigurationError("--limits-from: \(error)") }
     }
 
     /// The cluster agent the supervisor spawned: leases permits from Redis into the lease table until SIGTERM, then
@@ -53,8 +57,8 @@ extension Serve {
         let agent: ClusterAgent
         let mirror: KeyMirror?
         do {
-            let address = try configuration.limitsFrom.map { url throws(ConfigurationError) in
-                try RedisAddress(parsing: url)
+            let redis = try configuration.limitsFrom.map { url throws(ConfigurationError) in
+                try Self.redisEndpoint(url).client()
             }
             let table = try ClusterLeaseTable(
                 path: path, capacity: configuration.countersCapacity, opening: .openOrCreate)
@@ -68,8 +72,8 @@ extension Serve {
             agent = ClusterAgent(
                 settings: ClusterAgent.Settings(
                     nodeID: configuration.clusterNode, maxNodes: Int64(configuration.clusterMaxNodes)),
-                table: table, counters: counters, databasePath: configuration.databasePath, redisHost: address?.host,
-                redisPort: address?.port ?? 0, logger: logger)
+                table: table, counters: counters, databasePath: configuration.databasePath, redis: redis,
+                logger: logger)
 
         } catch {
             logger.critical("cluster agent cannot start", metadata: ["error": "\(error)"])
@@ -93,7 +97,8 @@ extension Serve {
         logger.info(
             "cluster agent leasing limits",
             metadata: [
-                "redis": "\(configuration.limitsFrom ?? "-")", "node": "\(configuration.clusterNode)",
+                "redis": "\(configuration.limitsFrom.flatMap { try? RedisEndpoint.parse($0).description } ?? "-")",
+                "node": "\(configuration.clusterNode)",
                 "keys_from": "\(configuration.keysFrom.map(PostgresURL.redacting) ?? "-")",
             ])
         agent.run {

@@ -222,7 +222,7 @@ extension ServeConfiguration {
             worker.strictKeyStaleness = options.strictKeyStaleness
         }
         if let url = options.limitsFrom {
-            _ = try RedisAddress(parsing: url)
+            _ = try Serve.redisEndpoint(url)
             guard worker.countersPath != nil else {
                 throw ConfigurationError("--limits-from needs the counters file: drop --counters off")
             }

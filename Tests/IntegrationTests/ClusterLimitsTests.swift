@@ -267,7 +267,7 @@ struct ClusterLimitsTests {
         let failing = scratch.file("failing.db")
         try FileManager.default.copyItem(atPath: database, toPath: failing)
         for (url, says) in [
-            ("ftp://127.0.0.1:6379", "unsupported"), ("redis://db.internal:6379", "numeric IPv4"),
+            ("ftp://127.0.0.1:6379", "unknown scheme"), ("redis://db.internal:6379", "numeric IPv4"),
             ("redis://127.0.0.1:\(Harness.freePort())", "connect"),
         ] {
             let started = Date()
@@ -360,5 +360,30 @@ struct ClusterLimitsTests {
         #expect(leased >= Int64(admitted))
         for host in hosts { host.stop() }  // SIGTERM: each agent gives its unspent permits back
         #expect(Self.count(try redis.command(["GET", quotaKey])) == Int64(admitted))
+    }
+
+    @Test func aQuotaIsExactAcrossHostsOnARedisCluster() throws {
+        let scratch = try Scratch()
+        let database = scratch.file("keys.db")
+        let keys = try (0..<3).map { _ in
+            try Harness.createKey(db: database, ["--quota", "200/day", "--limit", "100000/s"])
+        }
+        let cluster = try RedisCluster()
+        let passwordFile = scratch.file("redis-password")
+        try RedisCluster.password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let seeds = cluster.nodes.map { "127.0.0.1:\($0.port)" }.joined(separator: ",")
+        let url = "redis+cluster://\(seeds)?password_file=\(passwordFile)"
+        let hosts = try (0..<3).map {
+            try ClusterHost(name: "host\($0)", database: database, redisPort: cluster.nodes[0].port, limitsFrom: url)
+        }
+        // Three keys, whose counts live wherever their hash tags put them among the three masters.
+        for key in keys {
+            var total = Self.admitted(Self.load(hosts, key: key.secret, perHost: 100))
+            #expect(total <= 200)
+            for _ in 0..<10 where total < 200 { total += Self.admitted(Self.load(hosts, key: key.secret, perHost: 30)) }
+            print("quota 200/day over 3 hosts on a 3-master Redis Cluster, key \(key.id): \(total) admitted")
+            #expect(total == 200)
+        }
+        #expect(!hosts[0].logText.contains(RedisCluster.password), "the password is never logged")
     }
 }

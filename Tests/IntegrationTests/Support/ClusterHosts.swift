@@ -79,7 +79,7 @@ final class ClusterHost {
     /// (through a relay) unless it is `nil`.
     init(
         name: String, database: String? = nil, redisPort: UInt16?, keysFrom: PostgresStore? = nil,
-        workers: Int = 2, maxNodes: Int = 3, extra: [String] = []
+        limitsFrom: String? = nil, workers: Int = 2, maxNodes: Int = 3, extra: [String] = []
     ) throws {
         self.name = name
         self.scratch = try Scratch()
@@ -98,7 +98,11 @@ final class ClusterHost {
             "--workers", "\(workers)", "--cluster-node", name, "--cluster-max-nodes", "\(maxNodes)", "--log-level",
             "info",
         ]
-        if redisPort != nil { arguments += ["--limits-from", "redis://127.0.0.1:\(self.relay.port)"] }
+        if let limitsFrom {
+            arguments += ["--limits-from", limitsFrom]  // a Redis Cluster: the nodes' own addresses, no relay
+        } else if redisPort != nil {
+            arguments += ["--limits-from", "redis://127.0.0.1:\(self.relay.port)"]
+        }
         if let keysFrom {
             // The password from a file, as in production: never on the command line.
             let passwordFile = self.scratch.file("pg-password")
