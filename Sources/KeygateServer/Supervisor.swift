@@ -144,9 +144,11 @@ public final class Supervisor {
         signal(SIGPIPE, SIG_IGN)
         if self.metrics != nil { self.sides.append(SideProcess(role: .metricsServer)) }
         if self.plan.worker.clusterLeasesPath != nil { self.sides.append(SideProcess(role: .clusterAgent)) }
-        for index in self.sides.indices { self.spawnSide(index) }
+        // The agent first (workers wait for its heartbeat), the metrics server after the workers, as before.
+        for index in self.sides.indices where self.sides[index].role == .clusterAgent { self.spawnSide(index) }
         self.awaitClusterAgent()
         for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
+        for index in self.sides.indices where self.sides[index].role == .metricsServer { self.spawnSide(index) }
         self.logger.info(
             "keygate serving",
             metadata: [
