@@ -45,6 +45,8 @@ public final class ClusterAgent {
         var rate: Double = 0
         /// The highest count Redis reported per quota (by position) and window: the checkpoint for a reseed.
         var quotaUsed: [Int: (window: Int64, used: Int64)] = [:]
+        /// The credit balance as Redis last reported it: its checkpoint for a reseed.
+        var creditCheckpoint: RedisCreditLease.Checkpoint?
         /// When the slot was last looked up in the key store (limits may have changed).
         var loadedMillis: Int64
     }
@@ -59,6 +61,7 @@ public final class ClusterAgent {
     private var reconnecting = true
     private let rates: RedisRateLease
     private let quotas: RedisQuotaLease
+    private let credits: RedisCreditLease
     private var breaker = CircuitBreaker()
     private var slots: [Int: SlotState] = [:]
     private var store: KeyStore?
@@ -88,6 +91,7 @@ public final class ClusterAgent {
         self.connection = redis ?? RedisConnection(host: "127.0.0.1", port: 1)  // never called without Redis
         self.rates = RedisRateLease(redis: self.connection, timeoutMillis: settings.callTimeoutMillis)
         self.quotas = RedisQuotaLease(redis: self.connection, timeoutMillis: settings.callTimeoutMillis)
+        self.credits = RedisCreditLease(redis: self.connection, timeoutMillis: settings.callTimeoutMillis)
         self.logger = logger
         table.setFallbackNodes(settings.maxNodes)
         // Opened now, not at the first cold key: a worker waits for that answer.
@@ -239,6 +243,7 @@ public final class ClusterAgent {
                 metadata: ["run_id": "\(runID)"])
             for (slot, state) in self.slots {
                 for position in state.quotaUsed.keys { self.reseedWindows.insert("\(slot):\(position)") }
+                if state.creditCheckpoint != nil { self.reseedWindows.insert("\(slot):credits") }
             }
         }
         self.runID = runID
@@ -285,7 +290,7 @@ public final class ClusterAgent {
             var state = self.state(slot: slot, owner: owner)
         else { return }
         let policies = state.policies
-        guard policies.credits == nil, policies.stateCount <= ClusterLeaseTable.maximumPolicies else { return }
+        guard policies.stateCount <= ClusterLeaseTable.maximumPolicies else { return }
         // A Redis that restarted must be known before the first lease this round computes its checkpoints.
         if self.reconnecting && self.breaker.state == .closed { self.checkRunID() }
         let nowMicros = Clock.nowMicros()
@@ -332,23 +337,30 @@ public final class ClusterAgent {
             case .exhausted(let retryAfter): tags[index] = UInt64(nowMicros + retryAfter)
             }
         }
-        for (offset, quota) in policies.quotas.enumerated() {
-            let index = policies.rateLimits.count + offset
-            let window = quota.windowIndex(containing: nowMicros)
+        /// A quota's or the credits' chunk (scaleout §4.3): `clamp(⌈λ·1 s⌉, 1, max(1, ⌊unleased / 2N⌋))`, at least
+        /// what a waiting request needs; how many to ask for (`nil`: enough in hand) and the top-up point.
+        func chunk(_ index: Int, window: PermitWindow) -> (want: Int64, lowWater: Int64)? {
             let tag = record.tag(index)
-            let current = tag != 0 && LeasedPermits.window(ofQuotaTag: tag) == window
+            let current = LeasedPermits.isCurrent(tag, window)
             let held = current ? record.held(index) : 0
             if !current && record.held(index) > 0 {
                 // Permits of a past window: that window is over, nothing to give back to.
                 _ = self.table.update(slot: slot) { if $0.owner == owner { $0.setHeld(index, 0) } }
             }
-            let unleased = current ? LeasedPermits.unleased(ofQuotaTag: tag) : quota.limit
-            guard unleased > 0 || !current else { continue }
+            let unleased = current ? LeasedPermits.unleased(ofQuotaTag: tag) : window.limit
+            guard unleased > 0 || !current else { return nil }
             let cap = max(1, unleased / (2 * nodes))
             let size = max(min(max(Int64(state.rate.rounded(.up)), 1), cap), need)
-            lowWaters[index] = size / 2
-            guard held < max(size / 2, 1) || held < need else { continue }
-            let want = size - held
+            guard held < max(size / 2, 1) || held < need, size - held > 0 else { return (0, size / 2) }
+            return (size - held, size / 2)
+        }
+        for (offset, quota) in policies.quotas.enumerated() {
+            let index = policies.rateLimits.count + offset
+            let window = quota.windowIndex(containing: nowMicros)
+            guard let (want, lowWater) = chunk(index, window: PermitWindow(quota, nowMicros: nowMicros)) else {
+                continue
+            }
+            lowWaters[index] = lowWater
             guard want > 0 else { continue }
             let reseedKey = "\(slot):\(offset)"
             var floor: Int64 = 0
@@ -370,6 +382,17 @@ public final class ClusterAgent {
             grants[index] = permits
             tags[index] = LeasedPermits.quotaTag(window: window, unleased: quota.limit - used)
         }
+        if let credits = policies.credits {
+            let index = policies.stateCount - 1
+            let window = PermitWindow(credits, nowMicros: nowMicros)
+            if let (want, lowWater) = chunk(index, window: window) {
+                lowWaters[index] = lowWater
+                if want > 0, let (permits, balance) = self.leaseCredits(&state, slot: slot, credits, window, want) {
+                    grants[index] = permits
+                    tags[index] = LeasedPermits.quotaTag(window: window.index, unleased: balance.limit - balance.leased)
+                }
+            }
+        }
         self.slots[slot] = state
         self.table.recordAgent(.permitsLeased, add: UInt64(grants.reduce(0, +)))
         // Hand the grants over; if another key took the slot meanwhile, they go back.
@@ -388,10 +411,32 @@ public final class ClusterAgent {
             return true
         }
         if stored != true {
-            let windows = policies.quotas.map { $0.windowIndex(containing: nowMicros) }
-            self.giveBack(
-                state, counts: grants, windows: [Int64](repeating: 0, count: policies.rateLimits.count) + windows)
+            let windows = (0..<policies.stateCount).map { index in
+                index < policies.rateLimits.count
+                    ? 0 : PermitWindow(of: policies, at: index, nowMicros: nowMicros).index
+            }
+            self.giveBack(state, counts: grants, windows: windows)
         }
+    }
+
+    /// Leases `want` credits of the current refill period, with this host's checkpoint after Redis restarted; the
+    /// permits granted and the balance after the grant.
+    private func leaseCredits(
+        _ state: inout SlotState, slot: Int, _ credits: CreditPolicy, _ window: PermitWindow, _ want: Int64
+    ) -> (Int64, RedisCreditLease.Checkpoint)? {
+        let reseedKey = "\(slot):credits"
+        let checkpoint = self.reseedWindows.contains(reseedKey) ? state.creditCheckpoint : nil
+        let keyID = state.keyID
+        let grant = self.guarded("credit lease") { () throws(RedisLeaseError) in
+            try self.credits.lease(
+                keyID: keyID, policy: credits, period: window.index, want: want, checkpoint: checkpoint)
+        }
+        guard case .granted(let permits, let balance)? = grant else { return nil }
+        self.reseedWindows.remove(reseedKey)
+        if (state.creditCheckpoint.map { ($0.period, $0.leased) < (balance.period, balance.leased) }) ?? true {
+            state.creditCheckpoint = balance
+        }
+        return (permits, balance)
     }
 
     /// Updates the slot's admits-per-second estimate from the counters file's admitted count.
@@ -427,6 +472,13 @@ public final class ClusterAgent {
             }
             self.table.recordAgent(.permitsReturned, add: UInt64(max(taken ?? 0, 0)))
         }
+        if let credits = state.policies.credits, let count = counts.last, count > 0 {
+            let taken = self.guarded("credit return") { () throws(RedisLeaseError) in
+                try self.credits.giveBack(
+                    keyID: state.keyID, policy: credits, period: windows[counts.count - 1], count: count)
+            }
+            self.table.recordAgent(.permitsReturned, add: UInt64(max(taken ?? 0, 0)))
+        }
     }
 
     /// Gives back rate permits past their lease (all permits when `returningAll`: shutdown) of every slot served.
@@ -442,11 +494,11 @@ public final class ClusterAgent {
                     let isRate = index < state.policies.rateLimits.count
                     guard returningAll || (isRate && rateExpired) else { continue }
                     if !isRate {
-                        let quota = state.policies.quotas[index - state.policies.rateLimits.count]
                         let tag = record.tag(index)
                         windows[index] = LeasedPermits.window(ofQuotaTag: tag)
                         // Permits of a window that is over are worth nothing: drop them.
-                        guard tag != 0, windows[index] == quota.windowIndex(containing: nowMicros) else {
+                        let window = PermitWindow(of: state.policies, at: index, nowMicros: nowMicros)
+                        guard LeasedPermits.isCurrent(tag, window) else {
                             record.setHeld(index, 0)
                             continue
                         }

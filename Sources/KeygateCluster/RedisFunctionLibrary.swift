@@ -10,11 +10,8 @@ public struct RedisFunctionLibrary {
     /// The library's source.
     static let source = #"""
         #!lua name=keygate
-        local function window_index(kind)
-          local seconds = tonumber(redis.call('TIME')[1])
-          local days = math.floor(seconds / 86400)
-          if kind == 'day' then return days end
-          -- civil_from_days (Howard Hinnant), then months since 1970-01
+        -- civil_from_days (Howard Hinnant): year, month (1-12) and day (1-31) of a day count since 1970-01-01.
+        local function civil(days)
           local z = days + 719468
           local era = math.floor(z / 146097)
           local doe = z - era * 146097
@@ -23,6 +20,13 @@ public struct RedisFunctionLibrary {
           local mp = math.floor((5 * doy + 2) / 153)
           local month = mp < 10 and mp + 3 or mp - 9
           local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+          return year, month, doy - math.floor((153 * mp + 2) / 5) + 1
+        end
+        local function window_index(kind)
+          local seconds = tonumber(redis.call('TIME')[1])
+          local days = math.floor(seconds / 86400)
+          if kind == 'day' then return days end
+          local year, month = civil(days)
           return (year - 1970) * 12 + month - 1
         end
         redis.register_function('keygate_quota_lease', function(keys, args)
@@ -49,6 +53,47 @@ public struct RedisFunctionLibrary {
           if used < 0 then return 0 end
           local back = math.max(0, math.min(count, used))
           if back > 0 then redis.call('DECRBY', keys[1], back) end
+          return back
+        end)
+        -- Credits: one hash per balance, never expiring: 'p' the refill period the balance is in (days or months
+        -- since 1970 by Redis's clock, 0 without refill), 'u' the credits leased in it, 'f' the period of the first
+        -- lease. The first period starts from the initial balance, every later one from the refill amount.
+        local function refill_period(kind, refill_day)
+          if kind == 'none' then return 0 end
+          local days = math.floor(tonumber(redis.call('TIME')[1]) / 86400)
+          if kind == 'day' then return days end
+          local year, month, day = civil(days)
+          local length = ({31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31})[month]
+          if month == 2 and ((year % 4 == 0 and year % 100 ~= 0) or year % 400 == 0) then length = 29 end
+          local index = (year - 1970) * 12 + month - 1
+          if day >= math.min(refill_day, length) then return index end
+          return math.max(index - 1, 0)
+        end
+        redis.register_function('keygate_credit_lease', function(keys, args)
+          local initial, amount, want = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
+          local current = refill_period(args[4], tonumber(args[5]))
+          if current ~= tonumber(args[6]) then return {-1, current, 0, 0} end
+          local state = redis.call('HMGET', keys[1], 'p', 'u', 'f')
+          local p, u, f = tonumber(state[1]), tonumber(state[2] or '0'), tonumber(state[3])
+          -- A checkpoint (sent after Redis restarted without its data): period, leased, first period.
+          local cp, cu, cf = tonumber(args[7] or '-1'), tonumber(args[8] or '0'), tonumber(args[9] or '-1')
+          if p == nil and cp >= 0 then p, u, f = cp, cu, cf end
+          if p ~= nil and p == cp and cu > u then u = cu end
+          if p == nil then p, u, f = current, 0, current end
+          if current > p then p, u = current, 0 end
+          local limit = p == f and initial or amount
+          local grant = math.max(0, math.min(want, limit - u))
+          u = u + grant
+          redis.call('HSET', keys[1], 'p', p, 'u', u, 'f', f)
+          return {grant, u, p, f, limit}
+        end)
+        redis.register_function('keygate_credit_return', function(keys, args)
+          local count, period = tonumber(args[1]), tonumber(args[2])
+          local state = redis.call('HMGET', keys[1], 'p', 'u')
+          local p, u = tonumber(state[1]), tonumber(state[2] or '0')
+          if p == nil or p ~= period then return 0 end
+          local back = math.max(0, math.min(count, u))
+          if back > 0 then redis.call('HSET', keys[1], 'u', u - back) end
           return back
         end)
         -- Rate limits (GCRA), leased in chunks. The key is a hash: the theoretical arrival time (TAT) as whole

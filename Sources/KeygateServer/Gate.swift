@@ -310,14 +310,10 @@ public final class Gate {
         cluster: ClusterLeaseTable, counters: CounterTable
     ) -> Decision {
         let policies = key.policies
-        guard policies.credits == nil, policies.stateCount <= ClusterLeaseTable.maximumPolicies,
-            key.slot < cluster.capacity
-        else {
+        guard policies.stateCount <= ClusterLeaseTable.maximumPolicies, key.slot < cluster.capacity else {
             if let held = self.clusterLog.allowing(nowMillis: Clock.monotonicMillis()) {
                 let reason =
-                    policies.credits != nil
-                    ? "credits are not shared across hosts yet"
-                    : "more than \(ClusterLeaseTable.maximumPolicies) limits, or a slot beyond --counters-capacity"
+                    "more than \(ClusterLeaseTable.maximumPolicies) limits, or a slot beyond --counters-capacity"
                 self.logger.error(
                     "key's limits cannot be shared across hosts; refusing",
                     metadata: ["key_id": "\(key.id)", "reason": "\(reason)", "similar_lines_held_back": "\(held)"])

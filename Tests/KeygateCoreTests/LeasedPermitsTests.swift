@@ -16,7 +16,7 @@ struct LeasedPermitsTests {
             words[base + LeasedPermits.heldWord] = UInt64(held[index])
             words[base + LeasedPermits.lowWaterWord] = UInt64(lowWater)
             if index >= policies.rateLimits.count {
-                let window = policies.quotas[index - policies.rateLimits.count].windowIndex(containing: Self.noon)
+                let window = PermitWindow(of: policies, at: index, nowMicros: Self.noon).index
                 words[base + LeasedPermits.tagWord] = LeasedPermits.quotaTag(window: window, unleased: unleased)
             }
         }
@@ -73,6 +73,35 @@ struct LeasedPermitsTests {
         #expect(!verdict.evaluation.admitted)
         #expect(!verdict.needsLease && !verdict.wantsTopUp)
         #expect(verdict.evaluation.retryAfterMicros == 12 * 3_600_000_000, "until the day ends")
+    }
+
+    @Test func creditsAreSpentLikeAQuotaWhoseWindowIsTheRefillPeriod() {
+        let once = PolicySet(credits: CreditPolicy(initial: 3))
+        var words = Self.words(once, held: [1], unleased: 0)
+        #expect(words[LeasedPermits.tagWord] != 0, "window 0 with nothing left to lease is still a leased word")
+        #expect(Self.decide(once, &words).evaluation.admitted)
+        let spent = Self.decide(once, &words)
+        #expect(!spent.evaluation.admitted && !spent.needsLease && !spent.wantsTopUp)
+        #expect(spent.evaluation.retryAfterMicros == .max, "credits without refill never come back")
+        #expect(spent.evaluation.violated == ["credits"])
+        // Never leased: ask, and wait for the answer.
+        var fresh = [UInt64](repeating: 0, count: LeasedPermits.wordsPerPolicy)
+        let first = Self.decide(once, &fresh)
+        #expect(!first.evaluation.admitted && first.needsLease && first.wantsTopUp)
+
+        // A daily refill: permits of yesterday's period count for nothing today, and a spent balance waits for
+        // midnight.
+        let daily = PolicySet(
+            quotas: [Self.quota], credits: CreditPolicy(initial: 500, refill: .daily(amount: 50)))
+        var dailyWords = Self.words(daily, held: [5, 5], unleased: 0)
+        #expect(Self.decide(daily, &dailyWords, cost: 5).evaluation.admitted)
+        let empty = Self.decide(daily, &dailyWords)
+        #expect(!empty.evaluation.admitted && empty.evaluation.violated == ["100-per-day", "credits"])
+        #expect(empty.evaluation.retryAfterMicros == 12 * 3_600_000_000)
+        var yesterday = Self.words(daily, held: [5, 5])
+        let tomorrow = Self.decide(daily, &yesterday, at: Self.noon + 86_400_000_000)
+        #expect(!tomorrow.evaluation.admitted && tomorrow.needsLease)
+        #expect(tomorrow.evaluation.evaluations[1].remaining == 50, "a refill: Redis has the refill amount")
     }
 
     @Test func aTopUpIsAskedForBelowTheLowWaterMark() {

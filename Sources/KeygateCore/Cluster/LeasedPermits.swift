@@ -3,8 +3,8 @@
 ///
 /// Each policy of the key has ``wordsPerPolicy`` words, in ``PolicySet`` state order:
 /// - `held`: permits in hand, leased from Redis and not spent yet;
-/// - `tag`: for a quota, the window the held permits belong to (high 32 bits) and how many of the window's permits
-///   Redis had not granted to anyone at the last lease (low 32 bits); for a rate limit, when Redis said its next
+/// - `tag`: for a quota or credits, the window (refill period) the held permits belong to (bits 32-62, bit 63 set) and
+///   how many of the window's permits Redis had not granted to anyone at the last lease (low 32 bits); for a rate limit, when Redis said its next
 ///   permit is due (Unix microseconds; 0 when it has not said);
 /// - `local`: the state of the outage share, a GCRA at rate `r / nodes` and burst `max(1, b / nodes)` (rate limits);
 /// - `lowWater`: the agent's top-up point: below it, the host asks for more before it runs out;
@@ -12,7 +12,7 @@
 ///
 /// A request is admitted only if every policy has `cost` permits in hand (all or nothing), and then spends them from
 /// each. Rate permits are good until the record's lease expiry (the agent gives back what is left after it); quota
-/// permits for as long as their window lasts. While Redis cannot be reached (``Mode/outage(nodes:)``), a rate limit
+/// and credit permits for as long as their window (``PermitWindow``) lasts. While Redis cannot be reached (``Mode/outage(nodes:)``), a rate limit
 /// with nothing in hand falls back to its outage share; quotas (and credits) never do: they deny beyond what is held.
 public enum LeasedPermits {
     public static let wordsPerPolicy = 5
@@ -39,13 +39,23 @@ public enum LeasedPermits {
         public var wantsTopUp: Bool
     }
 
-    /// The quota `tag` word: the window of the held permits and how many Redis had left to grant.
+    /// Bit 63 of a quota's or credits' `tag` word: set once the agent has leased, so that window 0 (credits without
+    /// refill) with nothing left to grant is not the never-leased word 0.
+    static let leasedTagFlag: UInt64 = 1 << 63
+
+    /// The `tag` word of a quota or of credits: the window of the held permits and how many Redis had left to grant.
     public static func quotaTag(window: Int64, unleased: Int64) -> UInt64 {
-        UInt64(truncatingIfNeeded: window) << 32 | UInt64(min(max(unleased, 0), Int64(UInt32.max)))
+        Self.leasedTagFlag | UInt64(truncatingIfNeeded: window & 0x7FFF_FFFF) << 32
+            | UInt64(min(max(unleased, 0), Int64(UInt32.max)))
     }
 
-    /// The window a quota `tag` word names.
-    public static func window(ofQuotaTag tag: UInt64) -> Int64 { Int64(tag >> 32) }
+    /// The window a quota's or credits' `tag` word names.
+    public static func window(ofQuotaTag tag: UInt64) -> Int64 { Int64(tag >> 32 & 0x7FFF_FFFF) }
+
+    /// Whether `tag` was written by a lease in `window`: the held permits are good now.
+    public static func isCurrent(_ tag: UInt64, _ window: PermitWindow) -> Bool {
+        tag & Self.leasedTagFlag != 0 && Self.window(ofQuotaTag: tag) == window.index
+    }
 
     /// The unleased count a quota `tag` word holds.
     public static func unleased(ofQuotaTag tag: UInt64) -> Int64 { Int64(tag & 0xFFFF_FFFF) }
@@ -60,15 +70,13 @@ public enum LeasedPermits {
             name: policy.name)
     }
 
-    /// Decides a request of `cost` at `nowMicros` against `words` (``wordsPerPolicy`` per policy of `policies`, which
-    /// has no credits), spending from them in place if it is admitted and `dryRun` is off.
+    /// Decides a request of `cost` at `nowMicros` against `words` (``wordsPerPolicy`` per policy of `policies`), spending from them in place if it is admitted and `dryRun` is off.
     ///
     /// `rateLeaseValid` says whether the record's rate permits are still good (before the lease expiry).
     public static func deciding(
         _ policies: PolicySet, words: UnsafeMutableBufferPointer<UInt64>, rateLeaseValid: Bool, mode: Mode,
         cost: Int64, nowMicros: Int64, dryRun: Bool = false
     ) -> Verdict {
-        precondition(policies.credits == nil, "credits are not leased")
         precondition(words.count == policies.stateCount * Self.wordsPerPolicy, "leased words for other policies")
         let cost = max(cost, 0)
         var evaluations: [LimitEvaluation] = []
@@ -118,16 +126,14 @@ public enum LeasedPermits {
             fromHeld.append(nil)
         }
 
-        for (offset, quota) in policies.quotas.enumerated() {
-            let base = (policies.rateLimits.count + offset) * Self.wordsPerPolicy
-            let window = quota.windowIndex(containing: nowMicros)
+        for index in policies.rateLimits.count..<policies.stateCount {
+            let base = index * Self.wordsPerPolicy
+            let window = PermitWindow(of: policies, at: index, nowMicros: nowMicros)
             let tag = words[base + Self.tagWord]
-            let current = tag != 0 && Self.window(ofQuotaTag: tag) == window
+            let current = Self.isCurrent(tag, window)
             let held = current ? Int64(truncatingIfNeeded: words[base + Self.heldWord]) : 0
-            let unleased = current ? Self.unleased(ofQuotaTag: tag) : quota.limit
+            let unleased = current ? Self.unleased(ofQuotaTag: tag) : window.limit
             let lowWater = Int64(truncatingIfNeeded: words[base + Self.lowWaterWord])
-            let end = quota.windowEndMicros(containing: nowMicros)
-            let length = end - quota.windowStartMicros(containing: nowMicros)
             let admitted = held >= cost
             if !admitted || held - cost < max(lowWater, 1) {
                 // Nothing more to lease once Redis has granted the whole window.
@@ -135,11 +141,15 @@ public enum LeasedPermits {
             }
             if !admitted, case .shared = mode, unleased + held >= cost { needsLease = true }
             let retry: Int64 =
-                admitted ? 0 : cost > quota.limit ? Int64.max : unleased + held >= cost ? 1_000_000 : end - nowMicros
+                admitted
+                ? 0
+                : cost > window.limit
+                    ? Int64.max : unleased + held >= cost ? 1_000_000 : window.microsLeft(nowMicros: nowMicros)
             evaluations.append(
                 LimitEvaluation(
                     admitted: admitted, newState: 0, remaining: max(0, unleased + held - (admitted ? cost : 0)),
-                    limit: quota.limit, resetMicros: end - nowMicros, retryAfterMicros: retry, windowMicros: length))
+                    limit: window.limit, resetMicros: window.microsLeft(nowMicros: nowMicros),
+                    retryAfterMicros: retry, windowMicros: window.lengthMicros))
             fromHeld.append(admitted ? true : nil)
         }
 
