@@ -33,7 +33,8 @@ let package = Package(
         // PostgreSQL through libpq: the connection, its schema, the key store the CLI writes through. Only the CLI
         // links it; workers read SQLite.
         .target(
-            name: "KeygatePostgres", dependencies: ["CKeygatePQ", "KeygateCore", "KeygateCrypto", "KeygateStore"],
+            name: "KeygatePostgres",
+            dependencies: ["CKeygatePQ", "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygateSystem"],
             swiftSettings: strict),
         // The one syscall wrapper (EINTR, errno as text), epoll, nonblocking socket calls, file mappings, clocks.
         .target(name: "KeygateSystem", dependencies: ["CKeygateLinux", "KeygateCore"], swiftSettings: strict),

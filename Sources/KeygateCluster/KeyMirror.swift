@@ -24,6 +24,10 @@ public final class KeyMirror: @unchecked Sendable {
     static let reconnectMillis: Int64 = 1_000
     /// Changes read per round trip.
     static let batch = 1_000
+    /// The longest one query may take: a connection that stops answering (its backend stopped, its path black-holed)
+    /// is given up after this and a new one made, rather than waited on until the kernel gives up (minutes) or for
+    /// ever. A read of one batch takes milliseconds.
+    public static let answerDeadlineMillis: Int32 = 5_000
 
     private let url: PostgresURL
     private let local: KeyStore
@@ -50,7 +54,8 @@ public final class KeyMirror: @unchecked Sendable {
         let nowMillis = Clock.monotonicMillis()
         if self.shared == nil {
             self.lastAttemptMillis = nowMillis
-            let store = try PostgresKeyStore(url: self.url, create: false)
+            let store = try PostgresKeyStore(
+                url: self.url, create: false, answerDeadlineMillis: Self.answerDeadlineMillis)
             // Listen first, then read: a change committed in between is both notified and read, never neither.
             try store.listen()
             self.shared = store

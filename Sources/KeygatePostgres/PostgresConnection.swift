@@ -5,23 +5,30 @@ import KeygateStore
 
 /// One libpq connection to PostgreSQL, opened from a ``KeygateCore/PostgresURL``; closed on deinit.
 ///
-/// Every query is parameterized (`PQexecParams`, text format) and blocks until its answer; failures throw
-/// ``PostgresError``. Opening waits at most `connect_timeout` seconds (5 unless the URL says otherwise), so that an
-/// unreachable server fails at startup. The password comes from the URL, `PGPASSWORD`, `PGPASSFILE`, `passfile=`,
+/// Every query is parameterized (`PQexecParams`, text format) and blocks until its answer, or, with an
+/// ``answerDeadlineMillis``, until that deadline, after which the connection is given up (a server, or a path to it,
+/// that stopped answering must not park the key mirror for good); failures throw ``PostgresError``. Opening waits at
+/// most `connect_timeout` seconds (5 unless the URL says otherwise), so that an unreachable server fails at startup. The password comes from the URL, `PGPASSWORD`, `PGPASSFILE`, `passfile=`,
 /// or keygate's `password_file=` (its first line); errors never contain it. Not thread-safe.
 public final class PostgresConnection {
     /// libpq's connection; owned by this object.
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// The URL as it may be shown.
     public let redactedURL: String
     /// Text that must never leave this object: the passwords this connection was given.
     private let secrets: [String]
     /// Seconds `connect_timeout` defaults to.
     public static let defaultConnectTimeoutSeconds = 5
+    /// How long one query or script may take, from sending it to its last result; `nil`: as long as it takes.
+    public let answerDeadlineMillis: Int32?
+    /// Set when an answer missed its deadline: the connection is mid-answer, so every later call throws.
+    var abandoned = false
 
-    /// Connects to `url`. The corresponding C function is `PQconnectdbParams` (with `expand_dbname`).
-    public init(url: PostgresURL) throws(PostgresError) {
+    /// Connects to `url`; each later query waits at most `answerDeadlineMillis` for its answer (`nil`: no limit).
+    /// The corresponding C function is `PQconnectdbParams` (with `expand_dbname`).
+    public init(url: PostgresURL, answerDeadlineMillis: Int32? = nil) throws(PostgresError) {
         self.redactedURL = url.redacted
+        self.answerDeadlineMillis = answerDeadlineMillis
         var secrets = Self.urlPasswords(url.text)
         var keywords = ["connect_timeout", "fallback_application_name", "dbname"]
         var values = [String(Self.defaultConnectTimeoutSeconds), "keygate", url.connectionURL]
@@ -139,20 +146,36 @@ public final class PostgresConnection {
             }
         }
         defer { for pointer in texts { free(pointer) } }
-        let result = texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-            PQexecParams(self.handle, sql, Int32(values.count), nil, values.baseAddress, nil, nil, 0)
+        let values = texts.map { UnsafePointer($0) }
+        guard let deadlineMillis = self.answerDeadlineMillis else {
+            let result = values.withUnsafeBufferPointer { values in
+                PQexecParams(self.handle, sql, Int32(values.count), nil, values.baseAddress, nil, nil, 0)
+            }
+            return try self.checked(result, call: "PQexecParams")
         }
-        return try self.checked(result, call: "PQexecParams")
+        let result = try self.answer(call: "PQsendQueryParams", deadlineMillis: deadlineMillis) {
+            values.withUnsafeBufferPointer { values in
+                PQsendQueryParams(self.handle, sql, Int32(values.count), nil, values.baseAddress, nil, nil, 0)
+            }
+        }
+        return try self.checked(result, call: "PQsendQueryParams")
     }
 
     /// Runs `sql`, which may hold several statements and no parameters (schema scripts). The corresponding C
     /// function is `PQexec`.
     public func execute(script sql: String) throws(PostgresError) {
-        _ = try self.checked(PQexec(self.handle, sql), call: "PQexec")
+        guard let deadlineMillis = self.answerDeadlineMillis else {
+            _ = try self.checked(PQexec(self.handle, sql), call: "PQexec")
+            return
+        }
+        let result = try self.answer(call: "PQsendQuery", deadlineMillis: deadlineMillis) {
+            PQsendQuery(self.handle, sql)
+        }
+        _ = try self.checked(result, call: "PQsendQuery")
     }
 
     /// `result` wrapped, or the error it carries (the result is freed).
-    private func checked(_ result: OpaquePointer?, call: String) throws(PostgresError) -> PostgresResult {
+    func checked(_ result: OpaquePointer?, call: String) throws(PostgresError) -> PostgresResult {
         guard let result else {
             throw PostgresError(
                 call: call, sqlState: nil, message: self.scrubbed(String(cString: PQerrorMessage(self.handle))))
@@ -181,8 +204,9 @@ public final class PostgresConnection {
             try self.execute(script: "COMMIT")
             return result
         } catch {
-            // The original error matters more than a failed rollback, which the server completes on disconnect.
-            PQclear(PQexec(self.handle, "ROLLBACK"))
+            // The original error matters more than a failed rollback, which the server completes on disconnect (an
+            // abandoned connection refuses it at once).
+            try? self.execute(script: "ROLLBACK")
             throw error
         }
     }

@@ -12,9 +12,10 @@ public final class PostgresKeyStore: KeyStoring, KeyWriting {
     /// The advisory lock every writer holds for its transaction ("KYGT").
     static let writerLock: Int64 = 0x4B59_4754
 
-    /// Connects to `url` and requires the current schema; with `create`, creates it first if there is none.
-    public init(url: PostgresURL, create: Bool) throws {
-        self.connection = try PostgresConnection(url: url)
+    /// Connects to `url` and requires the current schema; with `create`, creates it first if there is none. Each
+    /// query waits at most `answerDeadlineMillis` (`nil`: no limit; see ``PostgresConnection``).
+    public init(url: PostgresURL, create: Bool, answerDeadlineMillis: Int32? = nil) throws {
+        self.connection = try PostgresConnection(url: url, answerDeadlineMillis: answerDeadlineMillis)
         if create { try PostgresSchema.create(self.connection) }
         try PostgresSchema.requireCurrent(self.connection)
     }
