@@ -1,5 +1,5 @@
-/// The keygate schema in PostgreSQL: the SQLite tables (keys, secrets, plans, audit, usage) plus what mirrors need,
-/// tracked by the one row of `keygate_schema`.
+/// The keygate schema in PostgreSQL: the SQLite tables (keys, secrets, plans, audit, usage) plus what mirrors need
+/// and the hosts' usage totals (`host_usage_daily`), tracked by the one row of `keygate_schema`.
 ///
 /// Every `keys` row carries a `version` from the sequence `keygate_key_version`, set by a trigger on INSERT and
 /// UPDATE, which also runs `pg_notify('kg_keys', id || ':' || version)`. A change to a key's secrets or to its plan
@@ -10,6 +10,20 @@ public enum PostgresSchema {
     public static let currentVersion: Int64 = 1
     /// The notification channel of key changes.
     public static let keyChannel = "kg_keys"
+
+    /// Each host's own totals per key and day (`host` is its `--cluster-node`), which its agent sends: kept as the
+    /// larger value per column, so the sum over hosts is the total however often a host sends. `init` adds it to a
+    /// database of this version made before it existed (the version was not released without it).
+    static let hostUsageTable = """
+        CREATE TABLE host_usage_daily (
+            key_id text NOT NULL,
+            day text NOT NULL,
+            host text NOT NULL,
+            admitted bigint NOT NULL DEFAULT 0 CHECK (admitted >= 0),
+            rejected bigint NOT NULL DEFAULT 0 CHECK (rejected >= 0),
+            PRIMARY KEY (key_id, day, host)
+        );
+        """
 
     static let script = """
         CREATE TABLE keygate_schema (version bigint NOT NULL);
@@ -77,6 +91,7 @@ public enum PostgresSchema {
             rejected bigint NOT NULL DEFAULT 0,
             PRIMARY KEY (key_id, day)
         );
+        \(hostUsageTable)
         CREATE FUNCTION keygate_key_versioned() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             NEW.version := nextval('keygate_key_version');
@@ -130,7 +145,9 @@ public enum PostgresSchema {
                 }
                 try connection.execute(script: Self.script)
             case Self.currentVersion?:
-                return
+                if try connection.query("SELECT to_regclass('host_usage_daily') IS NULL").row(0).text(at: 0) == "t" {
+                    try connection.execute(script: Self.hostUsageTable)
+                }
             case let version?:
                 throw Self.mismatch(version, connection: connection)
             }

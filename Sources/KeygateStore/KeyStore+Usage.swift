@@ -1,3 +1,5 @@
+public import KeygateCore
+
 extension KeyStore {
     /// Adds request counts to `usage_daily`, in one transaction; counts for a key and day already there grow.
     ///
@@ -50,6 +52,23 @@ extension KeyStore {
                     day: statement.text(at: 0), admitted: statement.int64(at: 1), rejected: statement.int64(at: 2)))
         }
         return days
+    }
+
+    /// Every key's counts per day from `sinceDay` (`YYYY-MM-DD`, inclusive), by key and day: this file's totals,
+    /// which a host's agent sends to the shared store.
+    public func usageTotals(sinceDay: String) throws -> [UsageTotal] {
+        try Self.requireDay(sinceDay)
+        let statement = try self.connection.prepare(
+            "SELECT key_id, day, admitted, rejected FROM usage_daily WHERE day >= ?1 ORDER BY key_id, day")
+        try statement.bind([.text(sinceDay)])
+        var totals: [UsageTotal] = []
+        while try statement.step() {
+            totals.append(
+                UsageTotal(
+                    keyID: statement.text(at: 0), day: statement.text(at: 1), admitted: statement.int64(at: 2),
+                    rejected: statement.int64(at: 3)))
+        }
+        return totals
     }
 
     /// Throws ``KeyValidationError`` unless `day` has the shape `YYYY-MM-DD`, so that days sort as text.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeygateCore
+import KeygatePostgres
 import KeygateStore
 import KeygateSystem
 
@@ -94,11 +95,15 @@ extension Plans {
 
 struct Usage: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Requests a key made, per UTC day (admitted and rejected by its limits; rolled up every 10 s).")
+        abstract: "Requests a key made, per UTC day (admitted and rejected by its limits; rolled up every 10 s).",
+        discussion:
+            "Against PostgreSQL, the totals over every host that sends its usage there (serve --keys-from).")
     @OptionGroup var store: StoreOptions
     @Argument(help: "The key id (kid_…).") var id: String
     @Option(help: "First day to show (YYYY-MM-DD).") var since: String?
     @Flag(help: "Print a JSON array.") var json = false
+    @Flag(help: "Against PostgreSQL: one row per day and host (HOST - for counts written by the CLI).")
+    var byHost = false
 
     func run() throws {
         if let since = self.since, Timestamp.parse(since) == nil || since.count != 10 {
@@ -106,18 +111,43 @@ struct Usage: ParsableCommand {
         }
         let keys = try self.store.openStore(create: false)
         guard try keys.find(id: self.id) != nil else { throw CLIError("no key with id \(self.id)") }
+        if self.byHost {
+            guard let shared = keys as? PostgresKeyStore else {
+                throw CLIError("--by-host: an SQLite --db holds one host's counts; use it with a postgresql:// --db")
+            }
+            self.print(byHost: try shared.usageByHost(keyID: self.id, sinceDay: self.since))
+            return
+        }
         let days = try keys.usage(keyID: self.id, sinceDay: self.since)
         if self.json {
-            print(
+            Swift.print(JSONValue.array(days.map { .object(Self.fields($0)) }).text)
+        } else {
+            Swift.print(
+                table(["DAY", "ADMITTED", "REJECTED"], days.map { [$0.day, "\($0.admitted)", "\($0.rejected)"] }))
+        }
+    }
+
+    /// The `--by-host` output: a JSON array with `host` (null for counts not from a host), or a table.
+    private func print(byHost rows: [HostUsageDay]) {
+        if self.json {
+            Swift.print(
                 JSONValue.array(
-                    days.map {
-                        .object([
-                            ("day", .string($0.day)), ("admitted", .int($0.admitted)), ("rejected", .int($0.rejected)),
-                        ])
+                    rows.map { row in
+                        .object(
+                            [("day", .string(row.usage.day)), ("host", row.host.map { .string($0) } ?? .null)]
+                                + Self.fields(row.usage).dropFirst())
                     }
                 ).text)
         } else {
-            print(table(["DAY", "ADMITTED", "REJECTED"], days.map { [$0.day, "\($0.admitted)", "\($0.rejected)"] }))
+            Swift.print(
+                table(
+                    ["DAY", "HOST", "ADMITTED", "REJECTED"],
+                    rows.map { [$0.usage.day, $0.host ?? "-", "\($0.usage.admitted)", "\($0.usage.rejected)"] }))
         }
+    }
+
+    /// One day's JSON fields, as printed since the first release.
+    private static func fields(_ day: UsageDay) -> [(String, JSONValue)] {
+        [("day", .string(day.day)), ("admitted", .int(day.admitted)), ("rejected", .int(day.rejected))]
     }
 }

@@ -56,6 +56,7 @@ extension Serve {
         }
         let agent: ClusterAgent
         let mirror: KeyMirror?
+        let shipper: UsageShipper?
         do {
             let redis = try configuration.limitsFrom.map { url throws(ConfigurationError) in
                 try Self.redisEndpoint(url).client()
@@ -68,6 +69,12 @@ extension Serve {
             mirror = try configuration.keysFrom.map {
                 try KeyMirror(
                     url: PostgresURL($0), databasePath: configuration.databasePath, table: table, logger: logger)
+            }
+            shipper = configuration.keysFrom.map {
+                UsageShipper(
+                    url: PostgresURL($0), databasePath: configuration.databasePath, host: configuration.clusterNode,
+                    intervalMillis: UsageShipper.intervalMillis(environment: ProcessEnvironment.entries()),
+                    logger: logger)
             }
             agent = ClusterAgent(
                 settings: ClusterAgent.Settings(
@@ -84,13 +91,17 @@ extension Serve {
         sigaddset(&mask, SIGTERM)
         sigaddset(&mask, SIGINT)
         sigprocmask(SIG_BLOCK, &mask, nil)
-        // The mirror runs on a thread of its own (blocking on PostgreSQL stalls only it); it inherits the mask above.
+        // The mirror and the usage shipper run on threads of their own (blocking on PostgreSQL stalls only them);
+        // they inherit the mask above.
         let stopping = Atomic<Bool>(false)
-        if let mirror {
+        var threads: [(what: String, body: @Sendable (() -> Bool) -> Void)] = []
+        if let mirror { threads.append(("key mirror", { @Sendable stop in mirror.run(stop: stop) })) }
+        if let shipper { threads.append(("usage shipper", { @Sendable stop in shipper.run(stop: stop) })) }
+        for (what, body) in threads {
             do {
-                try DetachedThread.start { mirror.run { stopping.load(ordering: .relaxed) } }
+                try DetachedThread.start { body { stopping.load(ordering: .relaxed) } }
             } catch {
-                logger.critical("cluster agent cannot start its key mirror", metadata: ["error": "\(error)"])
+                logger.critical("cluster agent cannot start its \(what)", metadata: ["error": "\(error)"])
                 throw ExitCode(78)
             }
         }

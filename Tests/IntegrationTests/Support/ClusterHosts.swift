@@ -72,6 +72,9 @@ final class ClusterHost {
     let relay: TCPRelay
     let log: String
     private(set) var process: Process
+    /// The command line and environment (`nil`: inherited) it was started with, for ``restart()``.
+    private let arguments: [String]
+    private let environment: [String: String]?
 
     /// Starts host `name` over a copy of `database` (and its WAL), reaching Redis on `redisPort` through a relay.
     /// Starts host `name` over a copy of `database` (and its WAL), or over a mirror of the PostgreSQL store at
@@ -79,7 +82,8 @@ final class ClusterHost {
     /// (through a relay) unless it is `nil`.
     init(
         name: String, database: String? = nil, redisPort: UInt16?, keysFrom: PostgresStore? = nil,
-        limitsFrom: String? = nil, workers: Int = 2, maxNodes: Int = 3, extra: [String] = []
+        limitsFrom: String? = nil, workers: Int = 2, maxNodes: Int = 3, extra: [String] = [],
+        environment: [String: String] = [:]
     ) throws {
         self.name = name
         self.scratch = try Scratch()
@@ -113,15 +117,33 @@ final class ClusterHost {
                 "postgresql://\(keysFrom.user)@127.0.0.1:\(port)/\(keysFrom.database)?password_file=\(passwordFile)",
             ]
         }
-        self.process = try Harness.launch(Harness.builtProduct("keygate"), arguments + extra, log: self.log)
+        self.arguments = arguments + extra
+        self.environment =
+            environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        self.process = try Harness.launch(
+            Harness.builtProduct("keygate"), self.arguments, log: self.log, environment: self.environment)
+        try self.awaitStart()
+    }
+
+    /// Waits until the host listens and its agent runs (until then a host decides by the outage share).
+    private func awaitStart() throws {
         guard Harness.eventually(timeout: 20, { (try? RawSocket(port: self.port)) != nil || !self.process.isRunning })
-        else { throw HarnessError("host \(name) did not listen: \(self.logText)") }
-        guard self.process.isRunning else { throw HarnessError("host \(name) exited: \(self.logText)") }
-        // Until its agent runs, a host decides by the outage share: wait for it (its first heartbeat follows the line).
+        else { throw HarnessError("host \(self.name) did not listen: \(self.logText)") }
+        guard self.process.isRunning else { throw HarnessError("host \(self.name) exited: \(self.logText)") }
+        // Its first heartbeat follows the line.
         guard Harness.eventually(timeout: 20, { self.logText.contains("cluster agent leasing limits") }) else {
-            throw HarnessError("host \(name)'s cluster agent did not start: \(self.logText)")
+            throw HarnessError("host \(self.name)'s cluster agent did not start: \(self.logText)")
         }
         usleep(200_000)
+    }
+
+    /// Stops the host (SIGTERM, as a deploy does) and starts it again over the same folder, name and port; the log
+    /// starts empty.
+    func restart() throws {
+        self.stop()
+        self.process = try Harness.launch(
+            Harness.builtProduct("keygate"), self.arguments, log: self.log, environment: self.environment)
+        try self.awaitStart()
     }
 
     var logText: String { (try? String(contentsOfFile: self.log, encoding: .utf8)) ?? "" }
