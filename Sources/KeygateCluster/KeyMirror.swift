@@ -28,6 +28,8 @@ public final class KeyMirror: @unchecked Sendable {
     /// is given up after this and a new one made, rather than waited on until the kernel gives up (minutes) or for
     /// ever. A read of one batch takes milliseconds.
     public static let answerDeadlineMillis: Int32 = 5_000
+    /// What `pg_stat_activity` calls the mirror's connection (unless the URL sets `application_name`).
+    public static let applicationName = "keygate mirror"
 
     private let url: PostgresURL
     private let local: KeyStore
@@ -55,7 +57,8 @@ public final class KeyMirror: @unchecked Sendable {
         if self.shared == nil {
             self.lastAttemptMillis = nowMillis
             let store = try PostgresKeyStore(
-                url: self.url, create: false, answerDeadlineMillis: Self.answerDeadlineMillis)
+                url: self.url, create: false, answerDeadlineMillis: Self.answerDeadlineMillis,
+                applicationName: Self.applicationName)
             // Listen first, then read: a change committed in between is both notified and read, never neither.
             try store.listen()
             self.shared = store

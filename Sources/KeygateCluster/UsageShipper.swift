@@ -20,6 +20,8 @@ public final class UsageShipper: @unchecked Sendable {
     public static let defaultIntervalMillis: Int64 = 10_000
     /// The environment variable that sets another interval in milliseconds (for tests; at least 100).
     public static let intervalEnvironmentName = "KEYGATE_USAGE_SHIP_MILLIS"
+    /// What `pg_stat_activity` calls the shipper's connection (unless the URL sets `application_name`).
+    public static let applicationName = "keygate usage"
 
     private let url: PostgresURL
     private let databasePath: String
@@ -73,7 +75,8 @@ public final class UsageShipper: @unchecked Sendable {
                 let shared =
                     try self.shared
                     ?? PostgresKeyStore(
-                        url: self.url, create: false, answerDeadlineMillis: KeyMirror.answerDeadlineMillis)
+                        url: self.url, create: false, answerDeadlineMillis: KeyMirror.answerDeadlineMillis,
+                        applicationName: Self.applicationName)
                 self.shared = shared
                 try shared.storeHostTotals(host: self.host, unsent)
             }

@@ -25,13 +25,16 @@ public final class PostgresConnection {
     var abandoned = false
 
     /// Connects to `url`; each later query waits at most `answerDeadlineMillis` for its answer (`nil`: no limit).
-    /// The corresponding C function is `PQconnectdbParams` (with `expand_dbname`).
-    public init(url: PostgresURL, answerDeadlineMillis: Int32? = nil) throws(PostgresError) {
+    /// `applicationName` is what `pg_stat_activity` shows unless the URL sets `application_name`. The corresponding C
+    /// function is `PQconnectdbParams` (with `expand_dbname`).
+    public init(
+        url: PostgresURL, answerDeadlineMillis: Int32? = nil, applicationName: String = "keygate"
+    ) throws(PostgresError) {
         self.redactedURL = url.redacted
         self.answerDeadlineMillis = answerDeadlineMillis
         var secrets = Self.urlPasswords(url.text)
         var keywords = ["connect_timeout", "fallback_application_name", "dbname"]
-        var values = [String(Self.defaultConnectTimeoutSeconds), "keygate", url.connectionURL]
+        var values = [String(Self.defaultConnectTimeoutSeconds), applicationName, url.connectionURL]
         if let path = url.passwordFile {
             let password = try Self.readPassword(path: path, redactedURL: url.redacted)
             secrets.append(password)

@@ -13,9 +13,13 @@ public final class PostgresKeyStore: KeyStoring, KeyWriting {
     static let writerLock: Int64 = 0x4B59_4754
 
     /// Connects to `url` and requires the current schema; with `create`, creates it first if there is none. Each
-    /// query waits at most `answerDeadlineMillis` (`nil`: no limit; see ``PostgresConnection``).
-    public init(url: PostgresURL, create: Bool, answerDeadlineMillis: Int32? = nil) throws {
-        self.connection = try PostgresConnection(url: url, answerDeadlineMillis: answerDeadlineMillis)
+    /// query waits at most `answerDeadlineMillis` (`nil`: no limit; see ``PostgresConnection``), and
+    /// `pg_stat_activity` names the connection `applicationName`.
+    public init(
+        url: PostgresURL, create: Bool, answerDeadlineMillis: Int32? = nil, applicationName: String = "keygate"
+    ) throws {
+        self.connection = try PostgresConnection(
+            url: url, answerDeadlineMillis: answerDeadlineMillis, applicationName: applicationName)
         if create { try PostgresSchema.create(self.connection) }
         try PostgresSchema.requireCurrent(self.connection)
     }

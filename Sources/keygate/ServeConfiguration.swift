@@ -235,6 +235,9 @@ extension ServeConfiguration {
             }
             worker.limitsFrom = url
             worker.clusterMaxNodes = options.clusterMaxNodes
+        }
+        if worker.keysFrom != nil || worker.limitsFrom != nil {
+            // Names this host in Redis's member set and in PostgreSQL's usage totals: never empty.
             worker.clusterNode = options.clusterNode ?? "\(input.hostName):\(database)"
         }
         let metricsListeners = try Self.parsingMetricsListeners(

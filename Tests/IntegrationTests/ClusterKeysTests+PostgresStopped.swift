@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KeygateCluster
 import KeygateCore
 import KeygatePostgres
 import Testing
@@ -314,12 +315,12 @@ extension ClusterKeysTests {
 }
 
 extension ClusterKeysTests {
-    /// The server processes serving the mirror of this database: every client backend but the caller's.
+    /// The server processes serving a host's key mirror of this database (the usage shipper has a connection too).
     static func mirrorBackends(_ admin: PostgresConnection) throws -> [pid_t] {
         try admin.query(
             """
             SELECT pid FROM pg_stat_activity
-            WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+            WHERE datname = current_database() AND application_name = '\(KeyMirror.applicationName)'
             """
         ).rows.map { pid_t($0.int64(at: 0)) }
     }
