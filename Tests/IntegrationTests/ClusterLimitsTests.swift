@@ -321,7 +321,15 @@ struct ClusterLimitsTests {
         let client = try ForwardAuthClient(port: host.port)
         let statuses = (0..<5).map { _ in client.check(key.secret).status }
         #expect(statuses.allSatisfy { $0 == 429 }, "\(statuses)")
-        #expect(client.check(other.secret).status == 200)
+        // The other key's first request waits for its first lease at most the slow-path deadline (2 ms); on a machine
+        // busy with every other suite the agent may miss that once, so it is asked a few times, 150 ms apart.
+        var otherStatuses: [Int] = []
+        for _ in 0..<5 where otherStatuses.last != 200 {
+            if !otherStatuses.isEmpty { usleep(150_000) }
+            otherStatuses.append(client.check(other.secret).status)
+        }
+        #expect(otherStatuses.last == 200, "\(otherStatuses)")
+        #expect(client.check(key.secret).status == 429)
         #expect(Harness.eventually(timeout: 5) { host.logText.contains("WRONGTYPE") })
         #expect(host.process.isRunning)
     }
