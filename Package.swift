@@ -14,6 +14,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C: only what Swift cannot import directly.
@@ -49,6 +52,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // The admin API (its own process, off the request path): admin keys, keys, usage and audit over HTTP, through
+        // the same store as the CLI.
+        .target(
+            name: "KeygateAdmin",
+            dependencies: [
+                "KeygateCore", "KeygateCrypto", "KeygateStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Event loop, listeners, workers, supervisor, the decision path.
         .target(
             name: "KeygateServer",
@@ -61,7 +76,8 @@ let package = Package(
             name: "keygate",
             dependencies: [
                 "KeygateCore", "KeygateCrypto", "KeygateStore", "KeygatePostgres", "KeygateSystem", "KeygateZone",
-                "KeygateServer", "KeygateCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KeygateServer", "KeygateCluster", "KeygateAdmin",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -90,6 +106,12 @@ let package = Package(
             name: "KeygateServerTests",
             dependencies: [
                 "KeygateServer", "KeygateZone", "KeygateSystem", "KeygateStore", "KeygateCore", "KeygateTesting",
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KeygateAdminTests",
+            dependencies: [
+                "KeygateAdmin", "KeygateStore", "KeygateCore", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // The command line's pure parts (resolving `keygate serve`'s configuration), without running the binary.

@@ -90,6 +90,12 @@ public final class PostgresKeyStore: KeyStoring, KeyWriting {
         return result.count == 0 ? nil : result.row(0).optionalInt64(at: 0)
     }
 
+    package func textRows(_ sql: String, _ values: [SQLValue], columns: Int32) throws -> [[String?]] {
+        try self.connection.query(Self.dollarPlaceholders(sql), values).rows.map { row in
+            (0..<columns).map { row.optionalText(at: $0) }
+        }
+    }
+
     /// Runs `body` in a transaction holding ``writerLock``.
     package func inWriteTransaction<Result>(_ body: () throws -> Result) throws -> Result {
         try self.connection.transaction {

@@ -1,3 +1,5 @@
+import KeygateStore
+
 /// The keygate schema in PostgreSQL: the SQLite tables (keys, secrets, plans, audit, usage) plus what mirrors need
 /// and the hosts' usage totals (`host_usage_daily`), tracked by the one row of `keygate_schema`.
 ///
@@ -7,13 +9,13 @@
 /// version of its own, notified the same way, so that a mirror sees deletions in version order.
 public enum PostgresSchema {
     /// The schema version this build reads and writes.
-    public static let currentVersion: Int64 = 1
+    public static let currentVersion: Int64 = 2
     /// The notification channel of key changes.
     public static let keyChannel = "kg_keys"
 
     /// Each host's own totals per key and day (`host` is its `--cluster-node`), which its agent sends: kept as the
-    /// larger value per column, so the sum over hosts is the total however often a host sends. `init` adds it to a
-    /// database of this version made before it existed (the version was not released without it).
+    /// larger value per column, so the sum over hosts is the total however often a host sends. Migrating to version 2 adds
+    /// it to a version 1 database made before it existed.
     static let hostUsageTable = """
         CREATE TABLE host_usage_daily (
             key_id text NOT NULL,
@@ -92,6 +94,7 @@ public enum PostgresSchema {
             PRIMARY KEY (key_id, day)
         );
         \(hostUsageTable)
+        \(AdminKeyTables.postgres)
         CREATE FUNCTION keygate_key_versioned() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             NEW.version := nextval('keygate_key_version');
@@ -145,9 +148,17 @@ public enum PostgresSchema {
                 }
                 try connection.execute(script: Self.script)
             case Self.currentVersion?:
-                if try connection.query("SELECT to_regclass('host_usage_daily') IS NULL").row(0).text(at: 0) == "t" {
-                    try connection.execute(script: Self.hostUsageTable)
+                break
+            case 1?:
+                // Version 2 adds the admin tables (and, to a version 1 database made before it existed,
+                // host_usage_daily); each only where it is missing, so a half-done upgrade finishes.
+                for (table, sql) in [
+                    ("host_usage_daily", Self.hostUsageTable), ("admin_keys", AdminKeyTables.postgresKeys),
+                    ("admin_idempotency", AdminKeyTables.postgresIdempotency),
+                ] where try connection.query("SELECT to_regclass('\(table)') IS NULL").row(0).text(at: 0) == "t" {
+                    try connection.execute(script: sql)
                 }
+                try connection.query("UPDATE keygate_schema SET version = \(Self.currentVersion)")
             case let version?:
                 throw Self.mismatch(version, connection: connection)
             }

@@ -144,11 +144,12 @@ public final class Supervisor {
         signal(SIGPIPE, SIG_IGN)
         if self.metrics != nil { self.sides.append(SideProcess(role: .metricsServer)) }
         if self.plan.worker.clusterLeasesPath != nil { self.sides.append(SideProcess(role: .clusterAgent)) }
-        // The agent first (workers wait for its heartbeat), the metrics server after the workers, as before.
+        if self.plan.worker.adminListen != nil { self.sides.append(SideProcess(role: .adminServer)) }
+        // The agent first (workers wait for its heartbeat), the metrics and admin servers after the workers.
         for index in self.sides.indices where self.sides[index].role == .clusterAgent { self.spawnSide(index) }
         self.awaitClusterAgent()
         for slot in 0..<self.plan.workerCount { self.spawn(slot: slot) }
-        for index in self.sides.indices where self.sides[index].role == .metricsServer { self.spawnSide(index) }
+        for index in self.sides.indices where self.sides[index].role != .clusterAgent { self.spawnSide(index) }
         self.logger.info(
             "keygate serving",
             metadata: [
@@ -542,12 +543,14 @@ struct SideProcess {
     enum Role: String {
         case metricsServer = "--metrics-server"
         case clusterAgent = "--cluster-agent"
+        case adminServer = "--admin-server"
 
         /// The role in log lines.
         var name: String {
             switch self {
             case .metricsServer: "metrics server"
             case .clusterAgent: "cluster agent"
+            case .adminServer: "admin server"
             }
         }
     }

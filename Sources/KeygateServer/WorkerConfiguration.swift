@@ -54,6 +54,8 @@ public struct WorkerConfiguration: Sendable, Equatable {
     /// ``strictKeyStaleness``, refuse every key).
     public var maxKeyStalenessMillis: Int64 = 30_000
     public var strictKeyStaleness = false
+    /// `--admin-listen`: where the admin API answers (`http://127.0.0.1:PORT` or `http+unix:PATH`); `nil`: off.
+    public var adminListen: String?
 
     /// The shared lease table between the workers and the host's agent (limits shared with other hosts, revoked
     /// flags of mirrored keys), next to the counters file.

@@ -56,7 +56,7 @@ public struct WorkerDocument: Sendable, Equatable {
         ("idle-timeout-ms", false), ("request-timeout-ms", false), ("drain-timeout-ms", false), ("log-level", false),
         ("log-format", false), ("log-denials", false), ("listener-label", true), ("metrics-token-file", false),
         ("limits-from", false), ("cluster-node", false), ("cluster-max-nodes", false), ("keys-from", false),
-        ("max-key-staleness-ms", false), ("strict-key-staleness", false), ("listener", true),
+        ("max-key-staleness-ms", false), ("strict-key-staleness", false), ("admin-listen", false), ("listener", true),
         ("ready-fd", false), ("metrics-fd", false), ("metrics-slot", false),
     ]
 
@@ -99,6 +99,7 @@ public struct WorkerDocument: Sendable, Equatable {
         lines.append(("keys-from", configuration.keysFrom))
         lines.append(("max-key-staleness-ms", "\(configuration.maxKeyStalenessMillis)"))
         lines.append(("strict-key-staleness", "\(configuration.strictKeyStaleness)"))
+        lines.append(("admin-listen", configuration.adminListen))
         lines += self.listeners.map { ("listener", $0.workerToken) }
         lines.append(("ready-fd", self.readyFD.map { "\($0)" }))
         lines.append(("metrics-fd", self.metricsFD.map { "\($0)" }))
@@ -189,6 +190,7 @@ public struct WorkerDocument: Sendable, Equatable {
         configuration.keysFrom = fields.optional("keys-from")
         configuration.maxKeyStalenessMillis = Int64(try fields.int("max-key-staleness-ms"))
         configuration.strictKeyStaleness = try fields.bool("strict-key-staleness")
+        configuration.adminListen = fields.optional("admin-listen")
         self.configuration = configuration
         self.listeners = try fields.all("listener").map { token throws(ConfigurationError) -> ListeningSocket in
             guard let socket = ListeningSocket.fromWorkerToken(Substring(token)) else {

@@ -17,6 +17,11 @@ public protocol KeyStoring: AnyObject {
     func secrets(id: String) throws -> [SecretInfo]
     /// Applies `change` to key `id` and returns the key as stored; `nil` for an unknown id.
     func update(id: String, _ change: KeyUpdate, now: Int64, actor: String) throws -> KeyRecord?
+    /// ``update(id:_:now:actor:)``, first calling `precondition` with the key as it is inside the transaction; an
+    /// error it throws refuses the change.
+    func update(
+        id: String, _ change: KeyUpdate, now: Int64, actor: String, precondition: (KeyRecord) throws -> Void
+    ) throws -> KeyRecord?
     /// Revokes key `id` for good and returns it; `nil` for an unknown id.
     func revoke(id: String, now: Int64, actor: String) throws -> KeyRecord?
     /// Gives key `id` a new current secret, the previous one retiring after `graceSeconds`; `nil` for an unknown id.
@@ -45,6 +50,52 @@ public protocol KeyStoring: AnyObject {
     func addUsage(_ rows: [(keyID: String, day: String, admitted: Int64, rejected: Int64)]) throws
     /// Key `keyID`'s counts per day, oldest first, from `sinceDay` (`YYYY-MM-DD`, inclusive) or all when `nil`.
     func usage(keyID: String, sinceDay: String?) throws -> [UsageDay]
+    /// Creates an admin key with `grants` and returns it with its secret, which is never shown again.
+    func createAdminKey(name: String, grants: [AdminGrant], now: Int64, actor: String) throws -> (
+        key: AdminKey, secret: String
+    )
+    /// Every admin key, oldest first.
+    func adminKeys() throws -> [AdminKey]
+    /// The admin key whose secret has digest `digest` (revoked or not), or `nil`.
+    func adminKey(digest: KeyDigest) throws -> AdminKey?
+    /// Revokes admin key `id` for good and returns it; `nil` for an unknown id.
+    func revokeAdminKey(id: String, now: Int64, actor: String) throws -> AdminKey?
+    /// What `idempotencyKey` of admin key `adminKeyID` made, or `nil`.
+    func idempotencyRecord(adminKeyID: String, idempotencyKey: String) throws -> AdminIdempotencyRecord?
+    /// Remembers what `idempotencyKey` of admin key `adminKeyID` made, dropping records older than `retainSeconds`.
+    func recordIdempotency(
+        adminKeyID: String, idempotencyKey: String, _ record: AdminIdempotencyRecord, retainSeconds: Int64) throws
 }
 
-extension KeyStore: KeyStoring {}
+extension KeyStore: KeyStoring {
+    public func update(
+        id: String, _ change: KeyUpdate, now: Int64, actor: String, precondition: (KeyRecord) throws -> Void
+    ) throws -> KeyRecord? {
+        try self.updatingKey(id: id, change, now: now, actor: actor, precondition: precondition)
+    }
+
+    public func createAdminKey(name: String, grants: [AdminGrant], now: Int64, actor: String) throws -> (
+        key: AdminKey, secret: String
+    ) {
+        try self.creatingAdminKey(name: name, grants: grants, now: now, actor: actor)
+    }
+
+    public func adminKeys() throws -> [AdminKey] { try self.listingAdminKeys() }
+
+    public func adminKey(digest: KeyDigest) throws -> AdminKey? { try self.findingAdminKey(digest: digest) }
+
+    public func revokeAdminKey(id: String, now: Int64, actor: String) throws -> AdminKey? {
+        try self.revokingAdminKey(id: id, now: now, actor: actor)
+    }
+
+    public func idempotencyRecord(adminKeyID: String, idempotencyKey: String) throws -> AdminIdempotencyRecord? {
+        try self.findingIdempotency(adminKeyID: adminKeyID, idempotencyKey: idempotencyKey)
+    }
+
+    public func recordIdempotency(
+        adminKeyID: String, idempotencyKey: String, _ record: AdminIdempotencyRecord, retainSeconds: Int64
+    ) throws {
+        try self.recordingIdempotency(
+            adminKeyID: adminKeyID, idempotencyKey: idempotencyKey, record, retainSeconds: retainSeconds)
+    }
+}

@@ -11,6 +11,8 @@ package protocol KeyWriting: AnyObject {
     func write(_ sql: String, _ values: [SQLValue]) throws
     /// The integer in the first column of the first row, or `nil` for no row or NULL.
     func integer(_ sql: String, _ values: [SQLValue]) throws -> Int64?
+    /// Every row of `sql`, its first `columns` columns as text (`nil` for NULL; integers in decimal).
+    func textRows(_ sql: String, _ values: [SQLValue], columns: Int32) throws -> [[String?]]
     /// Runs `body` in one transaction that excludes every other writer: committed if it returns, rolled back if it
     /// throws.
     func inWriteTransaction<Result>(_ body: () throws -> Result) throws -> Result
@@ -60,10 +62,16 @@ extension KeyWriting {
     }
 
     /// Applies `change` to key `id` (see ``KeyStore/update(id:_:now:actor:)``).
-    package func updatingKey(id: String, _ change: KeyUpdate, now: Int64, actor: String) throws -> KeyRecord? {
+    /// `precondition` sees the key as it is inside the transaction, before the change, and may refuse it by throwing
+    /// (the admin API's `If-Match`).
+    package func updatingKey(
+        id: String, _ change: KeyUpdate, now: Int64, actor: String,
+        precondition: (KeyRecord) throws -> Void = { _ in }
+    ) throws -> KeyRecord? {
         let assignments = try change.assignments()
         return try self.inWriteTransaction { () throws -> KeyRecord? in
             guard let record = try self.find(id: id) else { return nil }
+            try precondition(record)
             guard !assignments.isEmpty else { return record }
             if let plan = assignments.plan ?? nil { try self.requirePlan(named: plan) }
             try assignments.requireAllowed(on: record)
@@ -209,5 +217,13 @@ extension KeyStore: KeyWriting {
 
     package func inWriteTransaction<Result>(_ body: () throws -> Result) throws -> Result {
         try self.connection.writeTransaction(body)
+    }
+
+    package func textRows(_ sql: String, _ values: [SQLValue], columns: Int32) throws -> [[String?]] {
+        let statement = try self.connection.prepare(sql)
+        try statement.bind(values)
+        var rows: [[String?]] = []
+        while try statement.step() { rows.append((0..<columns).map { statement.optionalText(at: $0) }) }
+        return rows
     }
 }

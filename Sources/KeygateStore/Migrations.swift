@@ -5,7 +5,7 @@
 /// `PRAGMA application_id`, so that keygate recognises its own files and refuses someone else's SQLite database.
 public enum Migrations {
     /// The schema version this build reads and writes.
-    public static let currentVersion: Int64 = 4
+    public static let currentVersion: Int64 = 5
     /// `PRAGMA application_id` of keygate databases: ASCII "KYGT".
     public static let applicationID: Int64 = 0x4B59_4754
 
@@ -147,6 +147,9 @@ public enum Migrations {
                     INSERT INTO key_changes (key_id) SELECT id FROM keys WHERE plan = OLD.name;
                 END;
                 """),
+        // Admin keys (the admin API's callers, stored as digests like API keys) and the admin API's remembered
+        // `Idempotency-Key`s (the key made, never its secret). Neither touches `keys`, so no worker's cache drops.
+        Step(version: 5, sql: AdminKeyTables.sqlite),
     ]
 
     /// The schema version recorded in the database (`PRAGMA user_version`); 0 for a new file.

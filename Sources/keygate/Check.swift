@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import KeygateCore
 import KeygateServer
+import KeygateStore
 import KeygateSystem
 import KeygateZone
 import Logging

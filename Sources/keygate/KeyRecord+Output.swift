@@ -1,57 +1,7 @@
 import KeygateCore
 import KeygateStore
 
-/// A minimal JSON writer: keygate's output is flat objects of strings, numbers, lists and embedded JSON.
-enum JSONValue {
-    case string(String)
-    case int(Int64)
-    case bool(Bool)
-    case null
-    case array([JSONValue])
-    case object([(String, JSONValue)])
-    /// Already-valid JSON text (stored metadata), embedded verbatim.
-    case raw(String)
-
-    var text: String {
-        switch self {
-        case .string(let value): return JSONText.quoted(value)
-        case .int(let value): return "\(value)"
-        case .bool(let value): return value ? "true" : "false"
-        case .null: return "null"
-        case .raw(let value): return value
-        case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
-        case .object(let fields):
-            return "{" + fields.map { JSONText.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
-        }
-    }
-
-    static func time(_ seconds: Int64?) -> JSONValue {
-        seconds.map { .string(Timestamp.iso8601($0)) } ?? .null
-    }
-}
-
 extension KeyRecord {
-    func json(secret: String? = nil) -> JSONValue {
-        var fields: [(String, JSONValue)] = [("id", .string(self.id))]
-        if let secret { fields.append(("key", .string(secret))) }
-        fields += [
-            ("name", .string(self.name)),
-            ("owner", .string(self.owner)),
-            ("prefix", .string(self.displayPrefix)),
-            ("status", .string(self.status.rawValue)),
-            ("scopes", .array(self.scopes.map { .string($0) })),
-            ("created_at", .time(self.createdAtSeconds)),
-            ("expires_at", .time(self.expiresAtSeconds)),
-            ("last_used_at", .time(self.lastUsedAtSeconds)),
-            ("allowed_ips", .array(self.allowedNetworks.map { .string($0.description) })),
-            ("allowed_origins", .array(self.allowedOrigins.map { .string($0) })),
-            ("metadata", .raw(self.metadataJSON)),
-            ("plan", self.plan.map { .string($0) } ?? .null),
-            ("policies", self.policies.json),
-        ]
-        return .object(fields)
-    }
-
     /// Multi-line description for `keys show` and `keys create` without `--json`.
     func humanDescription(secret: String? = nil) -> String {
         var lines: [(String, String)] = [("id", self.id)]

@@ -15,7 +15,10 @@ struct Keygate: ParsableCommand {
             request in its environment on stdout and exits, configured the same way.
             """,
         version: KeygateVersion.current,
-        subcommands: [Keys.self, Plans.self, Usage.self, Serve.self, Check.self, Config.self, Audit.self, Migrate.self])
+        subcommands: [
+            Keys.self, Plans.self, Usage.self, Serve.self, Check.self, Config.self, Audit.self, Migrate.self,
+            AdminKeys.self, AdminOpenAPICommand.self,
+        ])
 
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())

@@ -36,13 +36,11 @@ enum KeyArguments {
 
     static func origins(_ values: [String]) throws -> [String] {
         try values.flatMap { $0.split(separator: ",").map(String.init) }.map { origin in
-            guard origin.hasPrefix("https://") || origin.hasPrefix("http://"), !origin.contains(" "),
-                origin.split(separator: "/").count == 2
-            else {
+            guard let normalized = AllowedOrigin.normalized(origin) else {
                 throw ValidationError(
                     "--allow-origin \(origin): an origin is scheme://host[:port], e.g. https://app.example.com")
             }
-            return origin.hasSuffix("/") ? String(origin.dropLast()) : origin
+            return normalized
         }
     }
 

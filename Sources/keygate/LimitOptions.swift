@@ -48,22 +48,6 @@ struct LimitOptions: ParsableArguments {
 }
 
 extension PolicySet {
-    /// The policies as the CLI prints them: spec strings by kind.
-    var json: JSONValue {
-        var fields: [(String, JSONValue)] = [
-            ("limits", .array(self.rateLimits.map { .string(PolicySpecText.spec($0) ?? $0.name) })),
-            ("quotas", .array(self.quotas.map { .string(PolicySpecText.spec($0)) })),
-        ]
-        if let credits = self.credits {
-            var credit: [(String, JSONValue)] = [("initial", .int(credits.initial))]
-            if let refill = PolicySpecText.spec(credits.refill) { credit.append(("refill", .string(refill))) }
-            fields.append(("credits", .object(credit)))
-        } else {
-            fields.append(("credits", .null))
-        }
-        return .object(fields)
-    }
-
     var summary: String {
         var parts = self.rateLimits.map { PolicySpecText.spec($0) ?? $0.name }
         parts += self.quotas.map { "quota " + PolicySpecText.spec($0) }

@@ -125,6 +125,13 @@ struct ServeOptions: ParsableArguments {
         name: .customLong("strict-key-staleness"),
         help: "With --keys-from: refuse every key (503) once the keys are staler than --max-key-staleness.")
     var strictKeyStaleness = false
+    @Option(
+        name: .customLong("admin-listen"),
+        help: ArgumentHelp(
+            "Serve the admin API (keys, usage, audit as JSON; admin keys from `keygate admin-keys create`) on "
+                + "http://127.0.0.1:PORT or http+unix:PATH, in its own process; loopback only: put a TLS server in "
+                + "front for remote use.", valueName: "address"))
+    var adminListen: String?
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     /// Set only by the supervisor, which hands the worker its configuration in ``WorkerDocument/environmentName``.
     @Flag(name: .customLong("worker"), help: .hidden) var worker = false
@@ -132,6 +139,8 @@ struct ServeOptions: ParsableArguments {
     @Flag(name: .customLong("metrics-server"), help: .hidden) var metricsServer = false
     /// Set only by the supervisor for the process that leases shared limits from Redis (`--limits-from`).
     @Flag(name: .customLong("cluster-agent"), help: .hidden) var clusterAgent = false
+    /// Set only by the supervisor for the process that serves `--admin-listen`.
+    @Flag(name: .customLong("admin-server"), help: .hidden) var adminServer = false
 
     /// Names in a config file that are flags (`name = true`) rather than options.
     static let flagNames: Set<String> = [
@@ -152,9 +161,10 @@ struct Serve: ParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() throws {
-        if self.options.worker || self.options.metricsServer || self.options.clusterAgent {
+        if self.options.worker || self.options.metricsServer || self.options.clusterAgent || self.options.adminServer {
             return try Self.runHandedWorker(
-                metricsServer: self.options.metricsServer, clusterAgent: self.options.clusterAgent)
+                metricsServer: self.options.metricsServer, clusterAgent: self.options.clusterAgent,
+                adminServer: self.options.adminServer)
         }
         var commandLine = Array(CommandLine.arguments.dropFirst().drop { $0 != "serve" }.dropFirst())
         if CommandLine.arguments.count == 1 {
@@ -188,6 +198,7 @@ struct Serve: ParsableCommand {
         let metricsListeners = try configuration.metricsListeners.flatMap {
             try ListeningSocket.open($0, unixMode: configuration.socketMode)
         }
+        try Self.checkAdminListener(configuration)
         if configuration.workerCount == 0 {
             let worker = prepared.worker
             prepared.counters = nil  // the worker maps what it needs itself
@@ -214,7 +225,7 @@ struct Serve: ParsableCommand {
 
     /// A worker spawned by the supervisor: decodes the ``WorkerDocument`` it was handed and serves, or refuses to
     /// start (exit 78, EX_CONFIG) with a message naming what is wrong with the document.
-    static func runHandedWorker(metricsServer: Bool, clusterAgent: Bool = false) throws {
+    static func runHandedWorker(metricsServer: Bool, clusterAgent: Bool = false, adminServer: Bool = false) throws {
         _ = CKeygateLinux_set_parent_death_signal(SIGTERM)
         if getppid() == 1 { throw ExitCode(0) }  // the supervisor died before we could ask to follow it
         let document: WorkerDocument
@@ -224,7 +235,8 @@ struct Serve: ParsableCommand {
                     "no worker configuration in the environment: `serve --worker` is started only by keygate's "
                         + "supervisor")
             }
-            document = try WorkerDocument(decoding: String(cString: text), expectingListeners: !clusterAgent)
+            document = try WorkerDocument(
+                decoding: String(cString: text), expectingListeners: !clusterAgent && !adminServer)
             unsetenv(WorkerDocument.environmentName)
         } catch {
             StderrLogHandler.bootstrap(level: .info)
@@ -237,6 +249,7 @@ struct Serve: ParsableCommand {
             keyQueryParameter: configuration.policy.queryParameter)
         let logger = Logger(label: "keygate")
         if clusterAgent { return try Self.runClusterAgent(configuration, readyFD: document.readyFD, logger: logger) }
+        if adminServer { return try Self.runAdminServer(configuration, readyFD: document.readyFD, logger: logger) }
         var metrics: (table: MetricsTable, slot: Int)?
         if let fd = document.metricsFD {
             do {

@@ -242,6 +242,9 @@ extension ServeConfiguration {
         }
         let metricsListeners = try Self.parsingMetricsListeners(
             options.metricsListen, hasToken: options.metricsTokenFile != nil, workerCount: workerCount)
+        if let text = options.adminListen {
+            worker.adminListen = try Self.parsingAdminListener(text, workerCount: workerCount).text
+        }
         return ServeConfiguration(
             worker: worker, listeners: listeners, metricsListeners: metricsListeners, workerCount: workerCount,
             socketMode: socketMode,
@@ -315,6 +318,40 @@ extension ServeConfiguration {
                     + "shared metrics")
         }
         return listeners
+    }
+
+    /// Parses `--admin-listen`: HTTP on loopback or a unix socket, with a supervisor to run it.
+    static func parsingAdminListener(_ text: String, workerCount: Int) throws(ConfigurationError) -> (
+        spec: ListenerSpec, text: String
+    ) {
+        switch ListenerSpec.parse(text) {
+        case .success(let listener):
+            guard case .http = listener.wire else {
+                throw ConfigurationError(
+                    "--admin-listen \(text): give http://127.0.0.1:PORT or http+unix:PATH (the admin API speaks HTTP)")
+            }
+            switch listener.address {
+            case .tcp, .unix: break
+            default:
+                throw ConfigurationError(
+                    "--admin-listen \(text): give http://127.0.0.1:PORT or http+unix:PATH (not an inherited socket)")
+            }
+            guard listener.address.isLocalOnly else {
+                throw ConfigurationError(
+                    "--admin-listen \(text): the admin API binds only to loopback or a unix socket; for remote use put "
+                        + "a web server with TLS in front of it (README: Admin API)")
+            }
+            guard workerCount > 0 else {
+                throw ConfigurationError(
+                    "--admin-listen needs --workers 1 or more: with --workers 0 (mod_fcgid) no supervisor runs the "
+                        + "admin server")
+            }
+            return (listener, text)
+        case .failure(let error):
+            let message = error.description.replacing("--listen", with: "--admin-listen")
+            throw ConfigurationError(
+                message.hasPrefix("--admin-listen") ? message : "--admin-listen \(text): \(message)")
+        }
     }
 
     private static func ipPolicy(_ spec: String?, _ flag: String, name: String) throws(ConfigurationError)

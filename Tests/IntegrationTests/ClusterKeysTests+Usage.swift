@@ -171,8 +171,9 @@ extension ClusterKeysTests {
             #expect(refused.status != 0 && refused.stderr.contains("--by-host"), "\(refused.stderr)")
             #expect(try Harness.keygate(["usage", "--db", sqlite, local.id]).status == 0)
 
-            // A database of this schema version made before the table existed gets it from `keygate init`.
-            try shared.connection.execute(script: "DROP TABLE host_usage_daily")
+            // A version 1 database made before the table existed gets it (and the admin tables it has) from
+            // `keygate init`.
+            try shared.connection.execute(script: "DROP TABLE host_usage_daily; UPDATE keygate_schema SET version = 1")
             #expect(try Harness.keygate(["init", "--db", store.url]).status == 0)
             try shared.storeHostTotals(host: "a", total(1, 0))
             #expect(try shared.usageByHost(keyID: key.id, sinceDay: "2026-12-01").count == 2)

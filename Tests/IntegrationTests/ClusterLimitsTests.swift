@@ -352,6 +352,9 @@ struct ClusterLimitsTests {
                 .stdout
         }
         _ = Self.load([host], key: key.secret, perHost: 50)
+        // The member count comes from the agent's once-a-second membership call: on a busy machine the first may
+        // not be in yet.
+        #expect(Harness.eventually(timeout: 5) { (try? scrape())?.contains("keygate_cluster_nodes 1") == true })
         var text = try scrape()
         #expect(text.contains("keygate_cluster_agent_up 1"))
         #expect(text.contains("keygate_cluster_redis_reachable 1"))

@@ -232,6 +232,14 @@ struct PostgresStoreTests {
         #expect(noSchema.contains("has no keygate schema: run `keygate init --db postgresql://keygate:***@"))
 
         let store = try PostgresKeyStore(url: PostgresURL(url), create: false)
+        // A version 1 database (before admin keys) is refused until `keygate migrate` adds what version 2 has.
+        try store.connection.query("DROP TABLE admin_keys, admin_idempotency")
+        try store.connection.query("UPDATE keygate_schema SET version = 1")
+        let older = try self.failure(url)
+        #expect(older.contains("schema version 1") && older.contains("keygate migrate --db"), "\(older)")
+        #expect(try Harness.keygate(["migrate", "--db", url]).status == 0)
+        let admin = try Harness.keygate(["admin-keys", "create", "--db", url, "--name", "a", "--grant", "*"])
+        #expect(admin.status == 0, "\(admin.stderr)")
         try store.connection.query("UPDATE keygate_schema SET version = 99")
         let newer = try self.failure(url)
         #expect(newer.contains("schema version 99") && newer.contains("upgrade keygate"))

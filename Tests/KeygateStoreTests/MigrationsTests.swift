@@ -16,7 +16,8 @@ struct MigrationsTests {
         while try tables.step() { names.append(tables.text(at: 0)) }
         #expect(
             names == [
-                "audit", "counter_snapshots", "key_changes", "key_secrets", "keygate_state", "keys", "plans",
+                "admin_idempotency", "admin_keys", "audit", "counter_snapshots", "key_changes", "key_secrets",
+                "keygate_state", "keys", "plans",
                 "sqlite_sequence", "usage_daily",
             ])
         // Opening again migrates nothing and keeps the data.

@@ -1,0 +1,77 @@
+import ArgumentParser
+import CKeygateLinux
+import Glibc
+import KeygateAdmin
+import KeygateCore
+import KeygatePostgres
+import KeygateServer
+import KeygateStore
+import Logging
+
+extension Serve {
+    /// Fails the start when `--admin-listen` cannot be bound (in use, no permission): the admin server binds it
+    /// itself, so a trial bind here makes the mistake a startup error rather than a restart loop.
+    static func checkAdminListener(_ configuration: ServeConfiguration) throws {
+        guard let text = configuration.worker.adminListen else { return }
+        let spec = try ServeConfiguration.parsingAdminListener(text, workerCount: configuration.workerCount).spec
+        let trial: [ListeningSocket]
+        do { trial = try ListeningSocket.open(spec, unixMode: configuration.socketMode) } catch {
+            throw ValidationError("--admin-listen \(text): \(error)")
+        }
+        for socket in trial {
+            close(socket.fd)
+            if let path = socket.createdPath { unlink(path) }
+        }
+    }
+
+    /// The admin server process: the admin API on `--admin-listen`, writing through the same store as the CLI (the
+    /// PostgreSQL key store with `--keys-from`, else `--db`).
+    static func runAdminServer(_ configuration: WorkerConfiguration, readyFD: CInt?, logger: Logger) throws {
+        guard let text = configuration.adminListen,
+            let spec = try? ServeConfiguration.parsingAdminListener(text, workerCount: 1).spec
+        else {
+            logger.critical("admin server started without a usable --admin-listen")
+            throw ExitCode(78)
+        }
+        let address: AdminServer.Address
+        switch spec.address {
+        case .tcp(let host, let port): address = .tcp(host: "\(host)", port: Int(port))
+        case .unix(let path): address = .unix(path: path)
+        default:
+            logger.critical("admin server: --admin-listen \(text) is not a TCP address or unix socket")
+            throw ExitCode(78)
+        }
+        let store: any KeyStoring
+        let location = configuration.keysFrom ?? configuration.databasePath
+        do {
+            switch DatabaseLocation(location) {
+            case .postgres(let url):
+                store = try PostgresKeyStore(
+                    url: url, create: false, answerDeadlineMillis: 5_000, applicationName: "keygate admin")
+            case .sqlite(let path):
+                store = try KeyStore(path: path, create: false)
+            case .unsupported(let scheme):
+                throw CLIError("the key store \(scheme)://… is neither SQLite nor PostgreSQL")
+            }
+        } catch {
+            logger.critical(
+                "admin server cannot open the key store",
+                metadata: ["store": "\(PostgresURL.redacting(location))", "error": "\(error)"])
+            throw ExitCode(78)
+        }
+        let api = try AdminAPI(store: store, logger: logger)
+        let readyPipe = readyFD
+        do {
+            try AdminServer.run(address: address, api: api, logger: logger) {
+                guard let readyPipe else { return }
+                var byte: UInt8 = 0x52
+                _ = write(readyPipe, &byte, 1)
+                close(readyPipe)
+            }
+        } catch {
+            logger.critical("admin server stopped", metadata: ["listen": "\(text)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info("admin server stopped")
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The admin listener of a real `keygate serve`: its own supervised process, answering every documented operation as
+/// documented, managing the keys the gate then serves, and never in the way of a decision.
+@Suite struct AdminServerTests {
+    /// A `keygate serve` with an HTTP request listener and an admin listener, and an admin key holding `*`.
+    struct Host {
+        let scratch: Scratch
+        let database: String
+        let server: KeygateServer
+        let gatePort: UInt16
+        let adminPort: UInt16
+        let adminSecret: String
+
+        init(extra: [String] = []) throws {
+            let scratch = try Scratch()
+            self.scratch = scratch
+            self.database = scratch.file("keys.db")
+            _ = try Harness.keygate(["migrate", "--db", self.database])
+            let made = try Harness.keygate([
+                "admin-keys", "create", "--db", self.database, "--name", "ops", "--grant", "*", "--json",
+            ])
+            let fields = try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any]
+            self.adminSecret = try #require(fields?["secret"] as? String)
+            self.gatePort = Harness.freePort()
+            self.adminPort = Harness.freePort()
+            self.server = try KeygateServer(
+                db: self.database, scratch: scratch,
+                extra: [
+                    "--listen", "http://127.0.0.1:\(self.gatePort)", "--admin-listen",
+                    "http://127.0.0.1:\(self.adminPort)",
+                ] + extra)
+            let port = self.adminPort
+            guard Harness.eventually(timeout: 15, { (try? Admin.send(port, "GET", "/openapi.json"))?.status == 200 })
+            else { throw HarnessError("the admin listener did not answer: \(self.server.log)") }
+        }
+
+        func admin(_ method: String, _ path: String, _ body: String? = nil, headers: [String: String] = [:]) throws
+            -> HTTPResponse
+        {
+            try Admin.send(
+                self.adminPort, method, path, body: body,
+                headers: ["Authorization": "Bearer \(self.adminSecret)"].merging(
+                    headers, uniquingKeysWith: { $1 }), scratch: self.scratch)
+        }
+
+        /// The admin server's pid (the child started with `--admin-server`).
+        var adminPID: pid_t? {
+            Harness.children(of: self.server.pid).first { pid in
+                let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                return cmdline.contains("--admin-server")
+            }
+        }
+    }
+
+    /// curl as the admin API's client.
+    enum Admin {
+        static func send(
+            _ port: UInt16, _ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:],
+            scratch: Scratch? = nil
+        ) throws -> HTTPResponse {
+            var arguments = ["-sS", "-i", "--max-time", "10", "-X", method]
+            for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+            if let body, let scratch {
+                let file = scratch.file("body-\(UUID().uuidString).json")
+                try body.write(toFile: file, atomically: true, encoding: .utf8)
+                arguments += ["-H", "Content-Type: application/json", "--data-binary", "@\(file)"]
+            }
+            arguments.append("http://127.0.0.1:\(port)\(path)")
+            let result = try Harness.run("/usr/bin/curl", arguments)
+            guard result.status == 0 else { throw HarnessError("curl \(method) \(path): \(result.stderr)") }
+            return try Curl.parse(result.stdout)
+        }
+    }
+
+    static func object(_ response: HTTPResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(response.body.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test func keysMadeAndRevokedThroughTheAdminAPIAreWhatTheGateServes() throws {
+        let host = try Host()
+        let created = try host.admin("POST", "/v1/keys", #"{"name":"customer 1","scopes":["read"],"limits":["50/s"]}"#)
+        #expect(created.status == 201, "\(created.body)")
+        let fields = Self.object(created)
+        let id = try #require(fields["id"] as? String)
+        let secret = try #require(fields["key"] as? String)
+        let gate = try ForwardAuthClient(port: host.gatePort)
+        #expect(Harness.eventually(timeout: 5) { gate.check(secret).status == 204 })
+        #expect(try host.admin("POST", "/v1/keys/\(id)/revoke").status == 200)
+        let revoked = monotonicNanos()
+        #expect(Harness.eventually(timeout: 5) { gate.check(secret).status == 401 })
+        print(
+            "a key revoked through the admin API was refused by the gate \((monotonicNanos() - revoked) / 1_000_000) ms later"
+        )
+        // The CLI sees what the API did, and the audit log names the admin key.
+        let audit = try Harness.keygate(["audit", "--db", host.database, "--key", id])
+        #expect(audit.stdout.contains("admin:adm_"), "\(audit.stdout)")
+        #expect(!host.server.log.contains(secret) && !host.server.log.contains(host.adminSecret))
+    }
+
+    @Test func everyDocumentedOperationAnswersAsDocumented() throws {
+        let host = try Host()
+        let document = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(try Admin.send(host.adminPort, "GET", "/openapi.json").body.utf8))
+                as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let key = Self.object(try host.admin("POST", "/v1/keys", #"{"name":"documented"}"#))
+        let keyID = try #require(key["id"] as? String)
+        let spare = Self.object(try host.admin("POST", "/v1/admin-keys", #"{"name":"spare","grants":["keys:read"]}"#))
+        let adminID = try #require(spare["id"] as? String)
+        let bodies = [
+            "POST /v1/keys": #"{"name":"made by the walk"}"#, "PATCH /v1/keys/{id}": #"{"owner":"walk"}"#,
+            "POST /v1/admin-keys": #"{"name":"walk","grants":["usage:read"]}"#, "POST /v1/keys/{id}/rotate": "{}",
+        ]
+        // Revoking and deleting come last, so that every other operation finds the key as it was made.
+        var operations: [(path: String, method: String, responses: [String])] = []
+        for (path, item) in paths {
+            for method in ["get", "post", "patch", "delete"] {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                let responses = (operation["responses"] as? [String: Any])?.keys.map { $0 } ?? []
+                operations.append((path, method.uppercased(), responses))
+            }
+        }
+        func rank(_ operation: (path: String, method: String, responses: [String])) -> Int {
+            operation.method == "DELETE" ? 2 : operation.path.hasSuffix("/revoke") ? 1 : 0
+        }
+        operations.sort { (rank($0), $0.path) < (rank($1), $1.path) }
+        #expect(operations.count == 14)
+        for operation in operations {
+            let concrete = operation.path.replacing(
+                "{id}", with: operation.path.hasPrefix("/v1/admin-keys") ? adminID : keyID)
+            let answer = try host.admin(operation.method, concrete, bodies["\(operation.method) \(operation.path)"])
+            #expect(
+                operation.responses.contains("\(answer.status)") && answer.status < 300,
+                "\(operation.method) \(concrete) answered \(answer.status), documented \(operation.responses): \(answer.body)"
+            )
+            if answer.status >= 400 {
+                #expect(answer.header("Content-Type") == "application/problem+json")
+            }
+        }
+        // Nothing undocumented is served.
+        for (method, path) in [("GET", "/"), ("GET", "/v1"), ("GET", "/v1/keys/\(keyID)/secret"), ("PUT", "/v1/keys")] {
+            let answer = try host.admin(method, path)
+            #expect([404, 405].contains(answer.status), "\(method) \(path) answered \(answer.status)")
+        }
+    }
+
+    @Test func oversizeOrBrokenBodiesAreProblemsAndTheServerGoesOn() throws {
+        let host = try Host()
+        let big = #"{"name":"x","metadata":{"blob":""# + String(repeating: "a", count: 70_000) + #""}}"#
+        let tooBig = try host.admin("POST", "/v1/keys", big)
+        #expect(tooBig.status == 413, "\(tooBig.body)")
+        #expect(tooBig.header("Content-Type") == "application/problem+json")
+        #expect(try host.admin("POST", "/v1/keys", #"{"name":"#).status == 400)
+        #expect(try host.admin("POST", "/v1/keys", "\u{0}\u{1}garbage").status == 400)
+        let listed = Self.object(try host.admin("GET", "/v1/keys"))["keys"] as? [Any]
+        #expect(listed?.isEmpty == true, "nothing was written")
+        #expect(try host.admin("POST", "/v1/keys", #"{"name":"after"}"#).status == 201)
+    }
+
+    @Test func theAdminServerIsRestartedAndNeverHoldsUpADecision() throws {
+        let host = try Host()
+        let secret = try #require(
+            Self.object(try host.admin("POST", "/v1/keys", #"{"name":"busy"}"#))["key"] as? String)
+        let gate = try ForwardAuthClient(port: host.gatePort)
+        #expect(Harness.eventually(timeout: 5) { gate.check(secret).status == 204 })
+        // Stopped (a debugger, a stall): decisions go on at full speed.
+        let first = try #require(host.adminPID)
+        kill(first, SIGSTOP)
+        var slowest: Int64 = 0
+        for _ in 0..<200 {
+            let answer = gate.check(secret)
+            #expect(answer.status == 204)  // the HTTP listener's nginx profile allows with 204
+            slowest = max(slowest, answer.micros)
+        }
+        kill(first, SIGCONT)
+        print("200 decisions while the admin server was stopped: slowest \(slowest) µs")
+        // Killed: the supervisor starts another, which answers.
+        kill(first, SIGKILL)
+        #expect(
+            Harness.eventually(timeout: 15) {
+                guard let next = host.adminPID, next != first else { return false }
+                return (try? host.admin("GET", "/v1/plans"))?.status == 200
+            }, "\(host.server.log)")
+        #expect(gate.check(secret).status == 204)
+    }
+
+    @Test func aBadAdminListenerFailsTheStart() throws {
+        let scratch = try Scratch()
+        let database = scratch.file("keys.db")
+        _ = try Harness.keygate(["migrate", "--db", database])
+        let busy = try RawListener()
+        for (address, says) in [
+            ("http://192.0.2.1:9102", "loopback"), ("unix:\(scratch.file("a.sock"))", "http"),
+            ("http://127.0.0.1:\(busy.port)", "--admin-listen"),
+        ] {
+            let result = try Harness.keygate([
+                "serve", "--db", database, "--listen", "unix:\(scratch.file("k.sock"))", "--admin-listen", address,
+            ])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("--admin-listen") && result.stderr.contains(says), "\(result.stderr)")
+        }
+    }
+}
+
+/// A TCP port held open by the test, so that binding it fails.
+final class RawListener {
+    let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+        }
+        guard bound == 0, listen(fd, 4) == 0 else {
+            close(fd)
+            throw HarnessError("cannot hold a port")
+        }
+        var length = size
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { close(self.fd) }
+}
