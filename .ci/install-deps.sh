@@ -6,7 +6,9 @@ packages=(libsqlite3-dev libssl-dev pkg-config nginx apache2 libapache2-mod-fcgi
     # PostgreSQL as the shared key store: libpq to build against, the server (15) for the tests
     libpq-dev postgresql
     # ops/: systemd-analyze and systemd-socket-activate, strace (the unit's syscall filter), the .deb build and install
-    systemd strace dpkg-dev help2man adduser python3 lintian)
+    systemd strace dpkg-dev help2man adduser python3 lintian
+    # the admin console's browser test (headless, driven over the DevTools pipe by Tests/browser/console.py)
+    chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -60,7 +60,10 @@ public final class AdminAPI {
                     headers: ["Retry-After: 1"]
                 ).response
         }
-        response.headers.append(("Cache-Control", "no-store"))
+        response.headers += [
+            ("Cache-Control", "no-store"), ("Content-Security-Policy", AdminConsoleAssets.contentSecurityPolicy),
+            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+        ]
         if request.method == "HEAD" { response.body = [] }
         return response
     }
@@ -80,10 +83,7 @@ public final class AdminAPI {
                 "\(request.path) answers \(methods.joined(separator: ", "))",
                 headers: ["Allow: \(methods.joined(separator: ", "))"])
         }
-        guard let grant = operation.grant else {
-            return AdminResponse(
-                status: 200, headers: [("Content-Type", "application/json")], body: Array(AdminOpenAPI.document.utf8))
-        }
+        guard let grant = operation.grant else { return Self.publicFile(operation) }
         let admin = try self.authenticate(request)
         guard admin.grants.allow(grant.resource, grant.action) else {
             throw AdminProblem(
@@ -98,7 +98,7 @@ public final class AdminAPI {
         }
         let context = Context(request: request, admin: admin, id: id ?? "", nowSeconds: nowMicros / 1_000_000)
         switch operation {
-        case .openAPI: fatalError("answered above: it needs no grant")
+        case .openAPI, .console, .consoleScript, .consoleStyle: fatalError("answered above: they need no grant")
         case .listKeys: return try self.listKeys(context)
         case .createKey: return try self.createKey(context)
         case .getKey: return try self.getKey(context)
@@ -113,6 +113,18 @@ public final class AdminAPI {
         case .createAdminKey: return try self.createAdminKey(context)
         case .revokeAdminKey: return try self.revokeAdminKey(context)
         }
+    }
+
+    /// The OpenAPI document and the console's files, which need no admin key.
+    static func publicFile(_ operation: AdminOperation) -> AdminResponse {
+        let (type, text) =
+            switch operation {
+            case .console: ("text/html; charset=utf-8", AdminConsoleAssets.html)
+            case .consoleScript: ("text/javascript; charset=utf-8", AdminConsoleAssets.script)
+            case .consoleStyle: ("text/css; charset=utf-8", AdminConsoleAssets.css)
+            default: ("application/json", AdminOpenAPI.document)
+            }
+        return AdminResponse(status: 200, headers: [("Content-Type", type)], body: Array(text.utf8))
     }
 
     /// What a handler reads.

@@ -13,6 +13,30 @@ public enum AdminOpenAPI {
           "servers": [{"url": "http://127.0.0.1:9102"}],
           "security": [{"adminKey": []}],
           "paths": {
+            "/": {
+              "get": {
+                "operationId": "console",
+                "summary": "The web console (its page; it asks for an admin key and keeps it in the tab's session storage)",
+                "security": [],
+                "responses": {"200": {"description": "The console's page", "content": {"text/html": {}}}}
+              }
+            },
+            "/console.js": {
+              "get": {
+                "operationId": "consoleScript",
+                "summary": "The web console's script",
+                "security": [],
+                "responses": {"200": {"description": "The script", "content": {"text/javascript": {}}}}
+              }
+            },
+            "/console.css": {
+              "get": {
+                "operationId": "consoleStyle",
+                "summary": "The web console's style sheet",
+                "security": [],
+                "responses": {"200": {"description": "The style sheet", "content": {"text/css": {}}}}
+              }
+            },
             "/openapi.json": {
               "get": {
                 "operationId": "openAPI",

@@ -1,7 +1,7 @@
 /// Every operation the admin listener serves: its method, path pattern and the grant it needs. The OpenAPI document
 /// (``AdminOpenAPI``) describes exactly these (a test compares the two), and anything else is a 404 or a 405.
 enum AdminOperation: String, CaseIterable, Sendable {
-    case openAPI
+    case openAPI, console, consoleScript, consoleStyle
     case listKeys, createKey, getKey, updateKey, deleteKey, rotateKey, revokeKey, keyUsage
     case listAudit
     case listPlans
@@ -9,7 +9,9 @@ enum AdminOperation: String, CaseIterable, Sendable {
 
     var method: String {
         switch self {
-        case .openAPI, .listKeys, .getKey, .keyUsage, .listAudit, .listPlans, .listAdminKeys: "GET"
+        case .openAPI, .console, .consoleScript, .consoleStyle, .listKeys, .getKey, .keyUsage, .listAudit, .listPlans,
+            .listAdminKeys:
+            "GET"
         case .createKey, .rotateKey, .revokeKey, .createAdminKey, .revokeAdminKey: "POST"
         case .updateKey: "PATCH"
         case .deleteKey: "DELETE"
@@ -20,6 +22,9 @@ enum AdminOperation: String, CaseIterable, Sendable {
     var pattern: String {
         switch self {
         case .openAPI: "/openapi.json"
+        case .console: "/"
+        case .consoleScript: "/console.js"
+        case .consoleStyle: "/console.css"
         case .listKeys, .createKey: "/v1/keys"
         case .getKey, .updateKey, .deleteKey: "/v1/keys/{id}"
         case .rotateKey: "/v1/keys/{id}/rotate"
@@ -32,10 +37,11 @@ enum AdminOperation: String, CaseIterable, Sendable {
         }
     }
 
-    /// The grant an admin key needs (`nil`: none, the document is public).
+    /// The grant an admin key needs (`nil`: none: the document and the console's files are public, the console asks
+    /// for an admin key and sends it with each API call).
     var grant: (resource: String, action: String)? {
         switch self {
-        case .openAPI: nil
+        case .openAPI, .console, .consoleScript, .consoleStyle: nil
         case .listKeys, .getKey: ("keys", "read")
         case .createKey: ("keys", "create")
         case .updateKey: ("keys", "update")

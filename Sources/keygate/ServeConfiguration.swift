@@ -339,7 +339,7 @@ extension ServeConfiguration {
             guard listener.address.isLocalOnly else {
                 throw ConfigurationError(
                     "--admin-listen \(text): the admin API binds only to loopback or a unix socket; for remote use put "
-                        + "a web server with TLS in front of it (README: Admin API)")
+                        + "a web server with TLS in front of it (README: Admin API and console)")
             }
             guard workerCount > 0 else {
                 throw ConfigurationError(

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KeygateStore
 import Testing
 
 /// The admin listener of a real `keygate serve`: its own supervised process, answering every documented operation as
@@ -128,7 +129,7 @@ import Testing
             operation.method == "DELETE" ? 2 : operation.path.hasSuffix("/revoke") ? 1 : 0
         }
         operations.sort { (rank($0), $0.path) < (rank($1), $1.path) }
-        #expect(operations.count == 14)
+        #expect(operations.count == 17)
         for operation in operations {
             let concrete = operation.path.replacing(
                 "{id}", with: operation.path.hasPrefix("/v1/admin-keys") ? adminID : keyID)
@@ -142,7 +143,9 @@ import Testing
             }
         }
         // Nothing undocumented is served.
-        for (method, path) in [("GET", "/"), ("GET", "/v1"), ("GET", "/v1/keys/\(keyID)/secret"), ("PUT", "/v1/keys")] {
+        for (method, path) in [
+            ("GET", "/index.html"), ("GET", "/v1"), ("GET", "/v1/keys/\(keyID)/secret"), ("PUT", "/v1/keys"),
+        ] {
             let answer = try host.admin(method, path)
             #expect([404, 405].contains(answer.status), "\(method) \(path) answered \(answer.status)")
         }
@@ -186,6 +189,65 @@ import Testing
                 return (try? host.admin("GET", "/v1/plans"))?.status == 200
             }, "\(host.server.log)")
         #expect(gate.check(secret).status == 204)
+    }
+
+    @Test func theConsoleInARealBrowser() throws {
+        let host = try Host()
+        #expect(try host.admin("POST", "/v1/keys", #"{"name":"<img src=x onerror=alert(1)>"}"#).status == 201)
+        // A key with 30 days of traffic, for the chart.
+        let busy = Self.object(
+            try host.admin(
+                "POST", "/v1/keys",
+                #"{"name":"acme prod","owner":"acme","limits":["100/s"],"quotas":["1000000/month"]}"#))
+        let busyID = try #require(busy["id"] as? String)
+        let now = Int64(Date().timeIntervalSince1970)
+        try KeyStore(path: host.database, create: false).addUsage(
+            (Int64(0)..<30).map { back in
+                let day = String(
+                    ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now - back * 86_400)))
+                        .prefix(10))
+                return (keyID: busyID, day: day, admitted: 4_000 + (back * 937) % 3_000, rejected: (back * 211) % 400)
+            })
+        let keyFile = host.scratch.file("admin-key")
+        FileManager.default.createFile(
+            atPath: keyFile, contents: Data(host.adminSecret.utf8), attributes: [.posixPermissions: 0o600])
+        let shots = Harness.repository + "/.build/artefacts/console"
+        let run = try Harness.run(
+            "/usr/bin/python3",
+            [
+                Harness.repository + "/Tests/browser/console.py", "http://127.0.0.1:\(host.adminPort)", keyFile, shots,
+                busyID,
+            ],
+            timeout: 180)
+        let seen = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stderr)")
+        #expect((seen["failures"] as? [String])?.isEmpty == true, "\(seen["failures"] ?? "")")
+        #expect((seen["exceptions"] as? [String])?.isEmpty == true, "\(seen["exceptions"] ?? "")")
+        #expect((seen["csp_violations"] as? [String])?.isEmpty == true, "\(seen["csp_violations"] ?? "")")
+        #expect((seen["listed"] as? Int ?? 0) >= 1)
+        #expect(seen["hostile_name_shown_as_text"] as? Bool == true)
+        #expect(seen["key_in_url"] as? Bool == false && seen["key_in_cookie"] as? Bool == false)
+        #expect(seen["key_in_session_storage"] as? Bool == true)
+        let secret = try #require(seen["secret"] as? String)
+        #expect(secret.hasPrefix("kg_"))
+        #expect(seen["copy_button"] as? Bool == true)
+        #expect(seen["secret_gone_after_stored"] as? Bool == true)
+        #expect(seen["secret_on_key_page"] as? Bool == false)
+        #expect(seen["chart_days"] as? Int == 30)
+        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        #expect(seen["chart_last_day"] as? String == today)
+        #expect((seen["audit_rows"] as? Int ?? 0) >= 1)
+        #expect(seen["revoked_shown"] as? Bool == true)
+        #expect(seen["narrow_overflow"] as? Bool == false)
+        #expect(seen["usage_bars"] as? Int == 30, "one admitted bar per day with traffic")
+        #expect((seen["tab_reached"] as? [String])?.contains("Keys") == true, "\(seen["tab_reached"] ?? "")")
+        // The key made in the browser and revoked there is refused by the gate.
+        let gate = try ForwardAuthClient(port: host.gatePort)
+        #expect(Harness.eventually(timeout: 5) { gate.check(secret).status == 401 })
+        for name in ["01-sign-in", "02-keys", "03-created", "04-key", "05-revoked", "06-narrow", "07-usage"] {
+            #expect(FileManager.default.fileExists(atPath: "\(shots)/\(name).png"))
+        }
+        #expect(!host.server.log.contains(secret) && !host.server.log.contains(host.adminSecret))
     }
 
     @Test func aBadAdminListenerFailsTheStart() throws {
