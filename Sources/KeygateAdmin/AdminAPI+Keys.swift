@@ -192,6 +192,22 @@ extension AdminAPI {
             ]))
     }
 
+    /// `GET /v1/decisions`: every decision this host's workers made since keygate started, by outcome (the console
+    /// turns two of these into rates); 503 without `--metrics-listen`, which keeps the counts.
+    func decisions(_ context: Context) throws -> AdminResponse {
+        guard let counts = self.decisionCounts else {
+            throw AdminProblem(
+                503, "metrics-off", "No metrics",
+                "decision counts are kept only when keygate serve runs with --metrics-listen")
+        }
+        let fields = counts().map { ($0.outcome, JSONValue.int(Int64(clamping: $0.count))) }
+        return .json(
+            200,
+            .object([
+                ("at_ms", .int(context.nowMicros / 1_000)), ("decisions", .object(fields)),
+            ]))
+    }
+
     // MARK: helpers
 
     func requireKey(_ id: String) throws -> KeyRecord {

@@ -15,6 +15,8 @@ public final class AdminAPI {
     private var perKey: AdminRateLimiter
     private var perAddress: AdminRateLimiter
     private var failureLog = LogThrottle(intervalMillis: 10_000)
+    /// Decisions so far by outcome, from the shared metrics (`nil` without `--metrics-listen`).
+    let decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])?
 
     /// Admin requests per second (and burst) each admin key may make.
     public static let perKeyRate = (rate: 50.0, burst: 100.0)
@@ -27,8 +29,12 @@ public final class AdminAPI {
     /// Most keys on one page of `GET /v1/keys`.
     static let maximumPageSize = 200
 
-    public init(store: any KeyStoring, logger: Logger) throws {
+    public init(
+        store: any KeyStoring, logger: Logger,
+        decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])? = nil
+    ) throws {
         self.store = store
+        self.decisionCounts = decisionCounts
         self.hasher = try SHA256Hasher()
         self.logger = logger
         self.perKey = AdminRateLimiter(rate: Self.perKeyRate.rate, burst: Self.perKeyRate.burst)
@@ -96,7 +102,8 @@ public final class AdminAPI {
         {
             throw AdminProblem(415, "unsupported-media-type", "Unsupported media type", "send application/json")
         }
-        let context = Context(request: request, admin: admin, id: id ?? "", nowSeconds: nowMicros / 1_000_000)
+        let context = Context(
+            request: request, admin: admin, id: id ?? "", nowSeconds: nowMicros / 1_000_000, nowMicros: nowMicros)
         switch operation {
         case .openAPI, .console, .consoleScript, .consoleStyle: fatalError("answered above: they need no grant")
         case .listKeys: return try self.listKeys(context)
@@ -109,6 +116,7 @@ public final class AdminAPI {
         case .keyUsage: return try self.keyUsage(context)
         case .listAudit: return try self.listAudit(context)
         case .listPlans: return try self.listPlans(context)
+        case .decisionCounts: return try self.decisions(context)
         case .listAdminKeys: return try self.listAdminKeys(context)
         case .createAdminKey: return try self.createAdminKey(context)
         case .revokeAdminKey: return try self.revokeAdminKey(context)
@@ -134,6 +142,7 @@ public final class AdminAPI {
         /// The path's `{id}` ("" when it has none).
         let id: String
         let nowSeconds: Int64
+        let nowMicros: Int64
         /// Who acts, in the audit log.
         var actor: String { "admin:\(self.admin.id)" }
     }

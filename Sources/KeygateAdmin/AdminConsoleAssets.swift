@@ -20,7 +20,7 @@ public enum AdminConsoleAssets {
         <body>
         <header>
           <h1>keygate</h1>
-          <nav aria-label="Main"><a href="#/keys">Keys</a> <a href="#/create">Create a key</a></nav>
+          <nav aria-label="Main"><a href="#/overview">Overview</a> <a href="#/keys">Keys</a> <a href="#/create">Create a key</a></nav>
           <button type="button" id="sign-out" hidden>Sign out</button>
         </header>
         <main id="main" tabindex="-1"><noscript>The console needs JavaScript.</noscript></main>
@@ -57,6 +57,7 @@ public enum AdminConsoleAssets {
         dt { font-weight: 600; }
         dd { margin: 0; overflow-wrap: anywhere; }
         svg.chart { width: 100%; height: 12rem; }
+        p.big { font-size: 1.6rem; font-weight: 600; }
         svg.chart rect.admitted { fill: var(--accent); }
         svg.chart rect.rejected { fill: var(--bad); }
         .legend span { margin-right: 1rem; }
@@ -278,12 +279,38 @@ public enum AdminConsoleAssets {
               revoked ? null : edit, el("h3", {}, "Recent audit entries"), entries);
           }
 
+          let poller = null;
+          async function overviewPage() {
+            const rate = el("p", { id: "rate", class: "big" }, "measuring…");
+            const body = el("tbody");
+            show(el("h2", {}, "Overview"), el("p", {}, "This host's decisions, from its metrics, every 2 seconds."), rate,
+              el("h3", {}, "Denials by reason"),
+              el("table", { id: "denials" }, el("thead", {}, el("tr", {}, ["Reason", "Per second", "Since keygate started"].map((h) => el("th", { scope: "col" }, h)))), body));
+            let previous = null;
+            async function tick() {
+              const { data } = await api("GET", "/v1/decisions");
+              const seconds = previous ? Math.max(0.001, (data.at_ms - previous.at_ms) / 1000) : null;
+              const perSecond = (name) => seconds === null ? "–" : ((data.decisions[name] - (previous.decisions[name] || 0)) / seconds).toFixed(1);
+              if (seconds !== null) {
+                const total = Object.keys(data.decisions).reduce((sum, name) => sum + data.decisions[name] - (previous.decisions[name] || 0), 0);
+                rate.textContent = (total / seconds).toFixed(1) + " decisions per second (" + perSecond("allow") + " allowed)";
+              }
+              const denials = Object.entries(data.decisions).filter(([name, count]) => name !== "allow" && count > 0).sort((a, b) => b[1] - a[1]);
+              body.replaceChildren(...denials.map(([name, count]) => el("tr", {}, el("td", {}, name), el("td", {}, perSecond(name)), el("td", {}, count))));
+              previous = data;
+            }
+            await tick();
+            poller = setInterval(guard(tick), 2000);
+          }
+
           const route = guard(async () => {
+            if (poller) { clearInterval(poller); poller = null; }
             if (!key()) { signIn(); return; }
             signOut.hidden = false;
             const hash = location.hash || "#/keys";
             if (hash.startsWith("#/keys/")) await keyPage(decodeURIComponent(hash.slice(7)));
             else if (hash === "#/create") createPage();
+            else if (hash === "#/overview") await overviewPage();
             else await keysPage();
           });
           signOut.addEventListener("click", () => { sessionStorage.removeItem(storageName); signIn(); });

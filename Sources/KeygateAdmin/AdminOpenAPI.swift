@@ -180,6 +180,17 @@ public enum AdminOpenAPI {
                 }
               }
             },
+            "/v1/decisions": {
+              "get": {
+                "operationId": "decisionCounts",
+                "summary": "Decisions this host made since keygate started, by outcome (grant metrics:read); the console turns two readings into rates",
+                "responses": {
+                  "200": {"description": "Counts by outcome (allow, missing, malformed, unknown_key, revoked, rate_limited, …)", "content": {"application/json": {"schema": {"type": "object", "required": ["at_ms", "decisions"], "properties": {"at_ms": {"type": "integer"}, "decisions": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}},
+                  "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"},
+                  "429": {"$ref": "#/components/responses/Problem"}, "503": {"$ref": "#/components/responses/Problem"}
+                }
+              }
+            },
             "/v1/admin-keys": {
               "get": {
                 "operationId": "listAdminKeys",

@@ -5,12 +5,13 @@ enum AdminOperation: String, CaseIterable, Sendable {
     case listKeys, createKey, getKey, updateKey, deleteKey, rotateKey, revokeKey, keyUsage
     case listAudit
     case listPlans
+    case decisionCounts
     case listAdminKeys, createAdminKey, revokeAdminKey
 
     var method: String {
         switch self {
         case .openAPI, .console, .consoleScript, .consoleStyle, .listKeys, .getKey, .keyUsage, .listAudit, .listPlans,
-            .listAdminKeys:
+            .listAdminKeys, .decisionCounts:
             "GET"
         case .createKey, .rotateKey, .revokeKey, .createAdminKey, .revokeAdminKey: "POST"
         case .updateKey: "PATCH"
@@ -32,6 +33,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .keyUsage: "/v1/keys/{id}/usage"
         case .listAudit: "/v1/audit"
         case .listPlans: "/v1/plans"
+        case .decisionCounts: "/v1/decisions"
         case .listAdminKeys, .createAdminKey: "/v1/admin-keys"
         case .revokeAdminKey: "/v1/admin-keys/{id}/revoke"
         }
@@ -51,6 +53,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .keyUsage: ("usage", "read")
         case .listAudit: ("audit", "read")
         case .listPlans: ("plans", "read")
+        case .decisionCounts: ("metrics", "read")
         case .listAdminKeys: ("admin-keys", "read")
         case .createAdminKey: ("admin-keys", "create")
         case .revokeAdminKey: ("admin-keys", "revoke")

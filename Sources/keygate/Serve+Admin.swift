@@ -6,6 +6,7 @@ import KeygateCore
 import KeygatePostgres
 import KeygateServer
 import KeygateStore
+import KeygateZone
 import Logging
 
 extension Serve {
@@ -26,7 +27,9 @@ extension Serve {
 
     /// The admin server process: the admin API on `--admin-listen`, writing through the same store as the CLI (the
     /// PostgreSQL key store with `--keys-from`, else `--db`).
-    static func runAdminServer(_ configuration: WorkerConfiguration, readyFD: CInt?, logger: Logger) throws {
+    static func runAdminServer(
+        _ configuration: WorkerConfiguration, readyFD: CInt?, metricsFD: CInt?, logger: Logger
+    ) throws {
         guard let text = configuration.adminListen,
             let spec = try? ServeConfiguration.parsingAdminListener(text, workerCount: 1).spec
         else {
@@ -59,7 +62,16 @@ extension Serve {
                 metadata: ["store": "\(PostgresURL.redacting(location))", "error": "\(error)"])
             throw ExitCode(78)
         }
-        let api = try AdminAPI(store: store, logger: logger)
+        // With --metrics-listen, the decisions counted in the shared metrics (read, never written, here).
+        var decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])?
+        if let metricsFD, let table = try? MetricsTable(inheritedDescriptor: metricsFD) {
+            let shared = SharedMetrics(table)
+            decisionCounts = {
+                let totals = shared.table.totals()
+                return Outcome.allCases.map { ($0.rawValue, totals.decisions($0)) }
+            }
+        }
+        let api = try AdminAPI(store: store, logger: logger, decisionCounts: decisionCounts)
         let readyPipe = readyFD
         do {
             try AdminServer.run(address: address, api: api, logger: logger) {
@@ -74,4 +86,11 @@ extension Serve {
         }
         logger.info("admin server stopped")
     }
+}
+
+/// The shared metrics table, read from the admin server's tasks (its words are atomics; reading needs no lock).
+private final class SharedMetrics: @unchecked Sendable {
+    let table: MetricsTable
+
+    init(_ table: MetricsTable) { self.table = table }
 }

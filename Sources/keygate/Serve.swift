@@ -249,7 +249,10 @@ struct Serve: ParsableCommand {
             keyQueryParameter: configuration.policy.queryParameter)
         let logger = Logger(label: "keygate")
         if clusterAgent { return try Self.runClusterAgent(configuration, readyFD: document.readyFD, logger: logger) }
-        if adminServer { return try Self.runAdminServer(configuration, readyFD: document.readyFD, logger: logger) }
+        if adminServer {
+            return try Self.runAdminServer(
+                configuration, readyFD: document.readyFD, metricsFD: document.metricsFD, logger: logger)
+        }
         var metrics: (table: MetricsTable, slot: Int)?
         if let fd = document.metricsFD {
             do {

@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func everyDocumentedOperationAnswersAsDocumented() throws {
-        let host = try Host()
+        let host = try Host(extra: ["--metrics-listen", "http://127.0.0.1:\(Harness.freePort())"])
         let document = try #require(
             try JSONSerialization.jsonObject(
                 with: Data(try Admin.send(host.adminPort, "GET", "/openapi.json").body.utf8))
@@ -129,7 +129,7 @@ import Testing
             operation.method == "DELETE" ? 2 : operation.path.hasSuffix("/revoke") ? 1 : 0
         }
         operations.sort { (rank($0), $0.path) < (rank($1), $1.path) }
-        #expect(operations.count == 17)
+        #expect(operations.count == 18)
         for operation in operations {
             let concrete = operation.path.replacing(
                 "{id}", with: operation.path.hasPrefix("/v1/admin-keys") ? adminID : keyID)
@@ -192,7 +192,14 @@ import Testing
     }
 
     @Test func theConsoleInARealBrowser() throws {
-        let host = try Host()
+        let host = try Host(extra: ["--metrics-listen", "http://127.0.0.1:\(Harness.freePort())"])
+        // Decisions for the overview: some allowed, some for a key that does not exist.
+        let gate = try ForwardAuthClient(port: host.gatePort)
+        let allowed = try #require(
+            Self.object(try host.admin("POST", "/v1/keys", #"{"name":"traffic"}"#))["key"] as? String)
+        #expect(Harness.eventually(timeout: 5) { gate.check(allowed).status == 204 })
+        for _ in 0..<20 { _ = gate.check(allowed) }
+        for _ in 0..<7 { _ = gate.check("kg_0000000000000000000000000000000000AAAAAA") }
         #expect(try host.admin("POST", "/v1/keys", #"{"name":"<img src=x onerror=alert(1)>"}"#).status == 201)
         // A key with 30 days of traffic, for the chart.
         let busy = Self.object(
@@ -240,11 +247,15 @@ import Testing
         #expect(seen["revoked_shown"] as? Bool == true)
         #expect(seen["narrow_overflow"] as? Bool == false)
         #expect(seen["usage_bars"] as? Int == 30, "one admitted bar per day with traffic")
-        #expect((seen["tab_reached"] as? [String])?.contains("Keys") == true, "\(seen["tab_reached"] ?? "")")
+        let reached = seen["tab_reached"] as? [String] ?? []
+        #expect(reached.contains("search") && reached.contains("Overview"), "Tab reached \(reached)")
+        #expect((seen["overview_rate"] as? String)?.contains("decisions per second") == true)
+        #expect((seen["overview_reasons"] as? [String])?.isEmpty == false, "\(seen["overview_reasons"] ?? "")")
         // The key made in the browser and revoked there is refused by the gate.
-        let gate = try ForwardAuthClient(port: host.gatePort)
         #expect(Harness.eventually(timeout: 5) { gate.check(secret).status == 401 })
-        for name in ["01-sign-in", "02-keys", "03-created", "04-key", "05-revoked", "06-narrow", "07-usage"] {
+        for name in [
+            "01-sign-in", "02-keys", "03-created", "04-key", "05-revoked", "06-narrow", "07-usage", "08-overview",
+        ] {
             #expect(FileManager.default.fileExists(atPath: "\(shots)/\(name).png"))
         }
         #expect(!host.server.log.contains(secret) && !host.server.log.contains(host.adminSecret))

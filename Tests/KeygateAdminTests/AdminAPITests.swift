@@ -2,6 +2,7 @@ import Foundation
 import KeygateAdmin
 import KeygateCore
 import KeygateStore
+import Logging
 import Testing
 
 /// The admin API without a socket: every rule of authentication, grants, bodies, ETags, idempotency and paging.
@@ -266,5 +267,24 @@ import Testing
         #expect(guesses.contains(429))
         #expect(guesses.filter { $0 == 401 }.count == Int(AdminAPI.perAddressRate.burst))
         #expect(fixture.send("GET", "/v1/plans", as: other, from: "192.0.2.10").status == 200)
+    }
+
+    @Test func decisionCountsComeFromTheMetricsOrSayTheyAreOff() throws {
+        let fixture = try AdminFixture()
+        let off = fixture.send("GET", "/v1/decisions")
+        #expect(off.status == 503 && off.object["type"] as? String == "urn:keygate:problem:metrics-off")
+        let api = try AdminAPI(store: fixture.store, logger: Logger(label: "t")) {
+            [("allow", 41), ("unknown_key", 3)]
+        }
+        var headers = ["authorization": "Bearer \(fixture.root.secret)"]
+        let answer = api.handle(
+            AdminRequest(method: "GET", path: "/v1/decisions", headers: headers), nowMicros: 5_000_000)
+        #expect(answer.status == 200)
+        #expect((answer.object["decisions"] as? [String: Int]) == ["allow": 41, "unknown_key": 3])
+        #expect(answer.object["at_ms"] as? Int == 5_000)
+        headers["authorization"] = "Bearer \(try fixture.adminKey(["keys:read"]))"
+        #expect(
+            api.handle(AdminRequest(method: "GET", path: "/v1/decisions", headers: headers), nowMicros: 6_000_000)
+                .status == 403)
     }
 }

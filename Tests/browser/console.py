@@ -172,6 +172,13 @@ try:
     result["usage_bars"] = evaluate(
         "[...document.querySelectorAll('svg.chart rect.admitted')].filter(r => parseFloat(r.getAttribute('height')) > 0).length")
     screenshot("07-usage.png")
+
+    evaluate("location.hash = '#/overview'; true")
+    wait_for("document.getElementById('rate') && document.getElementById('rate').textContent.includes('decisions per second')",
+             "the decision rate", timeout=20)
+    result["overview_rate"] = evaluate("document.getElementById('rate').textContent")
+    result["overview_reasons"] = evaluate("[...document.querySelectorAll('#denials tbody tr td:first-child')].map(td => td.textContent)")
+    screenshot("08-overview.png")
     result["exceptions"] = [e["params"]["exceptionDetails"].get("text") for e in events
                             if e.get("method") == "Runtime.exceptionThrown"]
     result["csp_violations"] = [e["params"]["entry"]["text"] for e in events if e.get("method") == "Log.entryAdded"

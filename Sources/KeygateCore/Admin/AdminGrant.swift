@@ -11,6 +11,7 @@ public struct AdminGrant: Sendable, Hashable, CustomStringConvertible {
         ("usage", ["read"]),
         ("audit", ["read"]),
         ("admin-keys", ["create", "read", "revoke"]),
+        ("metrics", ["read"]),
     ]
 
     /// A resource of ``actions``, or `*`.
