@@ -17,6 +17,8 @@ public final class AdminAPI {
     private var failureLog = LogThrottle(intervalMillis: 10_000)
     /// Decisions so far by outcome, from the shared metrics (`nil` without `--metrics-listen`).
     let decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])?
+    /// The gate's decision for a request, spending and counting as a worker does (`nil`: verify is off).
+    let verifier: (@Sendable (AuthRequest, Int64) -> (decision: Decision, answer: AuthAnswer))?
 
     /// Admin requests per second (and burst) each admin key may make.
     public static let perKeyRate = (rate: 50.0, burst: 100.0)
@@ -31,10 +33,12 @@ public final class AdminAPI {
 
     public init(
         store: any KeyStoring, logger: Logger,
-        decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])? = nil
+        decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])? = nil,
+        verifier: (@Sendable (AuthRequest, Int64) -> (decision: Decision, answer: AuthAnswer))? = nil
     ) throws {
         self.store = store
         self.decisionCounts = decisionCounts
+        self.verifier = verifier
         self.hasher = try SHA256Hasher()
         self.logger = logger
         self.perKey = AdminRateLimiter(rate: Self.perKeyRate.rate, burst: Self.perKeyRate.burst)
@@ -117,6 +121,7 @@ public final class AdminAPI {
         case .listAudit: return try self.listAudit(context)
         case .listPlans: return try self.listPlans(context)
         case .decisionCounts: return try self.decisions(context)
+        case .verifyKey: return try self.verify(context)
         case .listAdminKeys: return try self.listAdminKeys(context)
         case .createAdminKey: return try self.createAdminKey(context)
         case .revokeAdminKey: return try self.revokeAdminKey(context)

@@ -77,6 +77,20 @@ public enum AdminOpenAPI {
                 }
               }
             },
+            "/v1/keys/verify": {
+              "post": {
+                "operationId": "verifyKey",
+                "summary": "The gate's decision for a request with this key: spends from its limits, quotas and credits and counts in its usage as a request through nginx would (grant keys:verify)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["key"], "properties": {"key": {"type": "string"}, "scopes": {"type": "array", "items": {"type": "string"}}, "cost": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 1}, "ip": {"type": "string", "description": "The end user's address, for keys limited to networks (default: the caller's)"}, "origin": {"type": "string"}}}}}},
+                "responses": {
+                  "200": {"description": "The decision, as a value", "content": {"application/json": {"schema": {"type": "object", "required": ["valid", "outcome", "status", "key_id", "owner", "headers"], "properties": {"valid": {"type": "boolean"}, "outcome": {"type": "string", "examples": ["allow", "unknown", "revoked", "insufficient_scope", "rate_limited"]}, "status": {"type": "integer", "description": "What a forward-auth client would get: 200, 401, 403 or 429"}, "key_id": {"type": ["string", "null"]}, "owner": {"type": ["string", "null"]}, "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "RateLimit-* fields, Retry-After, identity headers"}}}}}},
+                  "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"}, "413": {"$ref": "#/components/responses/Problem"},
+                  "415": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"},
+                  "503": {"$ref": "#/components/responses/Problem"}
+                }
+              }
+            },
             "/v1/keys/{id}": {
               "parameters": [{"$ref": "#/components/parameters/KeyID"}],
               "get": {
@@ -185,7 +199,7 @@ public enum AdminOpenAPI {
                 "operationId": "decisionCounts",
                 "summary": "Decisions this host made since keygate started, by outcome (grant metrics:read); the console turns two readings into rates",
                 "responses": {
-                  "200": {"description": "Counts by outcome (allow, missing, malformed, unknown_key, revoked, rate_limited, …)", "content": {"application/json": {"schema": {"type": "object", "required": ["at_ms", "decisions"], "properties": {"at_ms": {"type": "integer"}, "decisions": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}},
+                  "200": {"description": "Counts by outcome (allow, missing, malformed, unknown, revoked, rate_limited, …)", "content": {"application/json": {"schema": {"type": "object", "required": ["at_ms", "decisions"], "properties": {"at_ms": {"type": "integer"}, "decisions": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}},
                   "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"},
                   "429": {"$ref": "#/components/responses/Problem"}, "503": {"$ref": "#/components/responses/Problem"}
                 }

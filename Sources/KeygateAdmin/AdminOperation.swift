@@ -2,7 +2,7 @@
 /// (``AdminOpenAPI``) describes exactly these (a test compares the two), and anything else is a 404 or a 405.
 enum AdminOperation: String, CaseIterable, Sendable {
     case openAPI, console, consoleScript, consoleStyle
-    case listKeys, createKey, getKey, updateKey, deleteKey, rotateKey, revokeKey, keyUsage
+    case listKeys, createKey, getKey, updateKey, deleteKey, rotateKey, revokeKey, keyUsage, verifyKey
     case listAudit
     case listPlans
     case decisionCounts
@@ -13,7 +13,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .openAPI, .console, .consoleScript, .consoleStyle, .listKeys, .getKey, .keyUsage, .listAudit, .listPlans,
             .listAdminKeys, .decisionCounts:
             "GET"
-        case .createKey, .rotateKey, .revokeKey, .createAdminKey, .revokeAdminKey: "POST"
+        case .createKey, .rotateKey, .revokeKey, .createAdminKey, .revokeAdminKey, .verifyKey: "POST"
         case .updateKey: "PATCH"
         case .deleteKey: "DELETE"
         }
@@ -31,6 +31,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .rotateKey: "/v1/keys/{id}/rotate"
         case .revokeKey: "/v1/keys/{id}/revoke"
         case .keyUsage: "/v1/keys/{id}/usage"
+        case .verifyKey: "/v1/keys/verify"
         case .listAudit: "/v1/audit"
         case .listPlans: "/v1/plans"
         case .decisionCounts: "/v1/decisions"
@@ -51,6 +52,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .rotateKey: ("keys", "rotate")
         case .revokeKey: ("keys", "revoke")
         case .keyUsage: ("usage", "read")
+        case .verifyKey: ("keys", "verify")
         case .listAudit: ("audit", "read")
         case .listPlans: ("plans", "read")
         case .decisionCounts: ("metrics", "read")

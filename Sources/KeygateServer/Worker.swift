@@ -96,28 +96,12 @@ public final class Worker {
         configuration: WorkerConfiguration, listeners: [ListeningSocket], logger: Logger, rollsUpUsage: Bool = false,
         metrics: (table: MetricsTable, slot: Int)? = nil
     ) throws {
-        let lastUsed = Self.optionalLastUsed(configuration, logger: logger)
-        let (counters, countersUnavailable) = Self.openCounters(configuration, logger: logger)
+        let (gate, counters, lastUsed) = try Self.gate(configuration, logger: logger)
         let rollup =
             rollsUpUsage
             ? UsageRollup(
                 databasePath: configuration.databasePath, counters: counters, logger: logger, lastUsed: lastUsed)
             : nil
-        let gate = try Gate(
-            databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
-            counters: counters,
-            ipTable: try configuration.ipTablePath.map {
-                try IPTable(path: $0, capacity: configuration.ipTableCapacity)
-            },
-            cluster: try configuration.clusterLeasesPath.map {
-                try ClusterLeaseTable(path: $0, capacity: configuration.countersCapacity, opening: .openOrCreate)
-            },
-            countersUnavailable: countersUnavailable, logger: logger)
-        gate.denialLogLevel = configuration.logDenials ? .info : .debug
-        gate.sharesLimits = configuration.limitsFrom != nil
-        gate.strictKeysMaxAgeMicros =
-            configuration.keysFrom != nil && configuration.strictKeyStaleness
-            ? configuration.maxKeyStalenessMillis * 1_000 : nil
         try self.init(
             configuration: configuration, listeners: listeners, gate: gate, rollup: rollup, logger: logger,
             metrics: metrics)
@@ -163,6 +147,31 @@ public final class Worker {
 
     /// The counters file the supervisor checked, opened only if it is still that file (a worker never creates or
     /// rebuilds it); otherwise no table and why, so that keys with limits fail closed.
+    /// The decision path over the files `configuration` names, as a worker decides (the admin API's verify endpoint
+    /// decides through one too): the key database, counters, per-IP, last-used and lease tables.
+    public static func gate(_ configuration: WorkerConfiguration, logger: Logger) throws -> (
+        gate: Gate, counters: CounterTable?, lastUsed: LastUsedTable?
+    ) {
+        let lastUsed = Self.optionalLastUsed(configuration, logger: logger)
+        let (counters, countersUnavailable) = Self.openCounters(configuration, logger: logger)
+        let gate = try Gate(
+            databasePath: configuration.databasePath, policy: configuration.policy, lastUsed: lastUsed,
+            counters: counters,
+            ipTable: try configuration.ipTablePath.map {
+                try IPTable(path: $0, capacity: configuration.ipTableCapacity)
+            },
+            cluster: try configuration.clusterLeasesPath.map {
+                try ClusterLeaseTable(path: $0, capacity: configuration.countersCapacity, opening: .openOrCreate)
+            },
+            countersUnavailable: countersUnavailable, logger: logger)
+        gate.denialLogLevel = configuration.logDenials ? .info : .debug
+        gate.sharesLimits = configuration.limitsFrom != nil
+        gate.strictKeysMaxAgeMicros =
+            configuration.keysFrom != nil && configuration.strictKeyStaleness
+            ? configuration.maxKeyStalenessMillis * 1_000 : nil
+        return (gate, counters, lastUsed)
+    }
+
     static func openCounters(
         _ configuration: WorkerConfiguration, logger: Logger
     ) -> (table: CounterTable?, unavailable: String?) {

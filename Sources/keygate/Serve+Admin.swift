@@ -71,7 +71,16 @@ extension Serve {
                 return Outcome.allCases.map { ($0.rawValue, totals.decisions($0)) }
             }
         }
-        let api = try AdminAPI(store: store, logger: logger, decisionCounts: decisionCounts)
+        // Verify decides through the same files as the workers: a gate of its own over them.
+        let gate: Gate
+        do { gate = try Worker.gate(configuration, logger: logger).gate } catch {
+            logger.critical("admin server cannot open the decision path", metadata: ["error": "\(error)"])
+            throw ExitCode(78)
+        }
+        let decider = AdminGate(gate)
+        let api = try AdminAPI(
+            store: store, logger: logger, decisionCounts: decisionCounts,
+            verifier: { request, nowMicros in decider.decide(request, nowMicros: nowMicros) })
         let readyPipe = readyFD
         do {
             try AdminServer.run(address: address, api: api, logger: logger) {
@@ -93,4 +102,16 @@ private final class SharedMetrics: @unchecked Sendable {
     let table: MetricsTable
 
     init(_ table: MetricsTable) { self.table = table }
+}
+
+/// The admin server's gate, used by one request at a time (the admin API runs under a lock).
+private final class AdminGate: @unchecked Sendable {
+    let gate: Gate
+
+    init(_ gate: Gate) { self.gate = gate }
+
+    func decide(_ request: AuthRequest, nowMicros: Int64) -> (decision: Decision, answer: AuthAnswer) {
+        let decision = self.gate.decide(request, nowMicros: nowMicros)
+        return (decision, AuthAnswer(decision, profile: request.profile, policy: self.gate.policy))
+    }
 }

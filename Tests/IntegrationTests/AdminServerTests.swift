@@ -115,6 +115,7 @@ import Testing
         let bodies = [
             "POST /v1/keys": #"{"name":"made by the walk"}"#, "PATCH /v1/keys/{id}": #"{"owner":"walk"}"#,
             "POST /v1/admin-keys": #"{"name":"walk","grants":["usage:read"]}"#, "POST /v1/keys/{id}/rotate": "{}",
+            "POST /v1/keys/verify": #"{"key":"kg_none"}"#,
         ]
         // Revoking and deleting come last, so that every other operation finds the key as it was made.
         var operations: [(path: String, method: String, responses: [String])] = []
@@ -129,7 +130,7 @@ import Testing
             operation.method == "DELETE" ? 2 : operation.path.hasSuffix("/revoke") ? 1 : 0
         }
         operations.sort { (rank($0), $0.path) < (rank($1), $1.path) }
-        #expect(operations.count == 18)
+        #expect(operations.count == 19)
         for operation in operations {
             let concrete = operation.path.replacing(
                 "{id}", with: operation.path.hasPrefix("/v1/admin-keys") ? adminID : keyID)
@@ -149,6 +150,35 @@ import Testing
             let answer = try host.admin(method, path)
             #expect([404, 405].contains(answer.status), "\(method) \(path) answered \(answer.status)")
         }
+    }
+
+    @Test func verifyDecidesAsTheGateAndSpendsTheSameLimits() throws {
+        let host = try Host()
+        let made = Self.object(
+            try host.admin("POST", "/v1/keys", #"{"name":"app","scopes":["reports"],"limits":["3/min"]}"#))
+        let secret = try #require(made["key"] as? String)
+        func verify(_ body: String) throws -> [String: Any] {
+            let answer = try host.admin("POST", "/v1/keys/verify", body)
+            #expect(answer.status == 200, "\(answer.body)")
+            return Self.object(answer)
+        }
+        let first = try verify(#"{"key":"\#(secret)","scopes":["reports"]}"#)
+        #expect(first["valid"] as? Bool == true && first["outcome"] as? String == "allow")
+        #expect(first["status"] as? Int == 200)
+        #expect(first["key_id"] as? String == made["id"] as? String)
+        let headers = first["headers"] as? [String: String] ?? [:]
+        #expect(headers.keys.contains { $0.lowercased().hasPrefix("ratelimit") }, "\(headers)")
+        #expect(try verify(#"{"key":"\#(secret)","scopes":["admin"]}"#)["outcome"] as? String != "allow")
+        #expect(try verify(#"{"key":"\#(secret)","scopes":["reports"],"cost":2}"#)["valid"] as? Bool == true)
+        // Three spent through the API: the gate, sharing the counters, has none left for the key.
+        let gate = try ForwardAuthClient(port: host.gatePort)
+        #expect(gate.check(secret).status != 204)
+        let limited = try verify(#"{"key":"\#(secret)","scopes":["reports"]}"#)
+        #expect(limited["outcome"] as? String == "rate_limited" && limited["status"] as? Int == 429, "\(limited)")
+        #expect(try verify(#"{"key":"kg_garbage"}"#)["valid"] as? Bool == false)
+        #expect(try host.admin("POST", "/v1/keys/verify", #"{"key":"x","cost":0}"#).status == 400)
+        #expect(try host.admin("POST", "/v1/keys/verify", #"{"key":"x","ip":"nowhere"}"#).status == 400)
+        #expect(!host.server.log.contains(secret))
     }
 
     @Test func oversizeOrBrokenBodiesAreProblemsAndTheServerGoesOn() throws {

@@ -287,4 +287,38 @@ import Testing
             api.handle(AdminRequest(method: "GET", path: "/v1/decisions", headers: headers), nowMicros: 6_000_000)
                 .status == 403)
     }
+
+    @Test func verifyHandsTheGateTheRequestAndAnswersTheDecisionAsAValue() throws {
+        let fixture = try AdminFixture()
+        let seen = RequestBox()
+        let api = try AdminAPI(store: fixture.store, logger: Logger(label: "t"), decisionCounts: nil) { request, _ in
+            seen.request = request
+            let decision = Decision(.unknown)
+            return (decision, AuthAnswer(decision, profile: request.profile, policy: GatePolicy()))
+        }
+        let headers = ["authorization": "Bearer \(fixture.root.secret)", "content-type": "application/json"]
+        func verify(_ body: String) -> AdminResponse {
+            api.handle(
+                AdminRequest(method: "POST", path: "/v1/keys/verify", headers: headers, body: Array(body.utf8)),
+                nowMicros: 1_000_000)
+        }
+        let answer = verify(#"{"key":"kg_x","scopes":["a:b"],"cost":3,"ip":"203.0.113.7"}"#)
+        #expect(answer.status == 200)
+        #expect(answer.object["valid"] as? Bool == false && answer.object["outcome"] as? String == "unknown")
+        #expect(answer.object["status"] as? Int == 401)
+        #expect(seen.request?.apiKeyHeader == "kg_x" && seen.request?.requiredScopes == ["a:b"])
+        #expect(seen.request?.cost == 3 && seen.request?.remoteAddress == "203.0.113.7")
+        #expect(seen.request?.dryRun == false)
+        #expect(verify(#"{"scopes":["a"]}"#).status == 400)
+        #expect(verify(#"{"key":"kg_x","cost":0}"#).status == 400)
+        #expect(verify(#"{"key":"kg_x","scopes":["bad scope"]}"#).status == 400)
+        #expect(verify(#"{"key":"kg_x","extra":1}"#).status == 400)
+        // Without a decision path (not under keygate serve), verify is unavailable.
+        #expect(fixture.send("POST", "/v1/keys/verify", json: #"{"key":"kg_x"}"#).status == 503)
+    }
+}
+
+/// What the fake gate was asked.
+final class RequestBox: @unchecked Sendable {
+    var request: AuthRequest?
 }
