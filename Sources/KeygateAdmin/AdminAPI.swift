@@ -20,10 +20,12 @@ public final class AdminAPI {
     /// The gate's decision for a request, spending and counting as a worker does (`nil`: verify is off).
     let verifier: (@Sendable (AuthRequest, Int64) -> (decision: Decision, answer: AuthAnswer))?
 
-    /// Admin requests per second (and burst) each admin key may make.
-    public static let perKeyRate = (rate: 50.0, burst: 100.0)
-    /// Admin requests per second (and burst) from one client address, authenticated or not: what bounds key guessing.
-    public static let perAddressRate = (rate: 100.0, burst: 200.0)
+    /// Admin requests per second (and burst) each admin key may make, unless `--admin-key-limit` says otherwise:
+    /// enough for an app verifying its users' keys (`POST /v1/keys/verify`), a bound on a runaway script.
+    public static let perKeyRate = (rate: 1_000.0, burst: 2_000.0)
+    /// Failed authentications per second (and burst) from one client address: what bounds admin key guessing. An
+    /// address over it gets 429 for every request until its bucket refills.
+    public static let perAddressRate = (rate: 20.0, burst: 40.0)
     /// Largest request body, in bytes; a larger one is a 413.
     public static let maximumBodyBytes = 64 * 1024
     /// How long an `Idempotency-Key` is remembered.
@@ -34,14 +36,15 @@ public final class AdminAPI {
     public init(
         store: any KeyStoring, logger: Logger,
         decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])? = nil,
-        verifier: (@Sendable (AuthRequest, Int64) -> (decision: Decision, answer: AuthAnswer))? = nil
+        verifier: (@Sendable (AuthRequest, Int64) -> (decision: Decision, answer: AuthAnswer))? = nil,
+        perKeyLimit: (rate: Double, burst: Double) = AdminAPI.perKeyRate
     ) throws {
         self.store = store
         self.decisionCounts = decisionCounts
         self.verifier = verifier
         self.hasher = try SHA256Hasher()
         self.logger = logger
-        self.perKey = AdminRateLimiter(rate: Self.perKeyRate.rate, burst: Self.perKeyRate.burst)
+        self.perKey = AdminRateLimiter(rate: perKeyLimit.rate, burst: perKeyLimit.burst)
         self.perAddress = AdminRateLimiter(rate: Self.perAddressRate.rate, burst: Self.perAddressRate.burst)
     }
 
@@ -79,8 +82,8 @@ public final class AdminAPI {
     }
 
     private func answering(_ request: AdminRequest, nowMicros: Int64) throws -> AdminResponse {
-        if let wait = self.perAddress.take(request.remoteAddress, nowMicros: nowMicros) {
-            throw Self.tooMany(wait, "this address")
+        if let wait = self.perAddress.wait(request.remoteAddress, nowMicros: nowMicros) {
+            throw Self.tooMany(wait, "this address (too many refused admin keys)")
         }
         let operation: AdminOperation
         let id: String?
@@ -94,7 +97,11 @@ public final class AdminAPI {
                 headers: ["Allow: \(methods.joined(separator: ", "))"])
         }
         guard let grant = operation.grant else { return Self.publicFile(operation) }
-        let admin = try self.authenticate(request)
+        let admin: AdminKey
+        do { admin = try self.authenticate(request) } catch {
+            if error.status == 401 { _ = self.perAddress.take(request.remoteAddress, nowMicros: nowMicros) }
+            throw error
+        }
         guard admin.grants.allow(grant.resource, grant.action) else {
             throw AdminProblem(
                 403, "missing-grant", "Missing grant",

@@ -37,6 +37,14 @@ struct AdminRateLimiter {
         return nil
     }
 
+    /// When `name`'s bucket is empty, how many seconds until it holds a token; `nil` when it has one (nothing taken).
+    func wait(_ name: String, nowMicros: Int64) -> Int? {
+        guard let bucket = self.buckets[name] else { return nil }
+        let elapsed = Double(max(0, nowMicros - bucket.updatedMicros)) / 1_000_000
+        let tokens = min(self.burst, bucket.tokens + elapsed * self.rate)
+        return tokens >= 1 ? nil : max(1, Int(((1 - tokens) / self.rate).rounded(.up)))
+    }
+
     /// Forgets every bucket that has refilled completely (it would start full anyway).
     private mutating func dropFull(nowMicros: Int64) {
         let fullAfter = self.burst / self.rate

@@ -56,6 +56,8 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var strictKeyStaleness = false
     /// `--admin-listen`: where the admin API answers (`http://127.0.0.1:PORT` or `http+unix:PATH`); `nil`: off.
     public var adminListen: String?
+    /// `--admin-key-limit`: each admin key's limit on the admin API (a rate limit spec); `nil`: the default.
+    public var adminKeyLimit: String?
 
     /// The shared lease table between the workers and the host's agent (limits shared with other hosts, revoked
     /// flags of mirrored keys), next to the counters file.

@@ -56,7 +56,9 @@ public struct WorkerDocument: Sendable, Equatable {
         ("idle-timeout-ms", false), ("request-timeout-ms", false), ("drain-timeout-ms", false), ("log-level", false),
         ("log-format", false), ("log-denials", false), ("listener-label", true), ("metrics-token-file", false),
         ("limits-from", false), ("cluster-node", false), ("cluster-max-nodes", false), ("keys-from", false),
-        ("max-key-staleness-ms", false), ("strict-key-staleness", false), ("admin-listen", false), ("listener", true),
+        ("max-key-staleness-ms", false), ("strict-key-staleness", false), ("admin-listen", false),
+        ("admin-key-limit", false),
+        ("listener", true),
         ("ready-fd", false), ("metrics-fd", false), ("metrics-slot", false),
     ]
 
@@ -100,6 +102,7 @@ public struct WorkerDocument: Sendable, Equatable {
         lines.append(("max-key-staleness-ms", "\(configuration.maxKeyStalenessMillis)"))
         lines.append(("strict-key-staleness", "\(configuration.strictKeyStaleness)"))
         lines.append(("admin-listen", configuration.adminListen))
+        lines.append(("admin-key-limit", configuration.adminKeyLimit))
         lines += self.listeners.map { ("listener", $0.workerToken) }
         lines.append(("ready-fd", self.readyFD.map { "\($0)" }))
         lines.append(("metrics-fd", self.metricsFD.map { "\($0)" }))
@@ -191,6 +194,7 @@ public struct WorkerDocument: Sendable, Equatable {
         configuration.maxKeyStalenessMillis = Int64(try fields.int("max-key-staleness-ms"))
         configuration.strictKeyStaleness = try fields.bool("strict-key-staleness")
         configuration.adminListen = fields.optional("admin-listen")
+        configuration.adminKeyLimit = fields.optional("admin-key-limit")
         self.configuration = configuration
         self.listeners = try fields.all("listener").map { token throws(ConfigurationError) -> ListeningSocket in
             guard let socket = ListeningSocket.fromWorkerToken(Substring(token)) else {

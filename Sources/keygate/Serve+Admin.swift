@@ -78,9 +78,12 @@ extension Serve {
             throw ExitCode(78)
         }
         let decider = AdminGate(gate)
+        let keyLimit =
+            (try? configuration.adminKeyLimit.map { try ServeConfiguration.adminKeyLimit($0) }) ?? nil
         let api = try AdminAPI(
             store: store, logger: logger, decisionCounts: decisionCounts,
-            verifier: { request, nowMicros in decider.decide(request, nowMicros: nowMicros) })
+            verifier: { request, nowMicros in decider.decide(request, nowMicros: nowMicros) },
+            perKeyLimit: keyLimit ?? AdminAPI.perKeyRate)
         let readyPipe = readyFD
         do {
             try AdminServer.run(address: address, api: api, logger: logger) {

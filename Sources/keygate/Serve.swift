@@ -132,6 +132,12 @@ struct ServeOptions: ParsableArguments {
                 + "http://127.0.0.1:PORT or http+unix:PATH, in its own process; loopback only: put a TLS server in "
                 + "front for remote use.", valueName: "address"))
     var adminListen: String?
+    @Option(
+        name: .customLong("admin-key-limit"),
+        help: ArgumentHelp(
+            "Requests each admin key may make to the admin API, as N/s or N/min with an optional ,burst=B "
+                + "(default 1000/s, burst 2000).", valueName: "limit"))
+    var adminKeyLimit: String?
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     /// Set only by the supervisor, which hands the worker its configuration in ``WorkerDocument/environmentName``.
     @Flag(name: .customLong("worker"), help: .hidden) var worker = false

@@ -245,6 +245,11 @@ extension ServeConfiguration {
         if let text = options.adminListen {
             worker.adminListen = try Self.parsingAdminListener(text, workerCount: workerCount).text
         }
+        if let spec = options.adminKeyLimit {
+            guard options.adminListen != nil else { throw ConfigurationError("--admin-key-limit needs --admin-listen") }
+            _ = try Self.adminKeyLimit(spec)
+            worker.adminKeyLimit = spec
+        }
         return ServeConfiguration(
             worker: worker, listeners: listeners, metricsListeners: metricsListeners, workerCount: workerCount,
             socketMode: socketMode,
@@ -318,6 +323,15 @@ extension ServeConfiguration {
                     + "shared metrics")
         }
         return listeners
+    }
+
+    /// `--admin-key-limit` as requests per second and burst.
+    static func adminKeyLimit(_ spec: String) throws(ConfigurationError) -> (rate: Double, burst: Double) {
+        let policy: RateLimitPolicy
+        do { policy = try RateLimitPolicy.parse(spec) } catch {
+            throw ConfigurationError("--admin-key-limit \(spec): \(error)")
+        }
+        return (Double(policy.limit) * 1_000_000 / Double(policy.periodMicros), Double(policy.burst))
     }
 
     /// Parses `--admin-listen`: HTTP on loopback or a unix socket, with a supervisor to run it.
