@@ -181,13 +181,7 @@ extension AdminAPI {
             .object([
                 (
                     "plans",
-                    .array(
-                        plans.map {
-                            .object([
-                                ("name", .string($0.name)), ("policies", $0.policies.json),
-                                ("created_at", .time($0.createdAtSeconds)),
-                            ])
-                        })
+                    .array(plans.map(Self.json))
                 )
             ]))
     }

@@ -125,11 +125,11 @@ enum AdminKeyInput {
         return origins
     }
 
-    private static func rateLimits(_ input: AdminJSONInput) throws(AdminProblem) -> [RateLimitPolicy]? {
+    static func rateLimits(_ input: AdminJSONInput) throws(AdminProblem) -> [RateLimitPolicy]? {
         try Self.policies(input, "limits") { spec throws(LimitSpecError) in try RateLimitPolicy.parse(spec) }
     }
 
-    private static func quotas(_ input: AdminJSONInput) throws(AdminProblem) -> [QuotaPolicy]? {
+    static func quotas(_ input: AdminJSONInput) throws(AdminProblem) -> [QuotaPolicy]? {
         try Self.policies(input, "quotas") { spec throws(LimitSpecError) in try QuotaPolicy.parse(spec) }
     }
 
@@ -148,7 +148,7 @@ enum AdminKeyInput {
     }
 
     /// `credits`: absent `nil`; `null` `.some(nil)` (the plan's apply); `{"initial": N, "refill": "N/month"}`.
-    private static func credits(_ input: AdminJSONInput) throws(AdminProblem) -> CreditPolicy?? {
+    static func credits(_ input: AdminJSONInput) throws(AdminProblem) -> CreditPolicy?? {
         guard let object = try input.object("credits", nullable: true) else { return nil }
         guard let object else { return .some(nil) }
         let credits = try AdminJSONInput.nested(object, field: "credits", allowed: ["initial", "refill"])

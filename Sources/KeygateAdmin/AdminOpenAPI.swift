@@ -192,6 +192,42 @@ public enum AdminOpenAPI {
                   "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"},
                   "429": {"$ref": "#/components/responses/Problem"}
                 }
+              },
+              "post": {
+                "operationId": "createPlan",
+                "summary": "Create a plan (grant plans:create)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {"name": {"type": "string"}, "limits": {"type": "array", "items": {"type": "string"}}, "quotas": {"type": "array", "items": {"type": "string"}}, "credits": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Credits"}]}}}}}},
+                "responses": {
+                  "201": {"description": "The plan", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}},
+                  "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"}, "413": {"$ref": "#/components/responses/Problem"},
+                  "415": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}
+                }
+              }
+            },
+            "/v1/plans/{name}": {
+              "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+              "patch": {
+                "operationId": "updatePlan",
+                "summary": "Replace a plan's limits, quotas or credits; keys on it follow at once (grant plans:update)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "minProperties": 1, "properties": {"limits": {"type": "array", "items": {"type": "string"}}, "quotas": {"type": "array", "items": {"type": "string"}}, "credits": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Credits"}]}}}}}},
+                "responses": {
+                  "200": {"description": "The plan as changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}},
+                  "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"},
+                  "413": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"},
+                  "429": {"$ref": "#/components/responses/Problem"}
+                }
+              },
+              "delete": {
+                "operationId": "deletePlan",
+                "summary": "Delete a plan no key is on (grant plans:delete)",
+                "responses": {
+                  "204": {"description": "Deleted"},
+                  "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"},
+                  "429": {"$ref": "#/components/responses/Problem"}
+                }
               }
             },
             "/v1/decisions": {
@@ -334,9 +370,13 @@ public enum AdminOpenAPI {
                 "type": "object", "required": ["entries"],
                 "properties": {"entries": {"type": "array", "items": {"type": "object", "required": ["seq", "at", "actor", "action", "key_id", "detail"], "properties": {"seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"}, "action": {"type": "string"}, "key_id": {"type": ["string", "null"]}, "detail": {"type": "string"}}}}}
               },
+              "Plan": {
+                "type": "object", "required": ["name", "policies", "created_at"],
+                "properties": {"name": {"type": "string"}, "policies": {"$ref": "#/components/schemas/Policies"}, "created_at": {"type": "string", "format": "date-time"}}
+              },
               "Plans": {
                 "type": "object", "required": ["plans"],
-                "properties": {"plans": {"type": "array", "items": {"type": "object", "required": ["name", "policies", "created_at"], "properties": {"name": {"type": "string"}, "policies": {"$ref": "#/components/schemas/Policies"}, "created_at": {"type": "string", "format": "date-time"}}}}}
+                "properties": {"plans": {"type": "array", "items": {"$ref": "#/components/schemas/Plan"}}}
               },
               "AdminKey": {
                 "type": "object", "required": ["id", "name", "grants", "created_at", "revoked_at"],

@@ -4,7 +4,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
     case openAPI, console, consoleScript, consoleStyle
     case listKeys, createKey, getKey, updateKey, deleteKey, rotateKey, revokeKey, keyUsage, verifyKey
     case listAudit
-    case listPlans
+    case listPlans, createPlan, updatePlan, deletePlan
     case decisionCounts
     case listAdminKeys, createAdminKey, revokeAdminKey
 
@@ -13,9 +13,9 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .openAPI, .console, .consoleScript, .consoleStyle, .listKeys, .getKey, .keyUsage, .listAudit, .listPlans,
             .listAdminKeys, .decisionCounts:
             "GET"
-        case .createKey, .rotateKey, .revokeKey, .createAdminKey, .revokeAdminKey, .verifyKey: "POST"
-        case .updateKey: "PATCH"
-        case .deleteKey: "DELETE"
+        case .createKey, .rotateKey, .revokeKey, .createAdminKey, .revokeAdminKey, .verifyKey, .createPlan: "POST"
+        case .updateKey, .updatePlan: "PATCH"
+        case .deleteKey, .deletePlan: "DELETE"
         }
     }
 
@@ -33,7 +33,8 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .keyUsage: "/v1/keys/{id}/usage"
         case .verifyKey: "/v1/keys/verify"
         case .listAudit: "/v1/audit"
-        case .listPlans: "/v1/plans"
+        case .listPlans, .createPlan: "/v1/plans"
+        case .updatePlan, .deletePlan: "/v1/plans/{name}"
         case .decisionCounts: "/v1/decisions"
         case .listAdminKeys, .createAdminKey: "/v1/admin-keys"
         case .revokeAdminKey: "/v1/admin-keys/{id}/revoke"
@@ -55,6 +56,9 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .verifyKey: ("keys", "verify")
         case .listAudit: ("audit", "read")
         case .listPlans: ("plans", "read")
+        case .createPlan: ("plans", "create")
+        case .updatePlan: ("plans", "update")
+        case .deletePlan: ("plans", "delete")
         case .decisionCounts: ("metrics", "read")
         case .listAdminKeys: ("admin-keys", "read")
         case .createAdminKey: ("admin-keys", "create")
@@ -89,7 +93,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
         guard patternParts.count == pathParts.count else { return nil }
         var id: String?
         for (expected, actual) in zip(patternParts, pathParts) {
-            if expected == "{id}" {
+            if expected.hasPrefix("{") {
                 guard !actual.isEmpty else { return nil }
                 id = String(actual)
             } else if expected != actual {

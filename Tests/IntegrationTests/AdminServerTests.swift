@@ -115,7 +115,8 @@ import Testing
         let bodies = [
             "POST /v1/keys": #"{"name":"made by the walk"}"#, "PATCH /v1/keys/{id}": #"{"owner":"walk"}"#,
             "POST /v1/admin-keys": #"{"name":"walk","grants":["usage:read"]}"#, "POST /v1/keys/{id}/rotate": "{}",
-            "POST /v1/keys/verify": #"{"key":"kg_none"}"#,
+            "POST /v1/keys/verify": #"{"key":"kg_none"}"#, "POST /v1/plans": #"{"name":"walked","limits":["5/s"]}"#,
+            "PATCH /v1/plans/{name}": #"{"quotas":["100/day"]}"#,
         ]
         // Revoking and deleting come last, so that every other operation finds the key as it was made.
         var operations: [(path: String, method: String, responses: [String])] = []
@@ -130,10 +131,11 @@ import Testing
             operation.method == "DELETE" ? 2 : operation.path.hasSuffix("/revoke") ? 1 : 0
         }
         operations.sort { (rank($0), $0.path) < (rank($1), $1.path) }
-        #expect(operations.count == 19)
+        #expect(operations.count == 22)
         for operation in operations {
             let concrete = operation.path.replacing(
-                "{id}", with: operation.path.hasPrefix("/v1/admin-keys") ? adminID : keyID)
+                "{id}", with: operation.path.hasPrefix("/v1/admin-keys") ? adminID : keyID
+            ).replacing("{name}", with: "walked")
             let answer = try host.admin(operation.method, concrete, bodies["\(operation.method) \(operation.path)"])
             #expect(
                 operation.responses.contains("\(answer.status)") && answer.status < 300,

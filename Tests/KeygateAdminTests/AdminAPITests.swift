@@ -324,6 +324,28 @@ import Testing
         // Without a decision path (not under keygate serve), verify is unavailable.
         #expect(fixture.send("POST", "/v1/keys/verify", json: #"{"key":"kg_x"}"#).status == 503)
     }
+
+    @Test func plansAreMadeChangedAndDeletedAndKeysFollow() throws {
+        let fixture = try AdminFixture()
+        let made = fixture.send(
+            "POST", "/v1/plans", json: #"{"name":"pro","limits":["100/s"],"credits":{"initial":50}}"#)
+        #expect(made.status == 201, "\(made.text)")
+        #expect(fixture.send("POST", "/v1/plans", json: #"{"name":"pro"}"#).status == 400)
+        let key = fixture.send("POST", "/v1/keys", json: #"{"name":"on pro","plan":"pro"}"#)
+        #expect(key.status == 201)
+        let changed = fixture.send("PATCH", "/v1/plans/pro", json: #"{"limits":["200/s"],"credits":null}"#)
+        #expect(changed.status == 200, "\(changed.text)")
+        let id = try #require(key.object["id"] as? String)
+        #expect(try fixture.store.find(id: id)?.policies.credits == nil)
+        #expect(fixture.send("PATCH", "/v1/plans/pro", json: "{}").status == 400)
+        #expect(fixture.send("PATCH", "/v1/plans/none", json: #"{"limits":[]}"#).status == 404)
+        #expect(fixture.send("DELETE", "/v1/plans/pro").status == 400)  // a key is on it
+        #expect(fixture.send("PATCH", "/v1/keys/\(id)", json: #"{"plan":null}"#).status == 200)
+        #expect(fixture.send("DELETE", "/v1/plans/pro").status == 204)
+        #expect(fixture.send("DELETE", "/v1/plans/pro").status == 404)
+        let reader = try fixture.adminKey(["plans:read"])
+        #expect(fixture.send("POST", "/v1/plans", json: #"{"name":"x"}"#, as: reader).status == 403)
+    }
 }
 
 /// What the fake gate was asked.
