@@ -8,11 +8,11 @@ extension AdminAPI {
         let query = context.request.query
         let limit = try Self.integerParameter(query, "limit", default: 50, range: 1...Self.maximumPageSize)
         let status = query["status"]
-        guard status == nil || ["active", "disabled", "revoked", "all"].contains(status!) else {
+        if let status, !["active", "disabled", "revoked", "all"].contains(status) {
             throw AdminProblem.invalidField("status", "use active, disabled, revoked or all")
         }
         let cursor = try query["cursor"].map(Self.decodeCursor)
-        var records = try self.storeList(includeRevoked: status == "revoked" || status == "all")
+        var records = try self.store.list(includeRevoked: status == "revoked" || status == "all")
         if let status, status != "all" { records = records.filter { $0.status.rawValue == status } }
         if let owner = query["owner"] { records = records.filter { $0.owner == owner } }
         if let prefix = query["name_prefix"] { records = records.filter { $0.name.hasPrefix(prefix) } }
@@ -34,9 +34,9 @@ extension AdminAPI {
     func createKey(_ context: Context) throws -> AdminResponse {
         let new = try AdminKeyInput.newKey(context.request.body, nowSeconds: context.nowSeconds)
         let idempotencyKey = try Self.idempotencyKey(context.request)
-        let requestDigest = try self.hexDigest(context.request.body)
+        let requestDigest = self.hexDigest(context.request.body)
         if let idempotencyKey,
-            let earlier = try self.storeIdempotency(admin: context.admin.id, key: idempotencyKey)
+            let earlier = try self.store.idempotencyRecord(adminKeyID: context.admin.id, idempotencyKey: idempotencyKey)
         {
             guard earlier.requestDigest == requestDigest else {
                 throw AdminProblem(
@@ -209,27 +209,18 @@ extension AdminAPI {
         return record
     }
 
-    private func storeList(includeRevoked: Bool) throws -> [KeyRecord] {
-        try self.store.list(includeRevoked: includeRevoked)
-    }
-
-    private func storeIdempotency(admin: String, key: String) throws -> AdminIdempotencyRecord? {
-        try self.store.idempotencyRecord(adminKeyID: admin, idempotencyKey: key)
-    }
-
     /// The key's ETag: a digest of what `GET` shows, its last use left out (that changes with traffic, not edits).
     func etag(_ record: KeyRecord) -> String {
         var stable = record
         stable.lastUsedAtSeconds = nil
-        let digest = self.hasherDigest(stable.json().text)
+        let digest = self.hasher.digest(stable.json().text).bytes
         return "\"" + digest.prefix(12).map { Self.hex($0) }.joined() + "\""
     }
 
-    func hexDigest(_ bytes: [UInt8]) throws -> String {
-        self.hasherDigest(String(decoding: bytes, as: UTF8.self)).map { Self.hex($0) }.joined()
+    /// SHA-256 of `bytes` as they came (a request body), in hex.
+    func hexDigest(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { self.hasher.digest($0) }.bytes.map { Self.hex($0) }.joined()
     }
-
-    func hasherDigest(_ text: String) -> [UInt8] { self.hasher.digest(text).bytes }
 
     static func hex(_ byte: UInt8) -> String {
         let digits = Array("0123456789abcdef")

@@ -22,10 +22,7 @@ struct AdminRateLimiter {
 
     /// Takes one token for `name`; when none is left, how many seconds until one is (the `Retry-After`).
     mutating func take(_ name: String, nowMicros: Int64) -> Int? {
-        var bucket = self.buckets[name] ?? Bucket(tokens: self.burst, updatedMicros: nowMicros)
-        let elapsed = Double(max(0, nowMicros - bucket.updatedMicros)) / 1_000_000
-        bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.rate)
-        bucket.updatedMicros = nowMicros
+        var bucket = Bucket(tokens: self.tokens(name, nowMicros: nowMicros), updatedMicros: nowMicros)
         defer {
             self.buckets[name] = bucket
             if self.buckets.count > Self.maximumEntries { self.dropFull(nowMicros: nowMicros) }
@@ -39,10 +36,15 @@ struct AdminRateLimiter {
 
     /// When `name`'s bucket is empty, how many seconds until it holds a token; `nil` when it has one (nothing taken).
     func wait(_ name: String, nowMicros: Int64) -> Int? {
-        guard let bucket = self.buckets[name] else { return nil }
-        let elapsed = Double(max(0, nowMicros - bucket.updatedMicros)) / 1_000_000
-        let tokens = min(self.burst, bucket.tokens + elapsed * self.rate)
+        let tokens = self.tokens(name, nowMicros: nowMicros)
         return tokens >= 1 ? nil : max(1, Int(((1 - tokens) / self.rate).rounded(.up)))
+    }
+
+    /// The tokens `name`'s bucket holds at `nowMicros`: a bucket never used is full.
+    private func tokens(_ name: String, nowMicros: Int64) -> Double {
+        guard let bucket = self.buckets[name] else { return self.burst }
+        let elapsed = Double(max(0, nowMicros - bucket.updatedMicros)) / 1_000_000
+        return min(self.burst, bucket.tokens + elapsed * self.rate)
     }
 
     /// Forgets every bucket that has refilled completely (it would start full anyway).

@@ -78,12 +78,17 @@ extension Serve {
             throw ExitCode(78)
         }
         let decider = AdminGate(gate)
-        let keyLimit =
-            (try? configuration.adminKeyLimit.map { try ServeConfiguration.adminKeyLimit($0) }) ?? nil
+        var keyLimit = AdminAPI.perKeyRate
+        if let spec = configuration.adminKeyLimit {
+            do { keyLimit = try ServeConfiguration.adminKeyLimit(spec) } catch {
+                logger.critical("admin server refuses its configuration", metadata: ["error": "\(error)"])
+                throw ExitCode(78)
+            }
+        }
         let api = try AdminAPI(
             store: store, logger: logger, decisionCounts: decisionCounts,
             verifier: { request, nowMicros in decider.decide(request, nowMicros: nowMicros) },
-            perKeyLimit: keyLimit ?? AdminAPI.perKeyRate)
+            perKeyLimit: keyLimit)
         let readyPipe = readyFD
         do {
             try AdminServer.run(address: address, api: api, logger: logger) {
