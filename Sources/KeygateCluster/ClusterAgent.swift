@@ -44,7 +44,7 @@ public final class ClusterAgent {
         /// Admits per second on this host (an exponentially weighted average).
         var rate: Double = 0
         /// The highest count Redis reported per quota (by position) and window: the checkpoint for a reseed.
-        var quotaUsed: [Int: (window: Int64, used: Int64)] = [:]
+        var quotaUsed: [Int: (window: Int64, checkpoint: RedisQuotaLease.Checkpoint)] = [:]
         /// The credit balance as Redis last reported it: its checkpoint for a reseed.
         var creditCheckpoint: RedisCreditLease.Checkpoint?
         /// When the slot was last looked up in the key store (limits may have changed).
@@ -112,6 +112,9 @@ public final class ClusterAgent {
                     self.heartbeat()
                 }
                 for slot in self.table.takeDemand() { self.serve(slot: slot) }
+                // Redis restarted: every key this host has leased for sends its checkpoint now, not at its next want.
+                let reseeding = Set(self.reseedWindows.compactMap { Int($0.prefix { $0 != ":" }) })
+                if self.breaker.state == .closed { for slot in reseeding.sorted() { self.serve(slot: slot) } }
                 if nowMillis - lastSweep >= 100 {
                     lastSweep = nowMillis
                     self.sweep(returningAll: false)
@@ -288,7 +291,10 @@ public final class ClusterAgent {
         defer { self.table.announce(slot: slot) }
         guard let owner = self.table.update(slot: slot, { $0.owner }), owner != 0,
             var state = self.state(slot: slot, owner: owner)
-        else { return }
+        else {
+            self.reseedWindows = self.reseedWindows.filter { !$0.hasPrefix("\(slot):") }  // another key's slot now
+            return
+        }
         let policies = state.policies
         guard policies.stateCount <= ClusterLeaseTable.maximumPolicies else { return }
         // A Redis that restarted must be known before the first lease this round computes its checkpoints.
@@ -357,27 +363,35 @@ public final class ClusterAgent {
         for (offset, quota) in policies.quotas.enumerated() {
             let index = policies.rateLimits.count + offset
             let window = quota.windowIndex(containing: nowMicros)
-            guard let (want, lowWater) = chunk(index, window: PermitWindow(quota, nowMicros: nowMicros)) else {
-                continue
-            }
-            lowWaters[index] = lowWater
-            guard want > 0 else { continue }
+            let sized = chunk(index, window: PermitWindow(quota, nowMicros: nowMicros))
+            lowWaters[index] = sized?.lowWater ?? 0
+            // After Redis restarted, this host's checkpoint goes at once, with or without a want: the sooner the
+            // highest one is in, the less can be granted twice.
             let reseedKey = "\(slot):\(offset)"
-            var floor: Int64 = 0
-            if self.reseedWindows.contains(reseedKey), let checkpoint = state.quotaUsed[offset],
-                checkpoint.window == window
-            {
-                floor = checkpoint.used
+            var checkpoint: RedisQuotaLease.Checkpoint?
+            if self.reseedWindows.contains(reseedKey) {
+                if let known = state.quotaUsed[offset], known.window == window {
+                    checkpoint = known.checkpoint
+                } else {
+                    self.reseedWindows.remove(reseedKey)  // nothing known of this window
+                }
             }
+            let want = sized?.want ?? 0
+            guard want > 0 || checkpoint != nil else { continue }
             let end = quota.windowEndMicros(containing: nowMicros) / 1_000_000
             let grant = self.guarded("quota lease") { () throws(RedisLeaseError) in
                 try self.quotas.lease(
-                    keyID: state.keyID, policy: quota, window: window, windowEndSeconds: end, want: want, floor: floor)
+                    keyID: state.keyID, policy: quota, window: window, windowEndSeconds: end, want: want,
+                    checkpoint: checkpoint)
             }
-            guard case .granted(let permits, let used)? = grant else { continue }
+            guard case .granted(let permits, let used, let incarnation)? = grant else { continue }
             self.reseedWindows.remove(reseedKey)
-            if (state.quotaUsed[offset].map { $0.window != window || $0.used < used }) ?? true {
-                state.quotaUsed[offset] = (window, used)
+            // A newer incarnation (Redis made the count again) holds this host's checkpoint if it had one: it was
+            // sent with this lease.
+            if (state.quotaUsed[offset].map {
+                $0.window != window || $0.checkpoint.incarnation != incarnation || $0.checkpoint.used < used
+            }) ?? true {
+                state.quotaUsed[offset] = (window, .init(used: used, incarnation: incarnation))
             }
             grants[index] = permits
             tags[index] = LeasedPermits.quotaTag(window: window, unleased: quota.limit - used)
@@ -385,12 +399,14 @@ public final class ClusterAgent {
         if let credits = policies.credits {
             let index = policies.stateCount - 1
             let window = PermitWindow(credits, nowMicros: nowMicros)
-            if let (want, lowWater) = chunk(index, window: window) {
-                lowWaters[index] = lowWater
-                if want > 0, let (permits, balance) = self.leaseCredits(&state, slot: slot, credits, window, want) {
-                    grants[index] = permits
-                    tags[index] = LeasedPermits.quotaTag(window: window.index, unleased: balance.limit - balance.leased)
-                }
+            let sized = chunk(index, window: window)
+            lowWaters[index] = sized?.lowWater ?? 0
+            let want = sized?.want ?? 0
+            if want > 0 || self.reseedWindows.contains("\(slot):credits"),
+                let (permits, balance) = self.leaseCredits(&state, slot: slot, credits, window, want)
+            {
+                grants[index] = permits
+                tags[index] = LeasedPermits.quotaTag(window: window.index, unleased: balance.limit - balance.leased)
             }
         }
         self.slots[slot] = state
@@ -433,7 +449,9 @@ public final class ClusterAgent {
         }
         guard case .granted(let permits, let balance)? = grant else { return nil }
         self.reseedWindows.remove(reseedKey)
-        if (state.creditCheckpoint.map { ($0.period, $0.leased) < (balance.period, balance.leased) }) ?? true {
+        if (state.creditCheckpoint.map {
+            $0.incarnation != balance.incarnation || ($0.period, $0.leased) < (balance.period, balance.leased)
+        }) ?? true {
             state.creditCheckpoint = balance
         }
         return (permits, balance)

@@ -31,12 +31,17 @@ public struct RedisCreditLease {
         public var firstPeriod: Int64
         /// What the period started with: the initial balance or the refill amount.
         public var limit: Int64
+        /// When Redis created the balance's hash: a checkpoint raises only another incarnation (a balance lost and
+        /// made again), by what it adds to those applied before; a balance Redis kept across a restart it leaves alone
+        /// (as for quotas, ``RedisQuotaLease/Checkpoint``).
+        public var incarnation: String
 
-        public init(period: Int64, leased: Int64, firstPeriod: Int64, limit: Int64) {
+        public init(period: Int64, leased: Int64, firstPeriod: Int64, limit: Int64, incarnation: String) {
             self.period = period
             self.leased = leased
             self.firstPeriod = firstPeriod
             self.limit = limit
+            self.incarnation = incarnation
         }
     }
 
@@ -62,14 +67,16 @@ public struct RedisCreditLease {
     }
 
     /// Leases up to `want` credits of `policy` for `keyID` in refill period `period` (this host's
-    /// ``PermitWindow`` index), raising the count to `checkpoint` first when one is given.
+    /// ``PermitWindow`` index), applying `checkpoint` first when one is given (after Redis restarted).
     public func lease(keyID: String, policy: CreditPolicy, period: Int64, want: Int64, checkpoint: Checkpoint? = nil)
         throws(RedisLeaseError) -> Grant
     {
         let initial = min(max(policy.initial, 0), Int64(UInt32.max))
         var arguments = ["\(initial)", "\(policy.quota)", "\(want)"] + Self.refillArguments(policy) + ["\(period)"]
         if let checkpoint {
-            arguments += ["\(checkpoint.period)", "\(checkpoint.leased)", "\(checkpoint.firstPeriod)"]
+            arguments += [
+                "\(checkpoint.period)", "\(checkpoint.leased)", "\(checkpoint.firstPeriod)", checkpoint.incarnation,
+            ]
         }
         let reply = try self.functions.call(
             "keygate_credit_lease", key: Self.redisKey(keyID: keyID, policy: policy), arguments: arguments)
@@ -77,11 +84,14 @@ public struct RedisCreditLease {
             let second = items[1].integer
         else { throw RedisLeaseError.unexpectedReply("\(reply)") }
         if grant < 0 { return .otherPeriod(index: second) }
-        guard items.count == 5, let period = items[2].integer, let first = items[3].integer,
-            let limit = items[4].integer
+        guard items.count == 6, let period = items[2].integer, let first = items[3].integer,
+            let limit = items[4].integer, case .bulk(let incarnation?) = items[5]
         else { throw RedisLeaseError.unexpectedReply("\(reply)") }
         return .granted(
-            permits: grant, state: Checkpoint(period: period, leased: second, firstPeriod: first, limit: limit))
+            permits: grant,
+            state: Checkpoint(
+                period: period, leased: second, firstPeriod: first, limit: limit,
+                incarnation: String(decoding: incarnation, as: UTF8.self)))
     }
 
     /// Gives back `count` unspent credits of refill period `period`; returns how many Redis took back (none once the

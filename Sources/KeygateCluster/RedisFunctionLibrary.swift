@@ -5,7 +5,7 @@ import KeygateCore
 /// The library is loaded with `FUNCTION LOAD REPLACE` whenever a call finds a function missing (a restarted or
 /// flushed Redis, or a Redis that has an older copy), then the call is made again. Every function reads the time from
 /// Redis (`TIME`), never from the calling host, and touches one key, whose hash tag is the API key's id, so the same
-/// calls work on a Redis Cluster.
+/// calls work on a Redis Cluster (and during a resharding, where a call over several keys may be refused).
 public struct RedisFunctionLibrary {
     /// The library's source.
     static let source = #"""
@@ -29,30 +29,62 @@ public struct RedisFunctionLibrary {
           local year, month = civil(days)
           return (year - 1970) * 12 + month - 1
         end
+        -- A count's incarnation: when it was created, by Redis's clock. A count Redis lost and made again is another
+        -- incarnation; one Redis kept across a restart (persistence, a failover) is the same.
+        local function incarnation()
+          local t = redis.call('TIME')
+          return t[1] .. '.' .. t[2]
+        end
+        -- A checkpoint (sent after Redis restarted, maybe without its data) is a count `seed` read from incarnation
+        -- `from`. It raises another incarnation's count by what it adds to the seeds applied before (`base`), so
+        -- that what was granted since the count was made again stays counted; its own incarnation it leaves alone.
+        -- Returns the count and base after it.
+        local function reseed(count, base, own, seed, from)
+          if seed <= 0 then return count, base end
+          if own == false then
+            -- A count made before incarnations were kept: never below the seed.
+            return math.max(count, seed), base
+          end
+          if own == from or seed <= base then return count, base end
+          return count + seed - base, seed
+        end
+        -- Quotas: one hash per window, 'u' the count, 'e' its incarnation, 'b' the seed applied (see reseed). A count
+        -- kept as a plain number (before incarnations were kept) is read and counted on as one.
         redis.register_function('keygate_quota_lease', function(keys, args)
           local limit, want, kind, window, expires = tonumber(args[1]), tonumber(args[2]), args[3], tonumber(args[4]), tonumber(args[5])
           local current = window_index(kind)
           if current ~= window then return {-1, current} end
-          local used = tonumber(redis.call('GET', keys[1]) or '0')
-          -- A floor (sent after Redis restarted without its data): the window's count never restarts below it.
-          local floor = tonumber(args[6] or '0')
-          if floor > used then
-            used = floor
-            redis.call('SET', keys[1], floor, 'EXAT', expires)
+          local plain = redis.call('TYPE', keys[1]).ok == 'string'
+          local used, own, base = 0, false, 0
+          if plain then
+            used = tonumber(redis.call('GET', keys[1]))
+          else
+            local state = redis.call('HMGET', keys[1], 'u', 'e', 'b')
+            if state[1] == false then
+              own = incarnation()
+            else
+              used, own, base = tonumber(state[1]), state[2], tonumber(state[3] or '0')
+            end
           end
+          used, base = reseed(used, base, own, tonumber(args[6] or '0'), args[7] or '')
           local grant = math.max(0, math.min(want, limit - used))
-          if grant > 0 then
-            redis.call('INCRBY', keys[1], grant)
+          used = used + grant
+          if plain then
+            redis.call('SET', keys[1], used, 'EXAT', expires)
+          else
+            redis.call('HSET', keys[1], 'u', used, 'e', own, 'b', base)
             redis.call('EXPIREAT', keys[1], expires)
           end
-          return {grant, used + grant}
+          return {grant, used, own or ''}
         end)
         redis.register_function('keygate_quota_return', function(keys, args)
           local count = tonumber(args[1])
-          local used = tonumber(redis.call('GET', keys[1]) or '-1')
-          if used < 0 then return 0 end
+          local plain = redis.call('TYPE', keys[1]).ok
+          if plain == 'none' then return 0 end
+          local used = tonumber(plain == 'string' and redis.call('GET', keys[1]) or redis.call('HGET', keys[1], 'u'))
           local back = math.max(0, math.min(count, used))
-          if back > 0 then redis.call('DECRBY', keys[1], back) end
+          if back <= 0 then return 0 end
+          if plain == 'string' then redis.call('DECRBY', keys[1], back) else redis.call('HINCRBY', keys[1], 'u', -back) end
           return back
         end)
         -- Credits: one hash per balance, never expiring: 'p' the refill period the balance is in (days or months
@@ -73,19 +105,26 @@ public struct RedisFunctionLibrary {
           local initial, amount, want = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
           local current = refill_period(args[4], tonumber(args[5]))
           if current ~= tonumber(args[6]) then return {-1, current, 0, 0} end
-          local state = redis.call('HMGET', keys[1], 'p', 'u', 'f')
+          -- 'e' the hash's incarnation, 'b' the seed applied in period 'p' (see reseed).
+          local state = redis.call('HMGET', keys[1], 'p', 'u', 'f', 'e', 'b')
           local p, u, f = tonumber(state[1]), tonumber(state[2] or '0'), tonumber(state[3])
-          -- A checkpoint (sent after Redis restarted without its data): period, leased, first period.
+          local own, base = state[4], tonumber(state[5] or '0')
+          -- A checkpoint (sent after Redis restarted, maybe without its data): period, leased, first period, incarnation.
           local cp, cu, cf = tonumber(args[7] or '-1'), tonumber(args[8] or '0'), tonumber(args[9] or '-1')
-          if p == nil and cp >= 0 then p, u, f = cp, cu, cf end
-          if p ~= nil and p == cp and cu > u then u = cu end
+          if p == nil then
+            own, base = incarnation(), 0
+            if cp >= 0 then p, u, f, base = cp, cu, cf, cu end
+          elseif p == cp then
+            u, base = reseed(u, base, own, cu, args[10] or '')
+          end
           if p == nil then p, u, f = current, 0, current end
-          if current > p then p, u = current, 0 end
+          if current > p then p, u, base = current, 0, 0 end
           local limit = p == f and initial or amount
           local grant = math.max(0, math.min(want, limit - u))
           u = u + grant
-          redis.call('HSET', keys[1], 'p', p, 'u', u, 'f', f)
-          return {grant, u, p, f, limit}
+          redis.call('HSET', keys[1], 'p', p, 'u', u, 'f', f, 'b', base)
+          if own then redis.call('HSET', keys[1], 'e', own) end
+          return {grant, u, p, f, limit, own or ''}
         end)
         redis.register_function('keygate_credit_return', function(keys, args)
           local count, period = tonumber(args[1]), tonumber(args[2])

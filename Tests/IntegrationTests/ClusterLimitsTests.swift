@@ -87,7 +87,7 @@ struct ClusterLimitsTests {
         func granted(_ redis: RedisServer, keyID: String) throws -> RESPValue {
             switch self {
             case .quota:
-                try redis.command(["GET", "keygate:{\(keyID)}:quota:300-per-day:day:\(ClusterLimitsTests.today)"])
+                try redis.command(["HGET", "keygate:{\(keyID)}:quota:300-per-day:day:\(ClusterLimitsTests.today)", "u"])
             case .credits: try redis.command(["HGET", "keygate:{\(keyID)}:credits:credits", "u"])
             }
         }
@@ -376,11 +376,11 @@ struct ClusterLimitsTests {
         defer { redis.stop() }
         let quotaKey = "keygate:{\(key.id)}:quota:1000-per-day:day:\(Self.today)"
         let admitted = Self.admitted(Self.load(hosts, key: key.secret, perHost: 60))
-        let leased = Self.count(try redis.command(["GET", quotaKey]))
+        let leased = Self.count(try redis.command(["HGET", quotaKey, "u"]))
         print("quota 1000/day, 2 hosts: \(admitted) admitted, \(leased) leased before the hosts stopped")
         #expect(leased >= Int64(admitted))
         for host in hosts { host.stop() }  // SIGTERM: each agent gives its unspent permits back
-        #expect(Self.count(try redis.command(["GET", quotaKey])) == Int64(admitted))
+        #expect(Self.count(try redis.command(["HGET", quotaKey, "u"])) == Int64(admitted))
     }
 
     @Test func aQuotaIsExactAcrossHostsOnARedisCluster() throws {

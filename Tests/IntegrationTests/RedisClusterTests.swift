@@ -83,7 +83,7 @@ struct RedisClusterTests {
                     switch try lease.lease(
                         keyID: keyID, policy: policy, window: index, windowEndSeconds: end, want: want)
                     {
-                    case .granted(let permits, let used):
+                    case .granted(let permits, let used, _):
                         if used > policy.limit { grants.fail("\(keyID): used \(used) beyond the quota") }
                         if permits == 0 { open.remove(keyID) }
                         grants.add(permits, to: keyID)
@@ -104,7 +104,7 @@ struct RedisClusterTests {
             let owner = cluster.admin(cluster.nodes[position])
             for keyID in ids {
                 let key = RedisQuotaLease.redisKey(keyID: keyID, policy: policy, window: index)
-                #expect(try owner.call(["GET", key], timeoutMillis: 2_000).text == "300")
+                #expect(try owner.call(["HGET", key, "u"], timeoutMillis: 2_000).text == "300")
             }
         }
         let libraries = try cluster.client().callEveryMaster(["FUNCTION", "LIST"], timeoutMillis: 2_000)
@@ -158,7 +158,8 @@ struct RedisClusterTests {
         let targetAddress = RedisNodeAddress(host: "127.0.0.1", port: target.port)
         #expect(
             try lease.lease(keyID: keyID, policy: daily, window: index, windowEndSeconds: end, want: 10)
-                == .granted(permits: 10, used: 10))
+                .withoutIncarnation
+                == .granted(permits: 10, used: 10, incarnation: ""))
         let slot = RedisKeySlot.of(keyID)
         let (sourceAdmin, targetAdmin) = (cluster.admin(source), cluster.admin(target))
         let sourceID = try #require(try sourceAdmin.call(["CLUSTER", "MYID"], timeoutMillis: 2_000).text)
@@ -170,10 +171,11 @@ struct RedisClusterTests {
         // Mid-migration, a key the source does not have is created on the target: -ASK, ASKING, the call again.
         #expect(
             try lease.lease(keyID: keyID, policy: other, window: index, windowEndSeconds: end, want: 4)
-                == .granted(permits: 4, used: 4))
+                .withoutIncarnation
+                == .granted(permits: 4, used: 4, incarnation: ""))
         let otherKey = RedisQuotaLease.redisKey(keyID: keyID, policy: other, window: index)
         #expect(try targetAdmin.call(["ASKING"], timeoutMillis: 2_000) == .simple("OK"))
-        #expect(try targetAdmin.call(["GET", otherKey], timeoutMillis: 2_000).text == "4")
+        #expect(try targetAdmin.call(["HGET", otherKey, "u"], timeoutMillis: 2_000).text == "4")
         #expect(client.master(for: keyID)?.port == source.port, "an ASK leaves the slot map alone")
         // Move the existing key, then give the slot to the target on every node.
         let key = RedisQuotaLease.redisKey(keyID: keyID, policy: daily, window: index)
@@ -188,16 +190,19 @@ struct RedisClusterTests {
         // The client still sends the slot to the source, which answers -MOVED: followed, and the map patched.
         #expect(
             try lease.lease(keyID: keyID, policy: daily, window: index, windowEndSeconds: end, want: 5)
-                == .granted(permits: 5, used: 15))
+                .withoutIncarnation
+                == .granted(permits: 5, used: 15, incarnation: ""))
         #expect(client.master(for: keyID) == targetAddress)
         // The map read again (or the patched one, within a second of the last read) agrees; both keys count on from
         // where they were.
         #expect(
             try lease.lease(keyID: keyID, policy: daily, window: index, windowEndSeconds: end, want: 5)
-                == .granted(permits: 5, used: 20))
+                .withoutIncarnation
+                == .granted(permits: 5, used: 20, incarnation: ""))
         #expect(
             try lease.lease(keyID: keyID, policy: other, window: index, windowEndSeconds: end, want: 4)
-                == .granted(permits: 4, used: 8))
+                .withoutIncarnation
+                == .granted(permits: 4, used: 8, incarnation: ""))
         #expect(client.master(for: keyID) == targetAddress)
         #expect(try sourceAdmin.call(["EXISTS", key], timeoutMillis: 2_000) != .integer(1))
     }
@@ -235,7 +240,7 @@ struct RedisClusterTests {
                 for _ in 0..<10 {
                     let grant = try hasty.lease(
                         keyID: keyID, policy: policy, window: index, windowEndSeconds: end, want: 1)
-                    guard case .granted(1, _) = grant else { throw HarnessError("\(keyID): \(grant)") }
+                    guard case .granted(1, _, _) = grant else { throw HarnessError("\(keyID): \(grant)") }
                 }
             }
         }
@@ -248,7 +253,7 @@ struct RedisClusterTests {
             grant = try? RedisQuotaLease(redis: reseeded, timeoutMillis: 400)
                 .lease(keyID: keyIDs[1], policy: policy, window: index, windowEndSeconds: end, want: 1)
         }
-        guard case .granted(1, _) = grant else {
+        guard case .granted(1, _, _) = grant else {
             throw HarnessError("through the second seed: \(String(describing: grant))")
         }
         // (Deadlines are whole milliseconds: the share may end a fraction of one early.)
@@ -261,7 +266,7 @@ struct RedisClusterTests {
             Harness.eventually(timeout: 5) {
                 let grant = try? patient.lease(
                     keyID: keyIDs[0], policy: policy, window: index, windowEndSeconds: end, want: 1)
-                guard case .granted(1, let used) = grant else { return false }
+                guard case .granted(1, let used, _) = grant else { return false }
                 return used >= 2
             })
     }

@@ -75,23 +75,26 @@ struct RedisCreditLeaseTests {
         let admin = RedisConnection(host: "127.0.0.1", port: redis.port)
         let today = Self.period(Self.daily)
         #expect(
-            try lease.lease(keyID: "kid_new", policy: Self.daily, period: today, want: 800)
+            try lease.lease(keyID: "kid_new", policy: Self.daily, period: today, want: 800).withoutIncarnation
                 == .granted(
-                    permits: 500, state: .init(period: today, leased: 500, firstPeriod: today, limit: 500)))
+                    permits: 500,
+                    state: .init(period: today, leased: 500, firstPeriod: today, limit: 500, incarnation: "")))
         // A balance first leased yesterday, 499 of it spent: today is a refill, to 50 (unspent credits are gone).
         let key = RedisCreditLease.redisKey(keyID: "kid_old", policy: Self.daily)
         _ = try admin.call(
             ["HSET", key, "p", "\(today - 1)", "u", "499", "f", "\(today - 1)"], timeoutMillis: 1_000)
         #expect(
-            try lease.lease(keyID: "kid_old", policy: Self.daily, period: today, want: 800)
-                == .granted(permits: 50, state: .init(period: today, leased: 50, firstPeriod: today - 1, limit: 50)))
+            try lease.lease(keyID: "kid_old", policy: Self.daily, period: today, want: 800).withoutIncarnation
+                == .granted(
+                    permits: 50,
+                    state: .init(period: today, leased: 50, firstPeriod: today - 1, limit: 50, incarnation: "")))
         // Returns reach the period they were leased in only.
         #expect(try lease.giveBack(keyID: "kid_old", policy: Self.daily, period: today - 1, count: 10) == 0)
         #expect(try lease.giveBack(keyID: "kid_old", policy: Self.daily, period: today, count: 80) == 50)
         #expect(try lease.giveBack(keyID: "kid_gone", policy: Self.daily, period: today, count: 10) == 0)
     }
 
-    @Test func aCheckpointRestoresABalanceRedisLost() throws {
+    @Test func aCheckpointRestoresABalanceRedisLostAndKeepsWhatWasGrantedSince() throws {
         let redis = try RedisServer()
         let lease = Self.lease(redis)
         let admin = RedisConnection(host: "127.0.0.1", port: redis.port)
@@ -101,13 +104,61 @@ struct RedisCreditLeaseTests {
             return
         }
         #expect(try admin.call(["FLUSHALL"], timeoutMillis: 1_000) == .simple("OK"))
-        // Without the checkpoint the balance would start full again: 1000 more.
+        // Another host, with no checkpoint, leases first from the balance made again: 100.
+        guard case .granted(100, let again) = try lease.lease(keyID: "kid_cp", policy: Self.once, period: 0, want: 100)
+        else {
+            Issue.record("no grant after the flush")
+            return
+        }
+        #expect(again.incarnation != state.incarnation)
+        // Without the checkpoint the balance would start full again: 1000 more. With it, 600 were leased before and
+        // the 100 since stay counted.
         #expect(
             try lease.lease(keyID: "kid_cp", policy: Self.once, period: 0, want: 1_000, checkpoint: state)
-                == .granted(permits: 400, state: .init(period: 0, leased: 1_000, firstPeriod: 0, limit: 1_000)))
-        // A checkpoint behind what Redis has never lowers it.
+                .withoutIncarnation
+                == .granted(
+                    permits: 300, state: .init(period: 0, leased: 1_000, firstPeriod: 0, limit: 1_000, incarnation: ""))
+        )
+        // A checkpoint applied before never counts twice, nor lowers anything.
+        #expect(try lease.giveBack(keyID: "kid_cp", policy: Self.once, period: 0, count: 50) == 50)
         #expect(
             try lease.lease(keyID: "kid_cp", policy: Self.once, period: 0, want: 5, checkpoint: state)
-                == .granted(permits: 0, state: .init(period: 0, leased: 1_000, firstPeriod: 0, limit: 1_000)))
+                .withoutIncarnation
+                == .granted(
+                    permits: 5, state: .init(period: 0, leased: 955, firstPeriod: 0, limit: 1_000, incarnation: "")))
+    }
+
+    @Test func aBalanceRedisKeptAcrossItsRestartIsLeftAlone() throws {
+        let redis = try RedisServer()
+        let lease = Self.lease(redis)
+        let admin = RedisConnection(host: "127.0.0.1", port: redis.port)
+        guard
+            case .granted(600, let state) = try lease.lease(keyID: "kid_kept", policy: Self.once, period: 0, want: 600)
+        else {
+            Issue.record("no grant")
+            return
+        }
+        #expect(try lease.giveBack(keyID: "kid_kept", policy: Self.once, period: 0, count: 100) == 100)
+        #expect(try admin.call(["SAVE"], timeoutMillis: 5_000) == .simple("OK"))
+        try redis.restart()
+        #expect(RedisServer.answers(port: redis.port))
+        // The same balance (it counts the return): the checkpoint read from it before leaves it alone.
+        guard
+            case .granted(10, let after) = try Self.lease(redis).lease(
+                keyID: "kid_kept", policy: Self.once, period: 0, want: 10, checkpoint: state)
+        else {
+            Issue.record("no grant after the restart")
+            return
+        }
+        #expect(after.leased == 510 && after.incarnation == state.incarnation)
+    }
+}
+
+extension RedisCreditLease.Grant {
+    /// The grant without its balance's incarnation (a time Redis chose), for comparing.
+    var withoutIncarnation: Self {
+        guard case .granted(let permits, var state) = self else { return self }
+        state.incarnation = ""
+        return .granted(permits: permits, state: state)
     }
 }
