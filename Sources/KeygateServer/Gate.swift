@@ -350,9 +350,13 @@ public final class Gate {
             limits: verdict.evaluation)
     }
 
-    /// Checks the shared files for truncation or replacement (from the worker's once-a-second sweep).
+    /// Checks the shared files for truncation or replacement (from the worker's once-a-second sweep), the database
+    /// file included when no request looked at it in the last second: an idle worker switches to a database moved in
+    /// place within a second too, not only at its next request. (A source that cannot be read now is reported by
+    /// that request.)
     public func checkSharedFiles(nowMillis: Int64) {
         self.sharedFiles.check(nowMillis: nowMillis)
+        if nowMillis - self.lastChangeCheckMillis >= Self.backstopMillis { try? self.takeChanges() }
     }
 
     /// Decides `request` and returns the answer for its front end's profile, with the key's encoder cache.
@@ -415,9 +419,34 @@ public final class Gate {
         guard APIKeyFormat.isWellFormed(secret) else { return nil }
         self.metrics?.count(.keyCacheMisses)
         let digest = self.hasher.digest(secret)
-        let found = CachedKey(try self.keys.find(digest: digest), digest: digest)
+        let found = CachedKey(try self.lookUp(digest), digest: digest)
         self.cache.insert(found, for: fingerprint, keyID: found.match?.key.id)
         return found
+    }
+
+    /// Reads the key source for `digest`. A read that failed, or that a commit overlapped, may have met a database
+    /// file replaced under this worker (a restore by `mv`, whose writers share this file's `-wal`): the source looks
+    /// at the path and, if it switched files, the read is made again from the new one.
+    private func lookUp(_ digest: KeyDigest) throws -> SecretMatch? {
+        let match: SecretMatch?
+        do {
+            match = try self.keys.find(digest: digest)
+        } catch {
+            guard try self.sourceSwitchedFiles() else { throw error }
+            return try self.keys.find(digest: digest)
+        }
+        if self.commitWatch?.changed() == true, try self.sourceSwitchedFiles() {
+            return try self.keys.find(digest: digest)
+        }
+        return match
+    }
+
+    /// Takes the source's changes now, looking for a replaced file; whether it switched to one.
+    private func sourceSwitchedFiles() throws -> Bool {
+        defer { self.commitWatch = self.keys.commitWatch }
+        let changes = try self.keys.changes(nowMillis: Clock.monotonicMillis(), backstop: true)
+        self.drop(changes)
+        return changes == .reopened
     }
 
     /// Brings the cache up to date with the key source: drops the entries of keys changed since the last request (the

@@ -39,11 +39,21 @@ public final class StoreKeySource: KeySource {
     }
 
     /// The keys and secrets changed since the previous call, from the change log when `data_version` moved.
+    ///
+    /// The path is looked at (one `stat`) at the backstop and at every commit: a commit may be a write to another file
+    /// moved to the path (a restore by `mv`), whose pages go to the `-wal` this file shares; read as this file's, they
+    /// are a malformed database or, worse, wrong keys. So a commit to a replacement switches to it before anything is
+    /// read.
     public func changes(nowMillis: Int64, backstop: Bool) throws -> KeySourceChanges {
-        let reopened = backstop && self.reopenIfReplaced(now: nowMillis)
-        let lookup = try self.openLookup()
-        let version = try lookup.dataVersion()
+        var reopened = (backstop || self.lookup == nil) && self.reopenIfReplaced(now: nowMillis)
+        var lookup = try self.openLookup()
+        var version = try lookup.dataVersion()
         guard version != self.seenDataVersion else { return reopened ? .reopened : .none }
+        if !reopened && self.reopenIfReplaced(now: nowMillis) {
+            reopened = true
+            lookup = try self.openLookup()
+            version = try lookup.dataVersion()
+        }
         let changes = try lookup.keyChanges(after: self.changePosition)
         self.seenDataVersion = version
         self.changePosition = changes.position

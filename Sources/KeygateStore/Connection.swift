@@ -20,6 +20,9 @@ public final class Connection {
 
     /// The `sqlite3 *`; owned.
     let handle: OpaquePointer
+    /// The file this connection opened (`stat` before and after opening agreed), for writers: a commit checks that
+    /// the path still names it (see ``writeTransaction(_:)``).
+    private let file: DatabaseFileCheck?
     /// The database file.
     public let path: String
     public let mode: Mode
@@ -41,6 +44,7 @@ public final class Connection {
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         var opened: OpaquePointer?
+        let fileBefore = DatabaseFileCheck(path: path)
         let result = sqlite3_open_v2(path, &opened, flags, nil)
         guard result == SQLITE_OK, let handle = opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(result))
@@ -51,6 +55,8 @@ public final class Connection {
         self.handle = handle
         self.path = path
         self.mode = mode
+        let fileAfter = DatabaseFileCheck(path: path)
+        self.file = fileBefore == fileAfter ? fileAfter : nil
         // From here on, a throw releases self and deinit closes the handle.
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMillis ?? (mode == .readOnly ? 2000 : 5000))
@@ -118,12 +124,23 @@ public final class Connection {
     ///
     /// IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two writers never both read and
     /// then fail to upgrade. Transactions do not nest; starting one inside another is a bug and traps.
+    ///
+    /// Right before `COMMIT` the path must still name the file this connection opened: after a restore by `mv`, the
+    /// frames of a commit to the old file would go to the `-wal` the new file shares and be read as its pages (a
+    /// malformed database, or wrong keys). Such a transaction is rolled back, nothing written, and the error says to
+    /// run it again (a new connection opens the new file).
     public func writeTransaction<Result>(_ body: () throws -> Result) throws -> Result {
         precondition(self.isAutocommit, "writeTransaction called inside a transaction on \(self.path)")
         try self.executeScript("BEGIN IMMEDIATE")
         let result: Result
         do {
             result = try body()
+            guard self.file == nil || DatabaseFileCheck(path: self.path) == self.file else {
+                throw StoreError.refusal(
+                    "COMMIT",
+                    "\(self.path) was replaced by another file while this connection had it open; nothing was "
+                        + "written: run it again")
+            }
             try self.executeScript("COMMIT")
         } catch {
             if !self.isAutocommit {

@@ -1,4 +1,5 @@
 import CKeygateSQLite
+import Glibc
 import KeygateStore
 import Testing
 
@@ -91,5 +92,33 @@ struct ConnectionTests {
         let reader = try Connection(path: path, mode: .readOnly)
         let error = #expect(throws: StoreError.self) { try reader.execute("INSERT INTO t VALUES (1)") }
         #expect(error?.code == SQLITE_READONLY)
+    }
+
+    /// A restore by `mv` while a writer has the old file open: its commit would put the old file's pages in the `-wal`
+    /// the new file shares. It is rolled back instead, nothing written anywhere, and a new connection writes.
+    @Test func aCommitToAFileNoLongerAtItsPathIsRolledBack() throws {
+        let path = self.scratch.file("keys.db")
+        let writer = try Connection(path: path, mode: .create)
+        try writer.execute("CREATE TABLE t (x INTEGER)")
+        try writer.execute("INSERT INTO t VALUES (1)")
+        let restored = self.scratch.file("restored.db")
+        try writer.execute("VACUUM INTO '\(restored)'")
+        #expect(try writer.text("PRAGMA wal_checkpoint(TRUNCATE)") == "0")
+        let error = #expect(throws: StoreError.self) {
+            try writer.writeTransaction {
+                try writer.execute("INSERT INTO t VALUES (2)")
+                #expect(rename(restored, path) == 0)
+            }
+        }
+        #expect(error?.description.contains("was replaced by another file while this connection had it open") == true)
+        #expect(writer.isAutocommit)
+        // Nothing reached the shared WAL: the new file reads as it was restored, and takes a new connection's write.
+        var wal = stat()
+        #expect(stat(path + "-wal", &wal) != 0 || wal.st_size == 0)
+        let again = try Connection(path: path, mode: .readWrite)
+        #expect(try again.int64("SELECT count(*) FROM t") == 1)
+        try again.writeTransaction { try again.execute("INSERT INTO t VALUES (3)") }
+        #expect(try again.text("SELECT group_concat(x) FROM t ORDER BY x") == "1,3")
+        #expect(try again.text("PRAGMA integrity_check") == "ok")
     }
 }
