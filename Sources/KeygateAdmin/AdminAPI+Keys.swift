@@ -12,17 +12,17 @@ extension AdminAPI {
             throw AdminProblem.invalidField("status", "use active, disabled, revoked or all")
         }
         let cursor = try query["cursor"].map(Self.decodeCursor)
-        var records = try self.store.list(includeRevoked: status == "revoked" || status == "all")
-        if let status, status != "all" { records = records.filter { $0.status.rawValue == status } }
-        if let owner = query["owner"] { records = records.filter { $0.owner == owner } }
-        if let prefix = query["name_prefix"] { records = records.filter { $0.name.hasPrefix(prefix) } }
-        if let cursor {
-            if let index = records.firstIndex(where: { $0.id == cursor.id }) {
-                records.removeFirst(index + 1)
-            } else {
-                records.removeAll { $0.createdAtSeconds <= cursor.createdAt }  // deleted since: go on after its time
+        let statuses: [KeyStatus]? =
+            switch status {
+            case nil: nil
+            case "all": KeyStatus.allCases
+            case let status?: KeyStatus(rawValue: status).map { [$0] }
             }
-        }
+        // One more than the page: whether there is a next one.
+        let records = try self.store.list(
+            KeyListPage(
+                statuses: statuses, owner: query["owner"], namePrefix: query["name_prefix"],
+                after: cursor.map { ($0.createdAt, $0.id) }, limit: limit + 1))
         let page = Array(records.prefix(limit))
         let next: JSONValue =
             records.count > limit ? .string(Self.encodeCursor(page[page.count - 1])) : .null

@@ -35,6 +35,11 @@ public final class PostgresKeyStore: KeyStoring, KeyWriting {
         ).rows.map { KeyRow.record(from: $0) }
     }
 
+    public func list(_ page: KeyListPage) throws -> [KeyRecord] {
+        let (sql, values) = page.query(placeholder: { "$\($0)" }, order: "ordinal")
+        return try self.connection.query(sql, values).rows.map { KeyRow.record(from: $0) }
+    }
+
     public func find(id: String) throws -> KeyRecord? {
         let result = try self.connection.query(
             "SELECT \(KeyRow.columns) FROM \(KeyRow.source) WHERE k.id = $1", [.text(id)])

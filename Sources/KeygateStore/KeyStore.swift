@@ -60,6 +60,18 @@ public final class KeyStore {
         return records
     }
 
+    /// One page of keys in creation order, filtered and cut by SQLite (``KeyListPage``).
+    public func list(_ page: KeyListPage) throws -> [KeyRecord] {
+        let (sql, values) = page.query(placeholder: { _ in "?" }, order: "rowid")
+        let statement = try self.connection.prepare(sql)
+        try statement.bind(values)
+        var records: [KeyRecord] = []
+        while try statement.step() {
+            records.append(KeyRow.record(from: statement))
+        }
+        return records
+    }
+
     /// The key with identifier `id`, or `nil`.
     public func find(id: String) throws -> KeyRecord? {
         let statement = try self.connection.prepare("SELECT \(KeyRow.columns) FROM \(KeyRow.source) WHERE k.id = ?")

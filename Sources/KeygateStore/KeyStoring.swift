@@ -11,6 +11,8 @@ public protocol KeyStoring: AnyObject {
     func create(_ new: NewKey, now: Int64, actor: String) throws -> (record: KeyRecord, secret: String)
     /// Every key in creation order; revoked keys only if `includeRevoked`.
     func list(includeRevoked: Bool) throws -> [KeyRecord]
+    /// One page of keys in creation order, filtered and cut in the database (``KeyListPage``).
+    func list(_ page: KeyListPage) throws -> [KeyRecord]
     /// The key with identifier `id`, or `nil`.
     func find(id: String) throws -> KeyRecord?
     /// When each secret of key `id` was created and retires, current first.
