@@ -364,6 +364,15 @@ public final class Gate {
     /// `requestID` reads the front end's id of the request (`X-Request-ID`); it is called only when a denial is logged,
     /// so an undenied or unlogged request never looks for it.
     public func answer(_ request: AuthRequest, nowMicros: Int64, requestID: () -> String? = { nil }) -> AuthAnswer {
+        self.decidingAndAnswering(request, nowMicros: nowMicros, requestID: requestID).answer
+    }
+
+    /// ``answer(_:nowMicros:requestID:)`` with the decision it answers (the admin API's verify reports both):
+    /// counted in the metrics and logged as a denial alike.
+    @inline(__always)
+    public func decidingAndAnswering(
+        _ request: AuthRequest, nowMicros: Int64, requestID: () -> String? = { nil }
+    ) -> (decision: Decision, answer: AuthAnswer) {
         let started = self.metrics == nil ? 0 : Clock.monotonicNanos()
         let (decision, entry) = self.deciding(request, nowMicros: nowMicros)
         if let metrics = self.metrics {
@@ -377,7 +386,7 @@ public final class Gate {
             if let requestID = requestID() { metadata["request_id"] = "\(requestID)" }
             self.logger.log(level: self.denialLogLevel, "denied", metadata: metadata)
         }
-        return AuthAnswer(decision, profile: request.profile, policy: self.policy, memo: entry?.memo)
+        return (decision, AuthAnswer(decision, profile: request.profile, policy: self.policy, memo: entry?.memo))
     }
 
     /// The client address of one request, resolved on first use.

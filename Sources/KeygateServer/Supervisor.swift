@@ -412,23 +412,27 @@ public final class Supervisor {
         }
     }
 
-    /// Starts side process `index`: the metrics server on the metrics listeners, the cluster agent on none (neither
-    /// counts requests, so neither holds a metrics slot).
+    /// Starts side process `index`: the metrics server on the metrics listeners, the cluster agent and the admin
+    /// server on none. Only the admin server decides (its verify endpoint), so only it holds a metrics slot, like a
+    /// worker: its decisions are counted in `/metrics` with the workers'.
     private func spawnSide(_ index: Int) {
         let now = Clock.monotonicMillis()
         self.sides[index].restartDueMillis = nil
         self.sides[index].starts = self.sides[index].starts.filter { now - $0 < 10_000 } + [now]
-        let isMetrics = self.sides[index].role == .metricsServer
+        let role = self.sides[index].role
+        let isMetrics = role == .metricsServer
+        let metricsSlot = role == .adminServer ? self.takeMetricsSlot() : nil
         guard
             let pid = self.launch(
                 listenerFDs: isMetrics ? self.metricsListenerFDs : [],
-                wires: isMetrics ? self.metricsListeners.map(\.wire) : [], flag: self.sides[index].role.rawValue,
-                metricsSlot: nil)
+                wires: isMetrics ? self.metricsListeners.map(\.wire) : [], flag: role.rawValue,
+                metricsSlot: metricsSlot)
         else {
             self.sides[index].restartDueMillis = now + 1_000
             return
         }
         self.sides[index].pid = pid
+        if let metricsSlot { self.metricsSlotHolders[metricsSlot] = pid }
     }
 
     /// Side process `index` died: start it again, after 2 s if it keeps dying.

@@ -28,7 +28,7 @@ extension Serve {
     /// The admin server process: the admin API on `--admin-listen`, writing through the same store as the CLI (the
     /// PostgreSQL key store with `--keys-from`, else `--db`).
     static func runAdminServer(
-        _ configuration: WorkerConfiguration, readyFD: CInt?, metricsFD: CInt?, logger: Logger
+        _ configuration: WorkerConfiguration, readyFD: CInt?, metricsFD: CInt?, metricsSlot: Int?, logger: Logger
     ) throws {
         guard let text = configuration.adminListen,
             let spec = try? ServeConfiguration.parsingAdminListener(text, workerCount: 1).spec
@@ -64,7 +64,8 @@ extension Serve {
         }
         // With --metrics-listen, the decisions counted in the shared metrics (read, never written, here).
         var decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])?
-        if let metricsFD, let table = try? MetricsTable(inheritedDescriptor: metricsFD) {
+        let metricsTable = metricsFD.flatMap { try? MetricsTable(inheritedDescriptor: $0) }
+        if let table = metricsTable {
             let shared = SharedMetrics(table)
             decisionCounts = {
                 let totals = shared.table.totals()
@@ -77,6 +78,9 @@ extension Serve {
             logger.critical("admin server cannot open the decision path", metadata: ["error": "\(error)"])
             throw ExitCode(78)
         }
+        // Verify's decisions are counted in the admin server's own slot, like a worker's (the table stays mapped:
+        // decisionCounts holds it for as long as the API runs).
+        if let metricsTable, let metricsSlot { gate.metrics = metricsTable.slot(metricsSlot) }
         let decider = AdminGate(gate)
         var keyLimit = AdminAPI.perKeyRate
         if let spec = configuration.adminKeyLimit {
@@ -119,7 +123,6 @@ private final class AdminGate: @unchecked Sendable {
     init(_ gate: Gate) { self.gate = gate }
 
     func decide(_ request: AuthRequest, nowMicros: Int64) -> (decision: Decision, answer: AuthAnswer) {
-        let decision = self.gate.decide(request, nowMicros: nowMicros)
-        return (decision, AuthAnswer(decision, profile: request.profile, policy: self.gate.policy))
+        self.gate.decidingAndAnswering(request, nowMicros: nowMicros)
     }
 }

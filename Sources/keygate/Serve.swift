@@ -257,7 +257,8 @@ struct Serve: ParsableCommand {
         if clusterAgent { return try Self.runClusterAgent(configuration, readyFD: document.readyFD, logger: logger) }
         if adminServer {
             return try Self.runAdminServer(
-                configuration, readyFD: document.readyFD, metricsFD: document.metricsFD, logger: logger)
+                configuration, readyFD: document.readyFD, metricsFD: document.metricsFD,
+                metricsSlot: document.metricsSlot, logger: logger)
         }
         var metrics: (table: MetricsTable, slot: Int)?
         if let fd = document.metricsFD {

@@ -223,6 +223,39 @@ import Testing
         #expect(gate.check(secret).status == 204)
     }
 
+    /// Verify decides through the admin server's own gate: its decisions are counted in `/metrics` with the
+    /// workers', in a metrics slot of its own.
+    @Test func verifyDecisionsAreCountedInTheMetrics() throws {
+        let metricsPort = Harness.freePort()
+        let host = try Host(extra: ["--metrics-listen", "http://127.0.0.1:\(metricsPort)"])
+        func count(_ sample: String) -> Int? {
+            guard
+                let text = try? Curl.get("http://127.0.0.1:\(metricsPort)/metrics").body,
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix(sample + " ") })
+            else { return nil }
+            return Int(line.split(separator: " ").last ?? "")
+        }
+        let allowed = #"keygate_decisions_total{outcome="allow",reason="allow"}"#
+        #expect(Harness.eventually(timeout: 10) { count(allowed) == 0 })
+        let secret = try #require(
+            Self.object(try host.admin("POST", "/v1/keys", #"{"name":"counted"}"#))["key"] as? String)
+        for _ in 0..<3 {
+            #expect(try host.admin("POST", "/v1/keys/verify", #"{"key":"\#(secret)"}"#).status == 200)
+        }
+        let stranger = "kg_0000000000000000000000000000000000AAAAAA"  // in no database
+        let refused = Self.object(try host.admin("POST", "/v1/keys/verify", #"{"key":"\#(stranger)"}"#))
+        let reason = try #require(refused["outcome"] as? String)
+        #expect(reason != "allow")
+        let unknown = "keygate_decisions_total{outcome=\"deny\",reason=\"\(reason)\"}"
+        #expect(
+            Harness.eventually(timeout: 5) { count(allowed) == 3 && count(unknown) == 1 },
+            "allowed \(String(describing: count(allowed))), unknown \(String(describing: count(unknown)))")
+        // And the gate's own decisions on top.
+        let gate = try ForwardAuthClient(port: host.gatePort)
+        #expect(gate.check(secret).status == 204)
+        #expect(Harness.eventually(timeout: 5) { count(allowed) == 4 })
+    }
+
     @Test func theConsoleInARealBrowser() throws {
         let host = try Host(extra: ["--metrics-listen", "http://127.0.0.1:\(Harness.freePort())"])
         // Decisions for the overview: some allowed, some for a key that does not exist.
