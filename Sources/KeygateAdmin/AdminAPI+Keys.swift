@@ -151,6 +151,42 @@ extension AdminAPI {
         return .json(200, .object([("key_id", .string(context.id)), ("days", .array(days))]))
     }
 
+    /// `GET /v1/keys/{id}/limits`: each of the key's limits as it stands now, nothing spent (what its next request
+    /// would see): the limit, what remains, when it resets. 503 when this server has no decision path or the key's
+    /// counters cannot be read.
+    func keyLimits(_ context: Context) throws -> AdminResponse {
+        let record = try self.requireKey(context.id)
+        guard let limitReader = self.limitReader else {
+            throw AdminProblem(503, "limits-off", "Limit state unavailable", "this admin server has no decision path")
+        }
+        guard let state = limitReader(record, context.nowMicros) else {
+            throw AdminProblem(
+                503, "limits-unavailable", "Limit state unavailable",
+                "the key's counters cannot be read now (counters off or unavailable, or its record is held)")
+        }
+        let policies = record.policies
+        let names = policies.names
+        // The state is read as a request of cost 1 would be decided, nothing spent: when it would be admitted, each
+        // policy's remaining is what is left after that one request, so one more is there now.
+        let charged: Int64 = state.admitted ? 1 : 0
+        let limits = state.evaluations.enumerated().map { index, evaluation -> JSONValue in
+            let kind =
+                index < policies.rateLimits.count
+                ? "rate" : index < policies.rateLimits.count + policies.quotas.count ? "quota" : "credits"
+            return .object([
+                ("name", .string(names[index])), ("kind", .string(kind)), ("limit", .int(evaluation.limit)),
+                ("remaining", .int(max(evaluation.remaining + charged, 0))),
+                ("reset_seconds", .int((max(evaluation.resetMicros, 0) + 999_999) / 1_000_000)),
+                ("window_seconds", .int(max(evaluation.windowMicros, 0) / 1_000_000)),
+            ])
+        }
+        return .json(
+            200,
+            .object([
+                ("key_id", .string(record.id)), ("admits_next", .bool(state.admitted)), ("limits", .array(limits)),
+            ]))
+    }
+
     /// `GET /v1/audit?key_id=&limit=100`: newest first.
     func listAudit(_ context: Context) throws -> AdminResponse {
         let limit = try Self.integerParameter(context.request.query, "limit", default: 100, range: 1...1000)

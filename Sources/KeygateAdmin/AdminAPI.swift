@@ -19,6 +19,8 @@ public final class AdminAPI {
     let decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])?
     /// The gate's decision for a request, spending and counting as a worker does (`nil`: verify is off).
     let verifier: (@Sendable (AuthRequest, Int64) -> (decision: Decision, answer: AuthAnswer))?
+    /// A key's limits as they stand, nothing spent (`nil`: no decision path here; the closure's `nil`: unreadable).
+    let limitReader: (@Sendable (KeyRecord, Int64) -> PolicySetEvaluation?)?
 
     /// Admin requests per second (and burst) each admin key may make, unless `--admin-key-limit` says otherwise:
     /// enough for an app verifying its users' keys (`POST /v1/keys/verify`), a bound on a runaway script.
@@ -37,11 +39,13 @@ public final class AdminAPI {
         store: any KeyStoring, logger: Logger,
         decisionCounts: (@Sendable () -> [(outcome: String, count: UInt64)])? = nil,
         verifier: (@Sendable (AuthRequest, Int64) -> (decision: Decision, answer: AuthAnswer))? = nil,
+        limitReader: (@Sendable (KeyRecord, Int64) -> PolicySetEvaluation?)? = nil,
         perKeyLimit: (rate: Double, burst: Double) = AdminAPI.perKeyRate
     ) throws {
         self.store = store
         self.decisionCounts = decisionCounts
         self.verifier = verifier
+        self.limitReader = limitReader
         self.hasher = try SHA256Hasher()
         self.logger = logger
         self.perKey = AdminRateLimiter(rate: perKeyLimit.rate, burst: perKeyLimit.burst)
@@ -125,6 +129,7 @@ public final class AdminAPI {
         case .rotateKey: return try self.rotateKey(context)
         case .revokeKey: return try self.revokeKey(context)
         case .keyUsage: return try self.keyUsage(context)
+        case .keyLimits: return try self.keyLimits(context)
         case .listAudit: return try self.listAudit(context)
         case .listPlans: return try self.listPlans(context)
         case .createPlan: return try self.createPlan(context)

@@ -244,6 +244,15 @@ public enum AdminConsoleAssets {
             const [{ data: item, etag }, { data: usage }, { data: audit }] = await Promise.all([
               api("GET", path), api("GET", path + "/usage?days=30"),
               api("GET", "/v1/audit?limit=10&key_id=" + encodeURIComponent(id))]);
+            // The limits as they stand now (nothing spent); a server without a decision path says so.
+            const state = await api("GET", path + "/limits").then((answer) => answer.data, () => null);
+            const inWords = (seconds) => seconds < 120 ? seconds + " s" : seconds < 7200 ? Math.round(seconds / 60) + " min"
+              : seconds < 172800 ? Math.round(seconds / 3600) + " h" : Math.round(seconds / 86400) + " days";
+            const now = state === null ? el("p", {}, "The limit state cannot be read now.")
+              : state.limits.length === 0 ? el("p", {}, "No limits.")
+              : el("table", { id: "limit-state" }, el("thead", {}, el("tr", {}, ["Limit", "Remaining", "Of", "Resets in"].map((h) => el("th", { scope: "col" }, h)))),
+                el("tbody", {}, state.limits.map((limit) => el("tr", {}, el("td", {}, limit.name), el("td", {}, String(limit.remaining)),
+                  el("td", {}, String(limit.limit)), el("td", {}, inWords(limit.reset_seconds))))));
             const details = el("dl", {}, [["Id", item.id], ["Owner", item.owner || "–"], ["Status", item.status], ["Prefix", item.prefix + "…"],
               ["Scopes", item.scopes.join(" ") || "–"], ["Limits", summary(item.policies)], ["Plan", item.plan || "–"],
               ["Created", item.created_at], ["Expires", item.expires_at || "never"], ["Last used", item.last_used_at || "never"]]
@@ -273,7 +282,7 @@ public enum AdminConsoleAssets {
             const entries = el("table", {}, el("thead", {}, el("tr", {}, ["At", "Actor", "Action", "Detail"].map((h) => el("th", { scope: "col" }, h)))),
               el("tbody", {}, audit.entries.map((entry) => el("tr", {}, el("td", {}, entry.at), el("td", {}, entry.actor), el("td", {}, entry.action), el("td", {}, entry.detail)))));
             const total = usage.days.reduce((sum, day) => ({ a: sum.a + day.admitted, r: sum.r + day.rejected }), { a: 0, r: 0 });
-            show(el("h2", {}, item.name), actions, details,
+            show(el("h2", {}, item.name), actions, details, el("h3", {}, "Limits now"), now,
               el("h3", {}, "Requests per day, last 30 days"), chart(usage.days),
               el("p", { class: "legend" }, el("span", { class: "a" }, "admitted " + total.a), el("span", { class: "r" }, "rejected " + total.r)),
               revoked ? null : edit, el("h3", {}, "Recent audit entries"), entries);

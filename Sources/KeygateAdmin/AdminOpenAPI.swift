@@ -168,6 +168,19 @@ public enum AdminOpenAPI {
                 }
               }
             },
+            "/v1/keys/{id}/limits": {
+              "parameters": [{"$ref": "#/components/parameters/KeyID"}],
+              "get": {
+                "operationId": "keyLimits",
+                "summary": "A key's limits as they stand now, nothing spent (grant keys:read)",
+                "responses": {
+                  "200": {"description": "One entry per limit, in the order the key's limits are kept", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Limits"}}}},
+                  "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"},
+                  "404": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"},
+                  "503": {"$ref": "#/components/responses/Problem"}
+                }
+              }
+            },
             "/v1/audit": {
               "get": {
                 "operationId": "listAudit",
@@ -364,6 +377,14 @@ public enum AdminOpenAPI {
                 "properties": {
                   "key_id": {"type": "string"},
                   "days": {"type": "array", "items": {"type": "object", "required": ["day", "admitted", "rejected"], "properties": {"day": {"type": "string", "format": "date"}, "admitted": {"type": "integer"}, "rejected": {"type": "integer"}}}}
+                }
+              },
+              "Limits": {
+                "type": "object", "required": ["key_id", "admits_next", "limits"],
+                "properties": {
+                  "key_id": {"type": "string"},
+                  "admits_next": {"type": "boolean"},
+                  "limits": {"type": "array", "items": {"type": "object", "required": ["name", "kind", "limit", "remaining", "reset_seconds", "window_seconds"], "properties": {"name": {"type": "string"}, "kind": {"enum": ["rate", "quota", "credits"]}, "limit": {"type": "integer"}, "remaining": {"type": "integer", "minimum": 0}, "reset_seconds": {"type": "integer", "minimum": 0}, "window_seconds": {"type": "integer", "minimum": 0}}}}
                 }
               },
               "Audit": {

@@ -2,7 +2,7 @@
 /// (``AdminOpenAPI``) describes exactly these (a test compares the two), and anything else is a 404 or a 405.
 enum AdminOperation: String, CaseIterable, Sendable {
     case openAPI, console, consoleScript, consoleStyle
-    case listKeys, createKey, getKey, updateKey, deleteKey, rotateKey, revokeKey, keyUsage, verifyKey
+    case listKeys, createKey, getKey, updateKey, deleteKey, rotateKey, revokeKey, keyUsage, keyLimits, verifyKey
     case listAudit
     case listPlans, createPlan, updatePlan, deletePlan
     case decisionCounts
@@ -10,8 +10,8 @@ enum AdminOperation: String, CaseIterable, Sendable {
 
     var method: String {
         switch self {
-        case .openAPI, .console, .consoleScript, .consoleStyle, .listKeys, .getKey, .keyUsage, .listAudit, .listPlans,
-            .listAdminKeys, .decisionCounts:
+        case .openAPI, .console, .consoleScript, .consoleStyle, .listKeys, .getKey, .keyUsage, .keyLimits, .listAudit,
+            .listPlans, .listAdminKeys, .decisionCounts:
             "GET"
         case .createKey, .rotateKey, .revokeKey, .createAdminKey, .revokeAdminKey, .verifyKey, .createPlan: "POST"
         case .updateKey, .updatePlan: "PATCH"
@@ -31,6 +31,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
         case .rotateKey: "/v1/keys/{id}/rotate"
         case .revokeKey: "/v1/keys/{id}/revoke"
         case .keyUsage: "/v1/keys/{id}/usage"
+        case .keyLimits: "/v1/keys/{id}/limits"
         case .verifyKey: "/v1/keys/verify"
         case .listAudit: "/v1/audit"
         case .listPlans, .createPlan: "/v1/plans"
@@ -46,7 +47,7 @@ enum AdminOperation: String, CaseIterable, Sendable {
     var grant: (resource: String, action: String)? {
         switch self {
         case .openAPI, .console, .consoleScript, .consoleStyle: nil
-        case .listKeys, .getKey: ("keys", "read")
+        case .listKeys, .getKey, .keyLimits: ("keys", "read")
         case .createKey: ("keys", "create")
         case .updateKey: ("keys", "update")
         case .deleteKey: ("keys", "delete")

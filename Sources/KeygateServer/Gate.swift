@@ -367,6 +367,27 @@ public final class Gate {
         self.decidingAndAnswering(request, nowMicros: nowMicros, requestID: requestID).answer
     }
 
+    /// The limits of `key` as they stand now, nothing spent: what a request of cost 1 would see, one evaluation per
+    /// policy in state order (empty without limits); `nil` when they cannot be read (counters off or unavailable, the
+    /// key's slot beyond them, or its record held by a stuck process). For the admin console's key page.
+    public func limitState(of key: KeyRecord, nowMicros: Int64) -> PolicySetEvaluation? {
+        guard !key.policies.isEmpty else {
+            return PolicySetEvaluation(admitted: true, evaluations: [], violated: [], retryAfterMicros: 0)
+        }
+        guard let counters = self.counters, key.slot < counters.capacity else { return nil }
+        let owner = CounterTable.fingerprint(of: key.id)
+        if let cluster = self.cluster, self.sharesLimits {
+            guard key.policies.stateCount <= ClusterLeaseTable.maximumPolicies, key.slot < cluster.capacity else {
+                return nil
+            }
+            return cluster.admit(
+                slot: key.slot, owner: owner, policies: key.policies, cost: 1, nowMicros: nowMicros, dryRun: true)?
+                .0.evaluation
+        }
+        return counters.admit(
+            slot: key.slot, owner: owner, policies: key.policies, cost: 1, nowMicros: nowMicros, dryRun: true)
+    }
+
     /// ``answer(_:nowMicros:requestID:)`` with the decision it answers (the admin API's verify reports both):
     /// counted in the metrics and logged as a denial alike.
     @inline(__always)

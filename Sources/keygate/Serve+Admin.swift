@@ -92,6 +92,7 @@ extension Serve {
         let api = try AdminAPI(
             store: store, logger: logger, decisionCounts: decisionCounts,
             verifier: { request, nowMicros in decider.decide(request, nowMicros: nowMicros) },
+            limitReader: { key, nowMicros in decider.limitState(of: key, nowMicros: nowMicros) },
             perKeyLimit: keyLimit)
         let readyPipe = readyFD
         do {
@@ -124,5 +125,9 @@ private final class AdminGate: @unchecked Sendable {
 
     func decide(_ request: AuthRequest, nowMicros: Int64) -> (decision: Decision, answer: AuthAnswer) {
         self.gate.decidingAndAnswering(request, nowMicros: nowMicros)
+    }
+
+    func limitState(of key: KeyRecord, nowMicros: Int64) -> PolicySetEvaluation? {
+        self.gate.limitState(of: key, nowMicros: nowMicros)
     }
 }

@@ -131,7 +131,7 @@ import Testing
             operation.method == "DELETE" ? 2 : operation.path.hasSuffix("/revoke") ? 1 : 0
         }
         operations.sort { (rank($0), $0.path) < (rank($1), $1.path) }
-        #expect(operations.count == 22)
+        #expect(operations.count == 23)
         for operation in operations {
             let concrete = operation.path.replacing(
                 "{id}", with: operation.path.hasPrefix("/v1/admin-keys") ? adminID : keyID
@@ -223,6 +223,33 @@ import Testing
         #expect(gate.check(secret).status == 204)
     }
 
+    /// A key's limits as they stand, read from the counters the workers write: what the gate spent shows, and
+    /// reading spends nothing.
+    @Test func aKeysLimitsAreReadAsTheGateLeftThem() throws {
+        let host = try Host()
+        let made = Self.object(
+            try host.admin("POST", "/v1/keys", #"{"name":"metered","limits":["3/min"],"quotas":["10/day"]}"#))
+        let secret = try #require(made["key"] as? String)
+        let id = try #require(made["id"] as? String)
+        func state() throws -> [[String: Any]] {
+            let answer = try host.admin("GET", "/v1/keys/\(id)/limits")
+            #expect(answer.status == 200, "\(answer.body)")
+            return Self.object(answer)["limits"] as? [[String: Any]] ?? []
+        }
+        let fresh = try state()
+        #expect(fresh.map { $0["kind"] as? String } == ["rate", "quota"])
+        #expect(fresh.map { $0["remaining"] as? Int } == [3, 10])
+        #expect(fresh.map { $0["limit"] as? Int } == [3, 10])
+        let gate = try ForwardAuthClient(port: host.gatePort)
+        #expect(Harness.eventually(timeout: 5) { gate.check(secret).status == 204 })
+        #expect(gate.check(secret).status == 204)
+        let spent = try state()
+        #expect(spent.map { $0["remaining"] as? Int } == [1, 8], "\(spent)")
+        #expect(try state().map { $0["remaining"] as? Int } == [1, 8], "reading spends nothing")
+        #expect((spent.last?["reset_seconds"] as? Int ?? 0) > 0 && (spent.last?["window_seconds"] as? Int) == 86_400)
+        #expect(try host.admin("GET", "/v1/keys/kid_doesnotexist0000/limits").status == 404)
+    }
+
     /// Verify decides through the admin server's own gate: its decisions are counted in `/metrics` with the
     /// workers', in a metrics slot of its own.
     @Test func verifyDecisionsAreCountedInTheMetrics() throws {
@@ -312,6 +339,12 @@ import Testing
         #expect(seen["revoked_shown"] as? Bool == true)
         #expect(seen["narrow_overflow"] as? Bool == false)
         #expect(seen["usage_bars"] as? Int == 30, "one admitted bar per day with traffic")
+        // The key's limits as they stand: its 100/s and its 1000000/month, nothing spent yet.
+        let state = seen["limit_state"] as? [[String]] ?? []
+        #expect(state.count == 2 && state.allSatisfy { $0.count == 4 }, "\(state)")
+        #expect(state.first?[0].hasPrefix("100-per") == true && state.first?[2] == "100", "\(state)")
+        #expect((state.first.flatMap { Int($0[1]) } ?? 0) > 0, "\(state)")
+        #expect(state.last?[1] == "1000000" && state.last?[2] == "1000000", "\(state)")
         let reached = seen["tab_reached"] as? [String] ?? []
         #expect(reached.contains("search") && reached.contains("Overview"), "Tab reached \(reached)")
         #expect((seen["overview_rate"] as? String)?.contains("decisions per second") == true)

@@ -216,6 +216,47 @@ import Testing
         #expect(fixture.send("GET", "/v1/keys?status=gone").status == 400)
     }
 
+    @Test func aKeysLimitStateNamesEachLimitAndCountsTheRequestTheReadingCharged() throws {
+        // The reader decides as a request of cost 1 would, nothing spent: admitted, 4 of a 5/min left after it.
+        let evaluation: @Sendable (Int64, Int64, Int64) -> LimitEvaluation = { limit, remaining, window in
+            LimitEvaluation(
+                admitted: true, newState: 0, remaining: remaining, limit: limit, resetMicros: 1_500_000,
+                retryAfterMicros: 0, windowMicros: window)
+        }
+        let fixture = try AdminFixture { key, _ in
+            guard !key.policies.isEmpty else {
+                return PolicySetEvaluation(admitted: true, evaluations: [], violated: [], retryAfterMicros: 0)
+            }
+            guard key.name != "unreadable" else { return nil }
+            return PolicySetEvaluation(
+                admitted: true, evaluations: [evaluation(5, 4, 60_000_000), evaluation(100, 41, 86_400_000_000)],
+                violated: [], retryAfterMicros: 0)
+        }
+        let metered = fixture.send("POST", "/v1/keys", json: #"{"name":"m","limits":["5/min"],"quotas":["100/day"]}"#)
+        let id = try #require(metered.object["id"] as? String)
+        let state = fixture.send("GET", "/v1/keys/\(id)/limits")
+        #expect(state.status == 200)
+        let limits = state.object["limits"] as? [[String: Any]] ?? []
+        #expect(limits.map { $0["kind"] as? String } == ["rate", "quota"])
+        #expect(limits.map { $0["name"] as? String } == ["5-per-min", "100-per-day"])
+        #expect(limits.map { $0["remaining"] as? Int } == [5, 42])
+        #expect(limits.map { $0["reset_seconds"] as? Int } == [2, 2])
+        #expect(limits.map { $0["window_seconds"] as? Int } == [60, 86_400])
+        #expect(state.object["admits_next"] as? Bool == true)
+        let bare = try #require(fixture.send("POST", "/v1/keys", json: #"{"name":"b"}"#).object["id"] as? String)
+        #expect((fixture.send("GET", "/v1/keys/\(bare)/limits").object["limits"] as? [Any])?.isEmpty == true)
+        let unreadable = try #require(
+            fixture.send("POST", "/v1/keys", json: #"{"name":"unreadable","limits":["1/s"]}"#).object["id"] as? String)
+        #expect(fixture.send("GET", "/v1/keys/\(unreadable)/limits").status == 503)
+        #expect(fixture.send("GET", "/v1/keys/kid_doesnotexist0000/limits").status == 404)
+        let reader = try fixture.adminKey(["usage:read"])
+        #expect(fixture.send("GET", "/v1/keys/\(id)/limits", as: reader).status == 403)
+        // Without a decision path (a bare API) the state is unavailable, not made up.
+        let bareAPI = try AdminFixture()
+        let other = try #require(bareAPI.send("POST", "/v1/keys", json: #"{"name":"x"}"#).object["id"] as? String)
+        #expect(bareAPI.send("GET", "/v1/keys/\(other)/limits").status == 503)
+    }
+
     @Test func usageHasOneEntryPerDay() throws {
         let fixture = try AdminFixture()
         let id = try #require(fixture.send("POST", "/v1/keys", json: #"{"name":"u"}"#).object["id"] as? String)

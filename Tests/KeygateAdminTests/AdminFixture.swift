@@ -15,11 +15,11 @@ final class AdminFixture {
     /// How far the clock moves per request.
     var tickMicros: Int64 = 1_000
 
-    init() throws {
+    init(limitReader: (@Sendable (KeyRecord, Int64) -> PolicySetEvaluation?)? = nil) throws {
         self.folder = NSTemporaryDirectory() + "keygate-admin-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: self.folder, withIntermediateDirectories: true)
         self.store = try KeyStore(path: self.folder + "/keys.db", create: true)
-        self.api = try AdminAPI(store: self.store, logger: Logger(label: "admin-test"))
+        self.api = try AdminAPI(store: self.store, logger: Logger(label: "admin-test"), limitReader: limitReader)
         self.root = try self.store.createAdminKey(
             name: "root", grants: [AdminGrant("*")!], now: self.nowMicros / 1_000_000, actor: "test")
     }

@@ -171,6 +171,9 @@ try:
     wait_for("document.querySelectorAll('svg.chart g.day').length === 30", "the busy key's chart")
     result["usage_bars"] = evaluate(
         "[...document.querySelectorAll('svg.chart rect.admitted')].filter(r => parseFloat(r.getAttribute('height')) > 0).length")
+    wait_for("document.querySelectorAll('#limit-state tbody tr').length === 2", "the busy key's limit state")
+    result["limit_state"] = evaluate(
+        "[...document.querySelectorAll('#limit-state tbody tr')].map(tr => [...tr.children].map(td => td.textContent))")
     screenshot("07-usage.png")
 
     evaluate("location.hash = '#/overview'; true")
