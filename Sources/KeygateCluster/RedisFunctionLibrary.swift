@@ -66,14 +66,18 @@ public struct RedisFunctionLibrary {
               used, own, base = tonumber(state[1]), state[2], tonumber(state[3] or '0')
             end
           end
+          local before = used
           used, base = reseed(used, base, own, tonumber(args[6] or '0'), args[7] or '')
           local grant = math.max(0, math.min(want, limit - used))
           used = used + grant
-          if plain then
-            redis.call('SET', keys[1], used, 'EXAT', expires)
-          else
-            redis.call('HSET', keys[1], 'u', used, 'e', own, 'b', base)
-            redis.call('EXPIREAT', keys[1], expires)
+          -- Written only when the count moved: a lease that grants nothing and applies no seed changes nothing.
+          if used ~= before then
+            if plain then
+              redis.call('SET', keys[1], used, 'EXAT', expires)
+            else
+              redis.call('HSET', keys[1], 'u', used, 'e', own, 'b', base)
+              redis.call('EXPIREAT', keys[1], expires)
+            end
           end
           return {grant, used, own or ''}
         end)

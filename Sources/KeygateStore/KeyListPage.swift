@@ -2,7 +2,7 @@ public import KeygateCore
 
 /// One page of keys in creation order, filtered in the database: what `GET /v1/keys` reads, so that a page costs
 /// its own rows and never a read of every key.
-public struct KeyListPage: Sendable, Equatable {
+public struct KeyListPage: Sendable {
     /// Which keys by status: `nil` every key but revoked ones (as `keygate keys list`), otherwise those statuses.
     public var statuses: [KeyStatus]?
     public var owner: String?
@@ -23,12 +23,6 @@ public struct KeyListPage: Sendable, Equatable {
         self.namePrefix = namePrefix
         self.after = after
         self.limit = limit
-    }
-
-    public static func == (left: Self, right: Self) -> Bool {
-        left.statuses == right.statuses && left.owner == right.owner && left.namePrefix == right.namePrefix
-            && left.after?.createdAtSeconds == right.after?.createdAtSeconds && left.after?.id == right.after?.id
-            && left.limit == right.limit
     }
 
     /// The page's query over ``KeyRow/source`` for a database whose parameters are written `placeholder(n)` (n from
