@@ -48,6 +48,26 @@ def paired_ratio(a, b):
     return statistics.median(pairs) if pairs else float("nan")
 
 
+# The alternating pairs (A B B A …, short slices) of the rows that ask "does this cost anything?", against kg_http.
+alternating = {}
+for line in read("pairs.tsv").splitlines():
+    sid, _, base_rps, row_rps = line.split("\t")
+    if float(base_rps) > 0:
+        alternating.setdefault(sid, []).append((float(base_rps), float(row_rps)))
+
+
+def alternating_ratio(sid):
+    """The row's requests over kg_http's, summed over the alternating pairs; nan when not measured."""
+    pairs = alternating.get(sid, [])
+    return sum(r for _, r in pairs) / sum(b for b, _ in pairs) if pairs else float("nan")
+
+
+def alternating_spread(sid):
+    """The per-pair ratios' lowest and highest, as text."""
+    ratios = sorted(r / b for b, r in alternating.get(sid, []))
+    return f"{ratios[0]:.2f}-{ratios[-1]:.2f} over {len(ratios)} pairs" if ratios else "not measured"
+
+
 def table_row(sid):
     rows = samples[sid]
     family = families[sid]
@@ -115,6 +135,13 @@ targets = [
     ("keygate over HTTP while its admin API serves ~20 creates and lists a second vs without, both bare (req/s, "
      "median of per-round ratios)",
      paired_ratio("kg_http_adminload", "kg_http"), 0.95, True, "≥ 0.95× (within noise)"),
+    (f"the same three pairs in alternating slices (total req/s over kg_http's): cluster mode "
+     f"({alternating_spread('kg_http_cluster')})",
+     alternating_ratio("kg_http_cluster"), 0.95, True, "≥ 0.95×"),
+    (f"admin load ({alternating_spread('kg_http_adminload')})",
+     alternating_ratio("kg_http_adminload"), 0.95, True, "≥ 0.95× (within noise)"),
+    (f"metrics on ({alternating_spread('kg_http_metrics')})",
+     alternating_ratio("kg_http_metrics"), 0.97, True, "≥ 0.97× (within noise)"),
 ]
 
 smoke = rounds < 3 or seconds < 5
@@ -129,7 +156,9 @@ lines += [
     f"`wrk -t1 -c32 -d{seconds}s --latency` per sample, {rounds} round(s) interleaved round-robin (1 s warm-up each); "
     "median req/s, median of the rounds' p50/p99. nginx `worker_processes auto`, access_log off; keygate and every "
     "responder run 1 process; wrk, nginx and the responder share the machine's cores, so read the ratios, not the "
-    "absolute numbers.",
+    "absolute numbers. The alternating pairs: after the rounds, each of kg_http_adminload, kg_http_cluster and "
+    f"kg_http_metrics against kg_http in {os.environ.get('PAIRS', '6')} pairs of "
+    f"{os.environ.get('PAIR_SECONDS', '3')} s slices, kg_http first in odd pairs and second in even ones.",
     "",
     "## Targets",
     "",
@@ -178,7 +207,9 @@ if instructions:
               "http-limits": "HTTP wire path, three limits: nginx's head parsed + decide + answer written (Session)",
               "fcgi-limits": "FastCGI wire path, three limits: nginx's records parsed + decide + answer written (Session)",
               "http-limits-metrics": "HTTP wire path, three limits, with --metrics-listen on (each decision counted "
-                                     "and timed in the worker's metrics slot)"}
+                                     "and timed in the worker's metrics slot)",
+              "http-limits-cluster": "HTTP wire path, three limits shared through Redis (--limits-from): the "
+                                     "worker's side, spending permits its agent leased (no agent or Redis in the loop)"}
     sha = instructions.get("sha256") or 1
     lines += ["", "## Instructions per decision (callgrind; repeatable on a noisy machine)", "",
               f"`valgrind --tool=callgrind keygate-bench bench-decide --only S --iterations N` for N = {n1} and {n2}: "

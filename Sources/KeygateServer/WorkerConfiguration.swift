@@ -58,6 +58,8 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var adminListen: String?
     /// `--admin-key-limit`: each admin key's limit on the admin API (a rate limit spec); `nil`: the default.
     public var adminKeyLimit: String?
+    /// `--admin-nice`: how many nice steps the admin server lowers its CPU priority by when it starts.
+    public var adminNice = 10
 
     /// The shared lease table between the workers and the host's agent (limits shared with other hosts, revoked
     /// flags of mirrored keys), next to the counters file.

@@ -57,7 +57,7 @@ public struct WorkerDocument: Sendable, Equatable {
         ("log-format", false), ("log-denials", false), ("listener-label", true), ("metrics-token-file", false),
         ("limits-from", false), ("cluster-node", false), ("cluster-max-nodes", false), ("keys-from", false),
         ("max-key-staleness-ms", false), ("strict-key-staleness", false), ("admin-listen", false),
-        ("admin-key-limit", false),
+        ("admin-key-limit", false), ("admin-nice", false),
         ("listener", true),
         ("ready-fd", false), ("metrics-fd", false), ("metrics-slot", false),
     ]
@@ -103,6 +103,7 @@ public struct WorkerDocument: Sendable, Equatable {
         lines.append(("strict-key-staleness", "\(configuration.strictKeyStaleness)"))
         lines.append(("admin-listen", configuration.adminListen))
         lines.append(("admin-key-limit", configuration.adminKeyLimit))
+        lines.append(("admin-nice", "\(configuration.adminNice)"))
         lines += self.listeners.map { ("listener", $0.workerToken) }
         lines.append(("ready-fd", self.readyFD.map { "\($0)" }))
         lines.append(("metrics-fd", self.metricsFD.map { "\($0)" }))
@@ -195,6 +196,7 @@ public struct WorkerDocument: Sendable, Equatable {
         configuration.strictKeyStaleness = try fields.bool("strict-key-staleness")
         configuration.adminListen = fields.optional("admin-listen")
         configuration.adminKeyLimit = fields.optional("admin-key-limit")
+        configuration.adminNice = try fields.int("admin-nice")
         self.configuration = configuration
         self.listeners = try fields.all("listener").map { token throws(ConfigurationError) -> ListeningSocket in
             guard let socket = ListeningSocket.fromWorkerToken(Substring(token)) else {

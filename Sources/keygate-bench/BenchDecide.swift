@@ -25,7 +25,7 @@ struct BenchDecide: ParsableCommand {
     static let scenarioIDs = [
         "sha256", "fingerprint", "data-version", "valid", "valid-answer", "limits", "limits-answer", "unknown",
         "malformed", "missing",
-        "http-limits", "fcgi-limits", "http-limits-metrics",
+        "http-limits", "fcgi-limits", "http-limits-metrics", "http-limits-cluster",
     ]
 
     func validate() throws {
@@ -43,7 +43,7 @@ struct BenchDecide: ParsableCommand {
         let (_, secret) = try store.create(
             NewKey(name: "bench", owner: "bench", scopes: ["bench:read"]), now: now, actor: "bench")
         // Three limits that never bind during the run, so every decision does the full admit-and-commit.
-        let (_, limited) = try store.create(
+        let (limitedRecord, limited) = try store.create(
             NewKey(
                 name: "bench-limits", owner: "bench", scopes: ["bench:read"],
                 rateLimits: [try RateLimitPolicy.parse("1000000000/s"), try RateLimitPolicy.parse("1000000000/hour")],
@@ -95,6 +95,36 @@ struct BenchDecide: ParsableCommand {
         func httpRequestMetered() {
             gate.metrics = metrics.slot(0)
             sink.value &+= httpPath.receive(httpHead)
+        }
+        // The same with the key's limits shared through Redis (--limits-from): a second gate over the same files plus
+        // the lease table, its record holding permits as the agent would have leased them (far more than the run
+        // spends), the agent's heartbeat fresh for the whole run. The worker's side only: no agent, no Redis.
+        let leases = try ClusterLeaseTable(path: path + ".counters.leases", capacity: 1024, opening: .fresh)
+        defer { unlink(path + ".counters.leases") }
+        leases.publish(heartbeatMicros: Clock.nowMicros() + 3_600_000_000, outageNodes: 0)
+        let limitedPolicies = limitedRecord.policies
+        _ = leases.update(slot: limitedRecord.slot) { record in
+            record.owner = CounterTable.fingerprint(of: limitedRecord.id)
+            record.rateExpiryMicros = Clock.nowMicros() + 3_600_000_000
+            for index in 0..<limitedPolicies.stateCount {
+                record.setHeld(index, 1 << 50)
+                if index >= limitedPolicies.rateLimits.count {
+                    let window = PermitWindow(of: limitedPolicies, at: index, nowMicros: Clock.nowMicros())
+                    record.setTag(index, LeasedPermits.quotaTag(window: window.index, unleased: 1 << 30))
+                }
+            }
+        }
+        let clusterGate = try Gate(
+            databasePath: path, policy: GatePolicy(), lastUsed: nil, counters: counters, cluster: leases, logger: logger
+        )
+        let clusterPath = WirePath(.http(HTTPConnection(), ForwardAuthStyle()), gate: clusterGate)
+        func httpRequestShared() { sink.value &+= clusterPath.receive(httpHead) }
+        // Both HTTP paths admit (204), the shared one from its permits in hand rather than a 2 ms wait for an agent.
+        for path in [httpPath, clusterPath] {
+            _ = path.receive(httpHead)
+            guard path.lastAnswer.hasPrefix("HTTP/1.1 204") else {
+                throw ValidationError("an HTTP bench scenario was not admitted: \(path.lastAnswer.prefix(200))")
+            }
         }
         // The same over FastCGI: params like nginx's stock fastcgi_params plus keygate.conf's, one kept connection.
         let params: [(String, String)] = [
@@ -165,6 +195,10 @@ struct BenchDecide: ParsableCommand {
             ("http-limits", "three limits over HTTP: parse nginx's head + decide + render + write", httpRequest),
             ("fcgi-limits", "three limits over FastCGI: parse nginx's records + decide + render + write", fcgiRequest),
             (
+                "http-limits-cluster", "three limits over HTTP, shared through Redis (--limits-from; permits in hand)",
+                httpRequestShared
+            ),
+            (
                 "http-limits-metrics", "three limits over HTTP, with metrics on (--metrics-listen)",
                 httpRequestMetered
             ),
@@ -209,6 +243,9 @@ final class WirePath {
         }
         return self.output.count
     }
+
+    /// The answer to the last request, as text (to check that a scenario measures what it says).
+    var lastAnswer: String { String(decoding: self.output, as: UTF8.self) }
 }
 
 /// Where the scenarios put their results, so the optimizer keeps the work; held in a class (not a captured `var`) so

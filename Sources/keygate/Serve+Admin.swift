@@ -6,6 +6,7 @@ import KeygateCore
 import KeygatePostgres
 import KeygateServer
 import KeygateStore
+import KeygateSystem
 import KeygateZone
 import Logging
 
@@ -25,11 +26,43 @@ extension Serve {
         }
     }
 
+    /// Lowers this process's CPU priority by `steps` nice steps (`--admin-nice`) and keeps every thread of it there:
+    /// once its threads have started, then once a second (libdispatch gives the threads it adds values of its own). A
+    /// failure is logged, not fatal: the admin server then runs at the workers' priority. With 0 steps its threads are
+    /// held level with the workers (libdispatch would run some of them above).
+    static func lowerPriority(by steps: Int, logger: Logger) {
+        let priority: ThreadPriority
+        do { priority = try ThreadPriority.lower(by: Int32(steps)) } catch {
+            logger.warning(
+                "admin server cannot lower its CPU priority; it runs at the workers' priority",
+                metadata: ["error": "\(error)"])
+            return
+        }
+        do {
+            try DetachedThread.start {
+                // Never the thread a signal is delivered to: SIGTERM is the server's, through its own threads.
+                var every = sigset_t()
+                sigfillset(&every)
+                pthread_sigmask(SIG_BLOCK, &every, nil)
+                while true {
+                    _ = try? priority.holdEveryThread()
+                    sleep(1)
+                }
+            }
+        } catch {
+            logger.warning(
+                "admin server cannot hold its threads at a lower CPU priority", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// The admin server process: the admin API on `--admin-listen`, writing through the same store as the CLI (the
     /// PostgreSQL key store with `--keys-from`, else `--db`).
     static func runAdminServer(
         _ configuration: WorkerConfiguration, readyFD: CInt?, metricsFD: CInt?, metricsSlot: Int?, logger: Logger
     ) throws {
+        // Below the workers' CPU priority before any thread starts (a thread inherits its creator's nice value):
+        // on a machine short of CPU, decisions run first and the admin API takes what is left.
+        Self.lowerPriority(by: configuration.adminNice, logger: logger)
         guard let text = configuration.adminListen,
             let spec = try? ServeConfiguration.parsingAdminListener(text, workerCount: 1).spec
         else {

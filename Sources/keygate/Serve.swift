@@ -138,6 +138,12 @@ struct ServeOptions: ParsableArguments {
             "Requests each admin key may make to the admin API, as N/s or N/min with an optional ,burst=B "
                 + "(default 1000/s, burst 2000).", valueName: "limit"))
     var adminKeyLimit: String?
+    @Option(
+        name: .customLong("admin-nice"),
+        help: ArgumentHelp(
+            "How many steps of CPU priority (nice) the admin server runs below the workers, 0 to 19: on a busy "
+                + "machine decisions get the CPU first.", valueName: "steps"))
+    var adminNice: Int = 10
     @Option(help: "A file of `option = value` lines (same names as the flags); re-read on SIGHUP.") var config: String?
     /// Set only by the supervisor, which hands the worker its configuration in ``WorkerDocument/environmentName``.
     @Flag(name: .customLong("worker"), help: .hidden) var worker = false

@@ -250,6 +250,11 @@ extension ServeConfiguration {
             _ = try Self.adminKeyLimit(spec)
             worker.adminKeyLimit = spec
         }
+        guard (0...19).contains(options.adminNice) else {
+            throw ConfigurationError(
+                "--admin-nice \(options.adminNice): give 0 (the workers' priority) to 19 (the lowest)")
+        }
+        worker.adminNice = options.adminNice
         return ServeConfiguration(
             worker: worker, listeners: listeners, metricsListeners: metricsListeners, workerCount: workerCount,
             socketMode: socketMode,

@@ -223,6 +223,44 @@ import Testing
         #expect(gate.check(secret).status == 204)
     }
 
+    /// The admin server runs `--admin-nice` steps (10 unless told) below the workers' CPU priority, every thread of it,
+    /// so that on a machine short of CPU the scheduler runs decisions first; 0 keeps it level; 20 fails the start.
+    @Test func theAdminServerRunsBelowTheWorkersPriority() throws {
+        /// The nice value of every thread of `pid` (field 19 of each `/proc/PID/task/TID/stat`).
+        func niceValues(_ pid: pid_t) throws -> [Int] {
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
+            return try tasks.map { task in
+                let stat = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8)
+                let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+                return try #require(Int(fields[16]))
+            }
+        }
+        let own = Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+        for (extra, expected) in [([String](), 10), (["--admin-nice", "3"], 3), (["--admin-nice", "0"], 0)] {
+            let host = try Host(extra: extra)
+            let admin = try #require(host.adminPID)
+            // Within a second or so of the start: the pool threads libdispatch set to values of its own included.
+            var threads: [Int] = []
+            let held = Harness.eventually(timeout: 5) {
+                threads = (try? niceValues(admin)) ?? []
+                return threads.count > 1 && threads.allSatisfy { $0 == min(own + expected, 19) }
+            }
+            #expect(held, "\(extra): \(threads)")
+            let workers = Harness.children(of: host.server.pid).filter { $0 != admin }
+            #expect(!workers.isEmpty)
+            for worker in workers { #expect(try niceValues(worker).allSatisfy { $0 == own }) }
+        }
+        let scratch = try Scratch()
+        let database = scratch.file("keys.db")
+        _ = try Harness.keygate(["migrate", "--db", database])
+        let refused = try Harness.keygate([
+            "serve", "--db", database, "--listen", "unix:\(scratch.file("k.sock"))", "--admin-listen",
+            "http://127.0.0.1:\(Harness.freePort())", "--admin-nice", "20",
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--admin-nice 20"), "\(refused.stderr)")
+    }
+
     /// A key's limits as they stand, read from the counters the workers write: what the gate spent shows, and
     /// reading spends nothing.
     @Test func aKeysLimitsAreReadAsTheGateLeftThem() throws {
