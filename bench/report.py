@@ -48,24 +48,53 @@ def paired_ratio(a, b):
     return statistics.median(pairs) if pairs else float("nan")
 
 
-# The alternating pairs (A B B A …, short slices) of the rows that ask "does this cost anything?", against kg_http.
+# The alternating pairs (A B B A …, short slices) of the rows that ask "does this cost anything?", against kg_http:
+# per slice req/s, requests, the machine's CPU µs and the measured keygate's own CPU µs.
 alternating = {}
 for line in read("pairs.tsv").splitlines():
-    sid, _, base_rps, row_rps = line.split("\t")
-    if float(base_rps) > 0:
-        alternating.setdefault(sid, []).append((float(base_rps), float(row_rps)))
+    cells = line.split("\t")
+    if len(cells) == 10 and float(cells[2]) > 0 and int(cells[3]) > 0 and int(cells[7]) > 0:
+        base = (float(cells[2]), int(cells[3]), int(cells[4]), int(cells[5]))
+        row = (float(cells[6]), int(cells[7]), int(cells[8]), int(cells[9]))
+        alternating.setdefault(cells[0], []).append((base, row))
 
 
 def alternating_ratio(sid):
-    """The row's requests over kg_http's, summed over the alternating pairs; nan when not measured."""
+    """The row's req/s over kg_http's, summed over the alternating pairs; nan when not measured."""
     pairs = alternating.get(sid, [])
-    return sum(r for _, r in pairs) / sum(b for b, _ in pairs) if pairs else float("nan")
+    return sum(r[0] for _, r in pairs) / sum(b[0] for b, _ in pairs) if pairs else float("nan")
 
 
 def alternating_spread(sid):
     """The per-pair ratios' lowest and highest, as text."""
-    ratios = sorted(r / b for b, r in alternating.get(sid, []))
+    ratios = sorted(r[0] / b[0] for b, r in alternating.get(sid, []))
     return f"{ratios[0]:.2f}-{ratios[-1]:.2f} over {len(ratios)} pairs" if ratios else "not measured"
+
+
+def cpu_per_request(sid):
+    """(machine µs per request in kg_http's slices, keygate's own µs per request in kg_http's and in the row's)."""
+    pairs = alternating.get(sid, [])
+    if not pairs:
+        return float("nan"), float("nan"), float("nan")
+    base_requests = sum(b[1] for b, _ in pairs)
+    row_requests = sum(r[1] for _, r in pairs)
+    return (sum(b[2] for b, _ in pairs) / base_requests, sum(b[3] for b, _ in pairs) / base_requests,
+            sum(r[3] for _, r in pairs) / row_requests)
+
+
+def cpu_implied_ratio(sid):
+    """The req/s ratio a CPU-bound machine gives when the row adds what it adds to keygate's own CPU per request and
+    nothing else changes: machine µs per request / (that + the row's extra keygate µs per request)."""
+    machine, base, row = cpu_per_request(sid)
+    return machine / (machine + row - base) if machine == machine else float("nan")
+
+
+def cpu_text(sid):
+    machine, base, row = cpu_per_request(sid)
+    if machine != machine:
+        return "not measured"
+    return (f"keygate's processes {base:.2f} → {row:.2f} µs CPU per request, of {machine:.1f} µs for the whole "
+            f"machine")
 
 
 def table_row(sid):
@@ -103,6 +132,8 @@ if cluster_rows:
 def verdict(measured, goal, at_least):
     if measured != measured:
         return "not measured"
+    if goal is None:
+        return f"control ({measured - 1:+.0%})"
     gap = measured / goal - 1
     ok = gap >= 0 if at_least else gap <= 0
     return f"PASS ({gap:+.0%} margin)" if ok else f"MISS ({gap:+.0%} off the target)"
@@ -135,13 +166,21 @@ targets = [
     ("keygate over HTTP while its admin API serves ~20 creates and lists a second vs without, both bare (req/s, "
      "median of per-round ratios)",
      paired_ratio("kg_http_adminload", "kg_http"), 0.95, True, "≥ 0.95× (within noise)"),
-    (f"the same three pairs in alternating slices (total req/s over kg_http's): cluster mode "
+    (f"the same pairs in alternating slices (total req/s over kg_http's): cluster mode "
      f"({alternating_spread('kg_http_cluster')})",
      alternating_ratio("kg_http_cluster"), 0.95, True, "≥ 0.95×"),
     (f"admin load ({alternating_spread('kg_http_adminload')})",
      alternating_ratio("kg_http_adminload"), 0.95, True, "≥ 0.95× (within noise)"),
     (f"metrics on ({alternating_spread('kg_http_metrics')})",
      alternating_ratio("kg_http_metrics"), 0.97, True, "≥ 0.97× (within noise)"),
+    (f"control: kg_http's twin, the same keygate in other processes ({alternating_spread('kg_http_twin')}); how far "
+     "the rows above can read from 1 by noise alone", alternating_ratio("kg_http_twin"), None, True, "1 (noise floor)"),
+    (f"cluster mode by CPU time: {cpu_text('kg_http_cluster')} (agent and redis-server included)",
+     cpu_implied_ratio("kg_http_cluster"), 0.95, True, "≥ 0.95×"),
+    (f"admin load by CPU time: {cpu_text('kg_http_adminload')} (admin server included)",
+     cpu_implied_ratio("kg_http_adminload"), 0.95, True, "≥ 0.95× (within noise)"),
+    (f"metrics on by CPU time: {cpu_text('kg_http_metrics')} (metrics server included)",
+     cpu_implied_ratio("kg_http_metrics"), 0.97, True, "≥ 0.97× (within noise)"),
 ]
 
 smoke = rounds < 3 or seconds < 5
@@ -156,9 +195,12 @@ lines += [
     f"`wrk -t1 -c32 -d{seconds}s --latency` per sample, {rounds} round(s) interleaved round-robin (1 s warm-up each); "
     "median req/s, median of the rounds' p50/p99. nginx `worker_processes auto`, access_log off; keygate and every "
     "responder run 1 process; wrk, nginx and the responder share the machine's cores, so read the ratios, not the "
-    "absolute numbers. The alternating pairs: after the rounds, each of kg_http_adminload, kg_http_cluster and "
-    f"kg_http_metrics against kg_http in {os.environ.get('PAIRS', '6')} pairs of "
-    f"{os.environ.get('PAIR_SECONDS', '3')} s slices, kg_http first in odd pairs and second in even ones.",
+    "absolute numbers. The alternating pairs: after the rounds, each of kg_http_adminload, kg_http_cluster, "
+    f"kg_http_metrics and kg_http's twin against kg_http in {os.environ.get('PAIRS', '8')} pairs of "
+    f"{os.environ.get('PAIR_SECONDS', '3')} s slices, kg_http first in odd pairs and second in even ones, counting "
+    "CPU time as well: \"by CPU time\" is machine CPU per request / (that + what the row adds to keygate's own "
+    "processes' CPU per request), the req/s ratio of a CPU-bound machine whose nginx and wrk do the same work in "
+    "both.",
     "",
     "## Targets",
     "",

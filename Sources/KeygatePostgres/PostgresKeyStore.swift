@@ -85,6 +85,9 @@ public final class PostgresKeyStore: KeyStoring, KeyWriting {
         }
     }
 
+    /// The schema keeps no list of free slots here: the first gap, by a walk over the slot index.
+    package var freeSlotQuery: String { KeyStore.freeSlotScanSQL }
+
     /// Runs `sql` with its numbered placeholders (`?1`) written as PostgreSQL's (`$1`).
     package func write(_ sql: String, _ values: [SQLValue]) throws {
         try self.connection.query(Self.dollarPlaceholders(sql), values)

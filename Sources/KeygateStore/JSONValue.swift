@@ -11,16 +11,38 @@ public enum JSONValue: Sendable {
     /// Already-valid JSON text (stored metadata), embedded verbatim.
     case raw(String)
 
+    /// The value as JSON text, written into one string as it goes (a page of keys is a few hundred values).
     public var text: String {
+        var output = ""
+        output.reserveCapacity(256)
+        self.write(to: &output)
+        return output
+    }
+
+    /// Appends the value's JSON text to `output`.
+    public func write(to output: inout String) {
         switch self {
-        case .string(let value): return JSONText.quoted(value)
-        case .int(let value): return "\(value)"
-        case .bool(let value): return value ? "true" : "false"
-        case .null: return "null"
-        case .raw(let value): return value
-        case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
+        case .string(let value): JSONText.appendQuoted(value, to: &output)
+        case .int(let value): output.append(String(value))
+        case .bool(let value): output.append(value ? "true" : "false")
+        case .null: output.append("null")
+        case .raw(let value): output.append(value)
+        case .array(let values):
+            output.append("[")
+            for (index, value) in values.enumerated() {
+                if index > 0 { output.append(",") }
+                value.write(to: &output)
+            }
+            output.append("]")
         case .object(let fields):
-            return "{" + fields.map { JSONText.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+            output.append("{")
+            for (index, (name, value)) in fields.enumerated() {
+                if index > 0 { output.append(",") }
+                JSONText.appendQuoted(name, to: &output)
+                output.append(":")
+                value.write(to: &output)
+            }
+            output.append("}")
         }
     }
 

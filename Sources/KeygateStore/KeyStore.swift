@@ -123,8 +123,20 @@ public final class KeyStore {
         try self.connection.text("SELECT id FROM keys WHERE slot = ?", [.integer(Int64(slot))])
     }
 
-    /// The smallest slot no key uses (the `keys.slot` index makes both probes lookups).
+    /// The smallest slot no key uses: the smallest of the slots deleted keys freed (`free_slots`, kept by triggers),
+    /// else the one after the highest in use; two index lookups however many keys there are. A listed slot that a key
+    /// took without the triggers seeing it (a `REPLACE` that deleted a row) is passed over, never handed out twice.
     package static let freeSlotSQL = """
+        SELECT coalesce(
+            (SELECT f.slot FROM free_slots AS f WHERE NOT EXISTS (SELECT 1 FROM keys WHERE slot = f.slot)
+                ORDER BY f.slot LIMIT 1),
+            (SELECT max(slot) + 1 FROM keys),
+            0)
+        """
+
+    /// The smallest slot no key uses, found by walking the keys in slot order to the first gap (O(keys)): for the
+    /// PostgreSQL store, whose schema keeps no list of free slots.
+    package static let freeSlotScanSQL = """
         SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM keys WHERE slot = 0) THEN 0 ELSE (
             SELECT min(k.slot) + 1 FROM keys AS k WHERE NOT EXISTS (SELECT 1 FROM keys WHERE slot = k.slot + 1)
         ) END

@@ -20,6 +20,8 @@ package protocol KeyWriting: AnyObject {
     func find(id: String) throws -> KeyRecord?
     /// The plan called `name`, or `nil`.
     func plan(named name: String) throws -> Plan?
+    /// A query whose one integer is the smallest slot no key uses (each store's schema finds it its own way).
+    var freeSlotQuery: String { get }
 }
 
 extension KeyWriting {
@@ -39,7 +41,7 @@ extension KeyWriting {
     package func creatingKey(_ new: NewKey, now: Int64, actor: String) throws -> (record: KeyRecord, secret: String) {
         let hasher = try SHA256Hasher()
         return try self.inWriteTransaction { () throws -> (record: KeyRecord, secret: String) in
-            let slot = try self.integer(KeyStore.freeSlotSQL, []) ?? 0
+            let slot = try self.integer(self.freeSlotQuery, []) ?? 0
             let (id, secret) = try self.insertingKey(new, slot: slot, hasher: hasher, now: now, actor: actor)
             return (try self.find(id: id)!, secret)
         }
@@ -207,6 +209,8 @@ extension KeyWriting {
 }
 
 extension KeyStore: KeyWriting {
+    package var freeSlotQuery: String { Self.freeSlotSQL }
+
     package func write(_ sql: String, _ values: [SQLValue]) throws {
         try self.connection.execute(sql, values)
     }

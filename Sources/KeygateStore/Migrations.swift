@@ -5,7 +5,7 @@
 /// `PRAGMA application_id`, so that keygate recognises its own files and refuses someone else's SQLite database.
 public enum Migrations {
     /// The schema version this build reads and writes.
-    public static let currentVersion: Int64 = 5
+    public static let currentVersion: Int64 = 6
     /// `PRAGMA application_id` of keygate databases: ASCII "KYGT".
     public static let applicationID: Int64 = 0x4B59_4754
 
@@ -150,7 +150,46 @@ public enum Migrations {
         // Admin keys (the admin API's callers, stored as digests like API keys) and the admin API's remembered
         // `Idempotency-Key`s (the key made, never its secret). Neither touches `keys`, so no worker's cache drops.
         Step(version: 5, sql: AdminKeyTables.sqlite),
+        // Every free slot below the highest in use, kept by triggers (whoever writes, the sqlite3 shell included), so
+        // that a new key finds the smallest free slot in two index lookups (``KeyStore/freeSlotSQL``) instead of a
+        // walk over every key: a deleted key's slot is listed, a taken one unlisted, and a key put above the next
+        // free slot (a mirrored key at its shared slot) lists the ones it skipped. Filled once here with the gaps.
+        Step(
+            version: 6,
+            sql: """
+                CREATE TABLE free_slots (slot INTEGER PRIMARY KEY CHECK (slot >= 0));
+                WITH RECURSIVE candidate(slot) AS (
+                    SELECT 0 UNION ALL SELECT slot + 1 FROM candidate WHERE slot + 1 < (SELECT max(slot) FROM keys)
+                )
+                INSERT INTO free_slots (slot) SELECT slot FROM candidate
+                    WHERE slot < (SELECT max(slot) FROM keys)
+                    AND NOT EXISTS (SELECT 1 FROM keys WHERE keys.slot = candidate.slot);
+                CREATE TRIGGER keys_slot_taken AFTER INSERT ON keys BEGIN
+                    \(Self.listingSkippedSlots)
+                    DELETE FROM free_slots WHERE slot = NEW.slot;
+                END;
+                CREATE TRIGGER keys_slot_moved AFTER UPDATE OF slot ON keys BEGIN
+                    INSERT OR IGNORE INTO free_slots (slot) VALUES (OLD.slot);
+                    \(Self.listingSkippedSlots)
+                    DELETE FROM free_slots WHERE slot = NEW.slot;
+                END;
+                CREATE TRIGGER keys_slot_freed AFTER DELETE ON keys BEGIN
+                    INSERT OR IGNORE INTO free_slots (slot) VALUES (OLD.slot);
+                END;
+                """),
     ]
+
+    /// In a trigger on `keys`: lists the free slots between the highest slot in use below `NEW.slot` and `NEW.slot`
+    /// (none when a key takes the next free slot, as keygate's own writes do).
+    static let listingSkippedSlots = """
+        INSERT OR IGNORE INTO free_slots (slot) SELECT value FROM (
+                WITH RECURSIVE skipped(value) AS (
+                    SELECT coalesce((SELECT max(slot) FROM keys WHERE slot < NEW.slot), -1) + 1
+                    UNION ALL SELECT value + 1 FROM skipped WHERE value + 1 < NEW.slot
+                )
+                SELECT value FROM skipped WHERE value < NEW.slot
+            );
+        """
 
     /// The schema version recorded in the database (`PRAGMA user_version`); 0 for a new file.
     public static func version(of connection: Connection) throws(StoreError) -> Int64 {

@@ -16,7 +16,8 @@ struct MigrationsTests {
         while try tables.step() { names.append(tables.text(at: 0)) }
         #expect(
             names == [
-                "admin_idempotency", "admin_keys", "audit", "counter_snapshots", "key_changes", "key_secrets",
+                "admin_idempotency", "admin_keys", "audit", "counter_snapshots", "free_slots", "key_changes",
+                "key_secrets",
                 "keygate_state", "keys", "plans",
                 "sqlite_sequence", "usage_daily",
             ])
