@@ -46,12 +46,11 @@ public struct KeyListPage: Sendable {
             conditions.append("substr(k.name, 1, \(length)) = \(parameter(.text(prefix)))")
         }
         if let after = self.after {
+            // A row value, which both databases compare in order and walk their creation-time index from.
             let time = parameter(.integer(after.createdAtSeconds))
-            let again = parameter(.integer(after.createdAtSeconds))
             let id = parameter(.text(after.id))
             conditions.append(
-                "(k.created_at > \(time) OR (k.created_at = \(again) AND k.\(order) > "
-                    + "(SELECT \(order) FROM keys WHERE id = \(id))))")
+                "(k.created_at, k.\(order)) > (\(time), (SELECT \(order) FROM keys WHERE id = \(id)))")
         }
         let limit = parameter(.integer(Int64(max(self.limit, 0))))
         return (
