@@ -85,8 +85,15 @@ public final class PostgresKeyStore: KeyStoring, KeyWriting {
         }
     }
 
-    /// The schema keeps no list of free slots here: the first gap, by a walk over the slot index.
-    package var freeSlotQuery: String { KeyStore.freeSlotScanSQL }
+    /// The smallest slot no key uses, found by walking the keys in slot order to the first gap (O(keys)): this schema
+    /// keeps no list of free slots (SQLite's does, ``KeyStore/freeSlotSQL``).
+    package var freeSlotQuery: String {
+        """
+        SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM keys WHERE slot = 0) THEN 0 ELSE (
+            SELECT min(k.slot) + 1 FROM keys AS k WHERE NOT EXISTS (SELECT 1 FROM keys WHERE slot = k.slot + 1)
+        ) END
+        """
+    }
 
     /// Runs `sql` with its numbered placeholders (`?1`) written as PostgreSQL's (`$1`).
     package func write(_ sql: String, _ values: [SQLValue]) throws {

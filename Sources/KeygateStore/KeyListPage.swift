@@ -46,7 +46,7 @@ public struct KeyListPage: Sendable {
             conditions.append("substr(k.name, 1, \(length)) = \(parameter(.text(prefix)))")
         }
         if let after = self.after {
-            // A row value, which both databases compare in order and walk their creation-time index from.
+            // A row value, compared in order by both databases; SQLite walks its creation-time index from it.
             let time = parameter(.integer(after.createdAtSeconds))
             let id = parameter(.text(after.id))
             conditions.append(

@@ -134,14 +134,6 @@ public final class KeyStore {
             0)
         """
 
-    /// The smallest slot no key uses, found by walking the keys in slot order to the first gap (O(keys)): for the
-    /// PostgreSQL store, whose schema keeps no list of free slots.
-    package static let freeSlotScanSQL = """
-        SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM keys WHERE slot = 0) THEN 0 ELSE (
-            SELECT min(k.slot) + 1 FROM keys AS k WHERE NOT EXISTS (SELECT 1 FROM keys WHERE slot = k.slot + 1)
-        ) END
-        """
-
     /// Text built by `make` from CSPRNG bytes, drawing more bytes in the (astronomically rare) case it runs out.
     package static func randomText(_ make: ([UInt8]) -> String?) throws(CryptoError) -> String {
         var bytes = try SecureRandom.bytes(count: 64)

@@ -17,6 +17,13 @@ struct FreeSlotsTests {
             """, [.text(id), .integer(slot), .integer(t0)])
     }
 
+    /// The slots below `limit` that `free_slots` lists, in order.
+    func listed(_ connection: Connection, below limit: Int64) throws -> [Int64] {
+        try (0..<limit).filter {
+            try connection.int64("SELECT 1 FROM free_slots WHERE slot = ?", [.integer($0)]) == 1
+        }
+    }
+
     @Test func aKeyDeletedOrMovedWithSQLAloneFreesItsSlot() throws {
         let store = try KeyStore(path: self.path, create: true)
         let ids = try (0..<4).map { try store.create(NewKey(name: "k\($0)"), now: t0, actor: "a").record.id }
@@ -28,10 +35,7 @@ struct FreeSlotsTests {
         // The move skipped 4 to 8: they are listed, and taken in order (never 9).
         #expect(try store.create(NewKey(name: "r4"), now: t0, actor: "a").record.slot == 4)
         #expect(try store.create(NewKey(name: "r5"), now: t0, actor: "a").record.slot == 5)
-        let listed = try (0..<12).filter {
-            try shell.int64("SELECT 1 FROM free_slots WHERE slot = ?", [.integer($0)]) == 1
-        }
-        #expect(listed == [6, 7, 8])
+        #expect(try self.listed(shell, below: 12) == [6, 7, 8])
         // A key put high with SQL alone (as a mirrored key at its shared slot) lists the slots it skipped.
         try self.insertRow(shell, id: "kid_high", slot: 20)
         #expect(try shell.int64("SELECT count(*) FROM free_slots WHERE slot BETWEEN 10 AND 19") == 10)
@@ -62,10 +66,7 @@ struct FreeSlotsTests {
         let store = try KeyStore(path: self.path, create: false)
         let shell = try Connection(path: self.path, mode: .readWrite)
         #expect(try Migrations.version(of: shell) == Migrations.currentVersion)
-        let listed = try (0..<10).filter {
-            try shell.int64("SELECT 1 FROM free_slots WHERE slot = ?", [.integer($0)]) == 1
-        }
-        #expect(listed == [1, 4, 5])
+        #expect(try self.listed(shell, below: 10) == [1, 4, 5])
         let slots = try (0..<5).map { try store.create(NewKey(name: "n\($0)"), now: t0, actor: "a").record.slot }
         #expect(slots == [1, 4, 5, 7, 8])
     }
